@@ -1,0 +1,208 @@
+//! THE application: one builder used by the server, by the tests and by the OpenAPI
+//! command, so what is documented is exactly what is served.
+
+use std::net::TcpListener;
+use std::time::Duration;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{Server, ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::middleware::from_fn;
+use actix_web::{App, HttpResponse, HttpServer, get, web};
+use anyhow::Context as _;
+use utoipa::OpenApi as _;
+use utoipa::openapi::OpenApi;
+use utoipa_actix_web::{AppExt, UtoipaApp};
+use utoipa_swagger_ui::{Config as SwaggerConfig, SwaggerUi};
+
+use crate::auth::jwt::{JwtKeys, MIN_SECRET_BYTES};
+use crate::auth::rate_limit::LoginLimiter;
+use crate::config::{Limits, Settings};
+use crate::db::{Db, DbTarget};
+use crate::http::fallback::{self, RouteTable};
+use crate::telemetry::Metrics;
+use crate::{auth, bootstrap, openapi, ops, users};
+
+pub const OPENAPI_PATH: &str = "/api-docs/openapi.json";
+
+/// Everything the handlers share, created once per process.
+#[derive(Clone)]
+pub struct Context {
+    pub db: web::Data<Db>,
+    pub keys: web::Data<JwtKeys>,
+    pub limiter: web::Data<LoginLimiter>,
+    pub metrics: web::Data<Metrics>,
+    pub limits: web::Data<Limits>,
+    pub routes: web::Data<RouteTable>,
+    pub openapi_json: web::Data<OpenApiJson>,
+    pub cors_origins: Vec<String>,
+}
+
+pub struct OpenApiJson(pub String);
+
+impl Context {
+    pub fn new(settings: &Settings, db: Db, jwt_secret: &[u8]) -> Self {
+        let doc = document();
+        Self {
+            db: web::Data::new(db),
+            keys: web::Data::new(JwtKeys::new(
+                jwt_secret,
+                "engagiert",
+                "engagiert-api",
+                Duration::from_secs(settings.access_token_ttl),
+                Duration::from_secs(settings.refresh_token_days * 24 * 3600),
+            )),
+            limiter: web::Data::new(LoginLimiter::default()),
+            metrics: web::Data::new(Metrics::default()),
+            limits: web::Data::new(settings.limits()),
+            routes: web::Data::new(RouteTable::from_openapi(&doc)),
+            openapi_json: web::Data::new(OpenApiJson(openapi::to_json(&doc))),
+            cors_origins: settings.cors_origins.clone(),
+        }
+    }
+}
+
+/// Adds the documented routes; utoipa collects the document from them.
+fn routed<T>(app: UtoipaApp<T>) -> UtoipaApp<T>
+where
+    T: ServiceFactory<ServiceRequest, Config = (), Error = actix_web::Error, InitError = ()>,
+{
+    app.openapi(openapi::ApiDoc::openapi())
+        .service(
+            utoipa_actix_web::scope::scope("/api/v1")
+                .configure(auth::routes)
+                .configure(users::routes),
+        )
+        .configure(ops::routes)
+        .service(openapi_document)
+}
+
+/// The OpenAPI document of the service.
+pub fn document() -> OpenApi {
+    routed(App::new().into_utoipa_app()).split_for_parts().1
+}
+
+pub fn build(
+    ctx: Context,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    routed(App::new().into_utoipa_app())
+        .into_app()
+        .app_data(ctx.db.clone())
+        .app_data(ctx.keys.clone())
+        .app_data(ctx.limiter.clone())
+        .app_data(ctx.metrics.clone())
+        .app_data(ctx.limits.clone())
+        .app_data(ctx.routes.clone())
+        .app_data(ctx.openapi_json.clone())
+        .route("/docs", web::get().to(docs_redirect))
+        .service(SwaggerUi::new("/docs/{_:.*}").config(SwaggerConfig::new([OPENAPI_PATH])))
+        .default_service(web::to(fallback::unmatched))
+        .wrap(crate::http::cors::cors(&ctx.cors_origins))
+        .wrap(from_fn(fallback::problem_responses))
+        .wrap(from_fn(crate::telemetry::observe))
+}
+
+/// The OpenAPI 3.1 document (identical to `openapi/openapi.json` in the repository).
+#[utoipa::path(
+    tag = "operations",
+    responses((status = 200, description = "The OpenAPI document.", content_type = "application/json", body = Object))
+)]
+#[get("/api-docs/openapi.json")]
+async fn openapi_document(doc: web::Data<OpenApiJson>) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("application/json")
+        .body(doc.0.clone())
+}
+
+async fn docs_redirect() -> HttpResponse {
+    HttpResponse::PermanentRedirect()
+        .insert_header(("Location", "/docs/"))
+        .finish()
+}
+
+/// Starts serving `ctx` on `listener`. Actix stops on SIGTERM/SIGINT after in-flight
+/// requests finish (up to 30 s).
+pub fn start(
+    ctx: Context,
+    listener: TcpListener,
+    workers: Option<usize>,
+) -> std::io::Result<Server> {
+    let pool_size = 8;
+    let mut server = HttpServer::new(move || build(ctx.clone()))
+        .worker_max_blocking_threads(pool_size)
+        .shutdown_timeout(30);
+    if let Some(workers) = workers {
+        server = server.workers(workers);
+    }
+    Ok(server.listen(listener)?.run())
+}
+
+/// `engagiert serve`: checks the settings, migrates, bootstraps, and serves until stopped.
+pub async fn serve(settings: Settings) -> anyhow::Result<()> {
+    let secret = jwt_secret(&settings)?;
+    let target = DbTarget::parse(&settings.database_url).map_err(anyhow::Error::msg)?;
+    tracing::info!(backend = ?target.backend, "opening database");
+    let db = Db::new(target, &settings.pool_options());
+    migrate_with_retry(&db).await?;
+    bootstrap::run(&db, &settings).await?;
+    let ctx = Context::new(&settings, db, &secret);
+    let listener = TcpListener::bind(&settings.bind)
+        .with_context(|| format!("cannot listen on {}", settings.bind))?;
+    tracing::info!(address = %settings.bind, docs = %format!("http://{}/docs/", settings.bind), "listening");
+    start(ctx, listener, settings.workers)?.await?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+fn jwt_secret(settings: &Settings) -> anyhow::Result<Vec<u8>> {
+    match &settings.jwt_secret {
+        Some(secret) if secret.expose().len() >= MIN_SECRET_BYTES => {
+            Ok(secret.expose().as_bytes().to_vec())
+        }
+        Some(_) => {
+            anyhow::bail!("ENGAGIERT_JWT_SECRET must be at least {MIN_SECRET_BYTES} bytes long")
+        }
+        None if settings.dev => {
+            tracing::warn!(
+                "development mode: generated a throw-away JWT secret; tokens will not survive a restart"
+            );
+            let mut secret = vec![0u8; 48];
+            getrandom::fill(&mut secret).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
+            Ok(secret)
+        }
+        None => anyhow::bail!(
+            "ENGAGIERT_JWT_SECRET is not set; set it (at least {MIN_SECRET_BYTES} bytes), or start with --dev \
+             to generate a throw-away one for development"
+        ),
+    }
+}
+
+/// The database may still be starting (as in docker compose): try for half a minute.
+async fn migrate_with_retry(db: &Db) -> anyhow::Result<()> {
+    let mut attempt = 0;
+    loop {
+        let db2 = db.clone();
+        let result = web::block(move || db2.migrate()).await?;
+        match result {
+            Ok(applied) => {
+                if !applied.is_empty() {
+                    tracing::info!(?applied, "migrations applied");
+                }
+                return Ok(());
+            }
+            Err(error) if attempt < 15 => {
+                attempt += 1;
+                tracing::warn!(%error, attempt, "database not ready; retrying");
+                actix_web::rt::time::sleep(Duration::from_secs(2)).await;
+            }
+            Err(error) => return Err(error.context("the database could not be migrated")),
+        }
+    }
+}

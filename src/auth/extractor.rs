@@ -1,0 +1,145 @@
+//! `AuthUser`: taking it as a handler argument is what makes a route authenticated; it
+//! answers 401 by itself. Roles and municipality rights are checked with its methods (403).
+
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::{FromRequest, HttpRequest, web};
+use futures_util::future::LocalBoxFuture;
+
+use super::Role;
+use super::jwt::{JwtKeys, TokenUse};
+use crate::db::Db;
+use crate::error::ApiError;
+
+/// The authenticated caller: a user, or an integration script's API token.
+#[derive(Debug, Clone)]
+pub struct AuthUser {
+    /// The user's id, or the API token's id.
+    pub id: String,
+    pub role: Role,
+    pub municipality_id: Option<String>,
+    pub token_use: TokenUse,
+}
+
+impl AuthUser {
+    pub fn is_admin(&self) -> bool {
+        self.role == Role::Admin
+    }
+
+    /// 403 unless an admin.
+    pub fn require_admin(&self) -> Result<(), ApiError> {
+        if self.is_admin() {
+            Ok(())
+        } else {
+            Err(ApiError::forbidden(
+                "only the network office (admin) may do this",
+            ))
+        }
+    }
+
+    /// Whether the caller may act for `municipality_id`: admins for all, editors for their own.
+    pub fn acts_for(&self, municipality_id: &str) -> bool {
+        self.is_admin() || self.municipality_id.as_deref() == Some(municipality_id)
+    }
+
+    /// 403 unless the caller may act for `municipality_id`.
+    pub fn require_municipality(&self, municipality_id: &str) -> Result<(), ApiError> {
+        if self.acts_for(municipality_id) {
+            Ok(())
+        } else {
+            Err(ApiError::forbidden(
+                "editors may act only for their own municipality",
+            ))
+        }
+    }
+}
+
+/// The caller if a token was sent; a bad token is still a 401, not an anonymous read.
+pub struct MaybeUser(pub Option<AuthUser>);
+
+fn bearer(req: &HttpRequest) -> Result<Option<String>, ApiError> {
+    let Some(value) = req.headers().get(header::AUTHORIZATION) else {
+        return Ok(None);
+    };
+    let value = value
+        .to_str()
+        .map_err(|_| ApiError::unauthorized("the Authorization header is not readable"))?;
+    match value.split_once(' ') {
+        Some((scheme, token))
+            if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() =>
+        {
+            Ok(Some(token.trim().to_owned()))
+        }
+        _ => Err(ApiError::unauthorized("use Authorization: Bearer <token>")),
+    }
+}
+
+async fn authenticate(
+    token: String,
+    keys: Option<web::Data<JwtKeys>>,
+    db: Option<web::Data<Db>>,
+) -> Result<AuthUser, ApiError> {
+    let (Some(keys), Some(db)) = (keys, db) else {
+        return Err(ApiError::internal("authentication is not configured"));
+    };
+    let claims = keys.verify(&token)?;
+    let token_use = claims.token_use;
+    // The role and municipality come from the database, so a demoted, deactivated or deleted
+    // user (or a revoked API token) loses its rights at once, not when the token expires.
+    let subject = db
+        .run(move |conn| {
+            match token_use {
+                TokenUse::Access => crate::users::model::active_subject(conn, &claims.sub),
+                TokenUse::Api => super::api_tokens::active_subject(conn, &claims.jti),
+            }
+            .map_err(ApiError::from)
+        })
+        .await?;
+    match subject {
+        Some((id, role, municipality_id)) => Ok(AuthUser {
+            id,
+            role,
+            municipality_id,
+            token_use,
+        }),
+        None => Err(ApiError::unauthorized(
+            "the token's user or API token is no longer active",
+        )),
+    }
+}
+
+impl FromRequest for AuthUser {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let token = bearer(req);
+        let keys = req.app_data::<web::Data<JwtKeys>>().cloned();
+        let db = req.app_data::<web::Data<Db>>().cloned();
+        Box::pin(async move {
+            match token? {
+                Some(token) => authenticate(token, keys, db).await,
+                None => Err(ApiError::unauthorized("this endpoint needs a bearer token")),
+            }
+        })
+    }
+}
+
+impl FromRequest for MaybeUser {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let token = bearer(req);
+        let keys = req.app_data::<web::Data<JwtKeys>>().cloned();
+        let db = req.app_data::<web::Data<Db>>().cloned();
+        Box::pin(async move {
+            match token? {
+                Some(token) => authenticate(token, keys, db)
+                    .await
+                    .map(|user| MaybeUser(Some(user))),
+                None => Ok(MaybeUser(None)),
+            }
+        })
+    }
+}

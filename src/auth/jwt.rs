@@ -1,0 +1,106 @@
+//! Access tokens: HS256 JWTs whose issuer, audience, lifetime and id are all checked, and
+//! whose algorithm is fixed (a token signed otherwise, or not at all, is refused).
+
+use std::time::Duration;
+
+use chrono::Utc;
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, encode};
+use serde::{Deserialize, Serialize};
+
+use super::Role;
+use crate::error::ApiError;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TokenUse {
+    /// A short-lived token from `/auth/login` or `/auth/refresh`; `sub` is a user id.
+    Access,
+    /// A long-lived token for an integration script; `sub` and `jti` are the API token's id.
+    Api,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Claims {
+    pub sub: String,
+    pub role: Role,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub municipality_id: Option<String>,
+    pub iat: i64,
+    pub nbf: i64,
+    pub exp: i64,
+    pub iss: String,
+    pub aud: String,
+    pub jti: String,
+    #[serde(rename = "use")]
+    pub token_use: TokenUse,
+}
+
+pub struct JwtKeys {
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+    validation: Validation,
+    issuer: String,
+    audience: String,
+    pub access_ttl: Duration,
+    pub refresh_ttl: Duration,
+}
+
+pub const MIN_SECRET_BYTES: usize = 32;
+
+impl JwtKeys {
+    pub fn new(
+        secret: &[u8],
+        issuer: &str,
+        audience: &str,
+        access_ttl: Duration,
+        refresh_ttl: Duration,
+    ) -> Self {
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.set_issuer(&[issuer]);
+        validation.set_audience(&[audience]);
+        validation.set_required_spec_claims(&["exp", "nbf", "iat", "iss", "aud", "sub", "jti"]);
+        validation.validate_nbf = true;
+        validation.leeway = 30;
+        Self {
+            encoding: EncodingKey::from_secret(secret),
+            decoding: DecodingKey::from_secret(secret),
+            validation,
+            issuer: issuer.to_owned(),
+            audience: audience.to_owned(),
+            access_ttl,
+            refresh_ttl,
+        }
+    }
+
+    /// Signs a token for `sub`, valid until `expires` (a Unix time).
+    pub fn issue(
+        &self,
+        sub: &str,
+        role: Role,
+        municipality_id: Option<String>,
+        token_use: TokenUse,
+        jti: String,
+        expires: i64,
+    ) -> Result<String, ApiError> {
+        let now = Utc::now().timestamp();
+        let claims = Claims {
+            sub: sub.to_owned(),
+            role,
+            municipality_id,
+            iat: now,
+            nbf: now,
+            exp: expires,
+            iss: self.issuer.clone(),
+            aud: self.audience.clone(),
+            jti,
+            token_use,
+        };
+        encode(&Header::new(Algorithm::HS256), &claims, &self.encoding).map_err(ApiError::internal)
+    }
+
+    pub fn verify(&self, token: &str) -> Result<Claims, ApiError> {
+        decode::<Claims>(token, &self.decoding, &self.validation)
+            .map(|data| data.claims)
+            .map_err(|e| ApiError::unauthorized(format!("the bearer token is not valid: {e}")))
+    }
+}

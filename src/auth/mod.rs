@@ -1,0 +1,269 @@
+//! Who may do what: login, rotating refresh tokens, logout, `/auth/me`, the `AuthUser`
+//! extractor and the role rules, API tokens for integration scripts.
+
+pub mod api_tokens;
+pub mod extractor;
+pub mod jwt;
+pub mod password;
+pub mod rate_limit;
+pub mod tokens;
+
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_actix_web::service_config::ServiceConfig;
+
+pub use self::extractor::{AuthUser, MaybeUser};
+use self::jwt::{JwtKeys, TokenUse};
+use self::rate_limit::LoginLimiter;
+use crate::db::{Db, new_id};
+use crate::error::ApiError;
+use crate::http::{ApiJson, Tagged};
+use crate::openapi::responses::*;
+use crate::users::api::User;
+use crate::users::model as users;
+
+crate::text_enum! {
+    /// `admin`: the network office, may do everything. `editor`: staff of one member
+    /// municipality, may act for that municipality only.
+    pub enum Role {
+        Admin = "admin",
+        Editor = "editor",
+    }
+}
+
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(login)
+        .service(refresh)
+        .service(logout)
+        .service(me);
+    api_tokens::routes(cfg);
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LoginRequest {
+    #[schema(example = "admin@example.org")]
+    pub email: String,
+    #[schema(example = "engagiert-demo", write_only)]
+    pub password: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RefreshRequest {
+    /// The refresh token of the last login or refresh.
+    pub refresh_token: String,
+}
+
+/// A token pair.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TokenResponse {
+    /// The access token (JWT) for `Authorization: Bearer`.
+    pub access_token: String,
+    /// Always `Bearer`.
+    #[schema(example = "Bearer")]
+    pub token_type: &'static str,
+    /// Seconds until the access token expires.
+    #[schema(example = 900)]
+    pub expires_in: u64,
+    /// Exchanges once for a new pair at `/auth/refresh`.
+    pub refresh_token: String,
+}
+
+fn client_address(req: &HttpRequest) -> String {
+    req.peer_addr()
+        .map(|a| a.ip().to_string())
+        .unwrap_or_else(|| "unknown".into())
+}
+
+/// Signs an access token and stores a refresh token of `family` for the user.
+fn issue_pair(
+    conn: &mut crate::db::DbConnection,
+    keys: &JwtKeys,
+    user: &users::UserRow,
+    family: Option<String>,
+) -> Result<TokenResponse, ApiError> {
+    let expires = chrono::Utc::now().timestamp() + keys.access_ttl.as_secs() as i64;
+    let access_token = keys.issue(
+        &user.id,
+        user.role,
+        user.municipality_id.clone(),
+        TokenUse::Access,
+        new_id(),
+        expires,
+    )?;
+    let refresh_token = tokens::random_token().map_err(ApiError::internal)?;
+    let lifetime = chrono::Duration::from_std(keys.refresh_ttl).map_err(ApiError::internal)?;
+    tokens::store(conn, &user.id, family, &refresh_token, lifetime)?;
+    Ok(TokenResponse {
+        access_token,
+        token_type: "Bearer",
+        expires_in: keys.access_ttl.as_secs(),
+        refresh_token,
+    })
+}
+
+/// Log in with e-mail and password.
+///
+/// Ten failed attempts per client address or per account within 15 minutes block further
+/// attempts (429 with `Retry-After`).
+#[utoipa::path(
+    tag = "auth",
+    request_body = LoginRequest,
+    responses(
+        (status = 200, description = "A token pair.", body = TokenResponse),
+        BadRequest, Unauthorized, PayloadTooLarge, UnsupportedMediaType, Unprocessable, TooManyRequests, Unavailable
+    )
+)]
+#[post("/auth/login")]
+async fn login(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    keys: web::Data<JwtKeys>,
+    limiter: web::Data<LoginLimiter>,
+    body: ApiJson<LoginRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let LoginRequest {
+        email,
+        password: plain,
+    } = body.0;
+    let email = email.trim().to_lowercase();
+    let attempt_keys = [
+        format!("address:{}", client_address(&req)),
+        format!("account:{email}"),
+    ];
+    limiter.check(&attempt_keys)?;
+    let lookup = email.clone();
+    let user = db
+        .run(move |conn| Ok(users::find_active_by_email(conn, &lookup)?))
+        .await?;
+    let user = web::block(move || {
+        let ok = match &user {
+            Some(user) => password::verify(&plain, &user.password_hash),
+            None => {
+                password::verify_nothing(&plain);
+                false
+            }
+        };
+        user.filter(|_| ok)
+    })
+    .await
+    .map_err(ApiError::internal)?;
+    let Some(user) = user else {
+        limiter.record_failure(&attempt_keys);
+        return Err(ApiError::unauthorized("invalid e-mail or password"));
+    };
+    limiter.forget(&attempt_keys[1]);
+    let keys = keys.into_inner();
+    let pair = db
+        .run(move |conn| issue_pair(conn, &keys, &user, None))
+        .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(("Cache-Control", "no-store"))
+        .json(pair))
+}
+
+/// Exchange a refresh token for a new pair.
+///
+/// Each refresh token works once. Presenting one that was already used revokes every token
+/// descended from the same login.
+#[utoipa::path(
+    tag = "auth",
+    request_body = RefreshRequest,
+    responses(
+        (status = 200, description = "A new token pair.", body = TokenResponse),
+        BadRequest, Unauthorized, PayloadTooLarge, UnsupportedMediaType, Unprocessable, Unavailable
+    )
+)]
+#[post("/auth/refresh")]
+async fn refresh(
+    db: web::Data<Db>,
+    keys: web::Data<JwtKeys>,
+    body: ApiJson<RefreshRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let presented = body.0.refresh_token;
+    let keys = keys.into_inner();
+    // Reuse detection must survive the error: the revocation commits on its own, outside the
+    // transaction that would otherwise be rolled back by the 401.
+    let outcome = db
+        .transaction(move |conn| {
+            let Some(token) = tokens::find(conn, &presented)? else {
+                return Ok(Err("unknown refresh token"));
+            };
+            if token.revoked_at.is_some() {
+                return Ok(Err("this refresh token has been revoked"));
+            }
+            if !tokens::mark_used(conn, &token.id)? {
+                tokens::revoke_family(conn, &token.family_id)?;
+                return Ok(Err(
+                    "this refresh token was already used; its whole family is now revoked",
+                ));
+            }
+            if token.expires_at < crate::db::now() {
+                return Ok(Err("this refresh token has expired"));
+            }
+            let Some(user) =
+                users::find(conn, &token.user_id)?.filter(|u| u.active && u.deleted_at.is_none())
+            else {
+                return Ok(Err("the token's user is no longer active"));
+            };
+            issue_pair(conn, &keys, &user, Some(token.family_id)).map(Ok)
+        })
+        .await?;
+    let pair = outcome.map_err(ApiError::unauthorized)?;
+    Ok(HttpResponse::Ok()
+        .insert_header(("Cache-Control", "no-store"))
+        .json(pair))
+}
+
+/// Log out: revoke the refresh token and every token of its family.
+#[utoipa::path(
+    tag = "auth",
+    request_body = RefreshRequest,
+    responses(
+        (status = 204, description = "Revoked."),
+        BadRequest, Unauthorized, PayloadTooLarge, UnsupportedMediaType, Unprocessable, Unavailable
+    )
+)]
+#[post("/auth/logout")]
+async fn logout(
+    db: web::Data<Db>,
+    body: ApiJson<RefreshRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let presented = body.0.refresh_token;
+    db.transaction(move |conn| match tokens::find(conn, &presented)? {
+        Some(token) => {
+            tokens::revoke_family(conn, &token.family_id)?;
+            Ok(())
+        }
+        None => Err(ApiError::unauthorized("unknown refresh token")),
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// The calling user.
+#[utoipa::path(
+    tag = "auth",
+    responses(
+        (status = 200, description = "The caller.", body = User, headers(("ETag" = String))),
+        NotModified, Unauthorized, Forbidden, Unavailable
+    ),
+    security(("bearer" = []))
+)]
+#[get("/auth/me")]
+async fn me(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    caller: AuthUser,
+) -> Result<HttpResponse, ApiError> {
+    if caller.token_use == TokenUse::Api {
+        return Err(ApiError::forbidden("an API token acts for no user"));
+    }
+    let id = caller.id;
+    let row = db
+        .run(move |conn| crate::http::record::live(users::find(conn, &id)?, "user"))
+        .await?;
+    Tagged::of(row, None, User::from).respond(&req)
+}

@@ -1,0 +1,57 @@
+//! What happens once at start: the first admin from the environment, and in development
+//! mode a demo admin and the demo data, each only into an empty database.
+
+use actix_web::web;
+
+use crate::auth::Role;
+use crate::config::Settings;
+use crate::db::Db;
+use crate::types::Email;
+use crate::users::{self, api::NewUser};
+
+/// The demo admin of `--dev` (documented in the README; never for production).
+pub const DEMO_ADMIN_EMAIL: &str = "admin@example.org";
+pub const DEMO_ADMIN_PASSWORD: &str = "engagiert-demo";
+
+pub async fn run(db: &Db, settings: &Settings) -> anyhow::Result<()> {
+    let first_admin = match (&settings.admin_email, &settings.admin_password) {
+        (Some(email), Some(password)) => Some((email.clone(), password.expose().to_owned(), false)),
+        (Some(_), None) | (None, Some(_)) => {
+            anyhow::bail!("set both ENGAGIERT_ADMIN_EMAIL and ENGAGIERT_ADMIN_PASSWORD, or neither")
+        }
+        (None, None) if settings.dev => Some((
+            DEMO_ADMIN_EMAIL.to_owned(),
+            DEMO_ADMIN_PASSWORD.to_owned(),
+            true,
+        )),
+        (None, None) => None,
+    };
+    let db = db.clone();
+    web::block(move || -> anyhow::Result<()> {
+        let mut conn = db.connection().map_err(|e| anyhow::anyhow!("{e}"))?;
+        if let Some((email, password, demo)) = first_admin
+            && users::model::count_live(&mut conn)? == 0
+        {
+            let email =
+                Email::parse(&email).map_err(|e| anyhow::anyhow!("ENGAGIERT_ADMIN_EMAIL {e}"))?;
+            let new = NewUser {
+                email: email.clone(),
+                name: if demo {
+                    "Demo-Admin".into()
+                } else {
+                    "Administrator".into()
+                },
+                role: Role::Admin,
+                municipality_id: None,
+                password,
+                active: true,
+            };
+            users::create_account(&mut conn, new)
+                .map_err(|e| anyhow::anyhow!("first admin: {e}"))?;
+            tracing::info!(email = %email, demo, "created the first admin");
+        }
+        Ok(())
+    })
+    .await??;
+    Ok(())
+}

@@ -1,0 +1,123 @@
+//! The command line: `serve` (the default), `migrate`, `openapi`, `user create`.
+
+use std::io::{BufRead, Write};
+use std::path::PathBuf;
+
+use anyhow::Context as _;
+use clap::{Parser, Subcommand};
+use uuid::Uuid;
+
+use crate::auth::Role;
+use crate::config::Settings;
+use crate::db::{Db, DbTarget};
+use crate::types::Email;
+use crate::users::{self, api::NewUser};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "engagiert",
+    version,
+    about = "API backend of the Kommunen-Netzwerk: engagiert in NRW"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub settings: Settings,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Serve the API (the default).
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Write the OpenAPI document.
+    Openapi {
+        /// Where to write it; `-` for standard output.
+        #[arg(long, short, default_value = "openapi/openapi.json")]
+        output: PathBuf,
+    },
+    /// Manage users.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum UserCommand {
+    /// Create a user; the password is read from standard input.
+    Create {
+        #[arg(long)]
+        email: String,
+        #[arg(long, value_parser = parse_role)]
+        role: Role,
+        #[arg(long, default_value = "Administrator")]
+        name: String,
+        /// The municipality of an editor.
+        #[arg(long)]
+        municipality_id: Option<Uuid>,
+    },
+}
+
+fn parse_role(text: &str) -> Result<Role, String> {
+    text.parse()
+}
+
+pub fn run(cli: Cli) -> anyhow::Result<()> {
+    crate::telemetry::init_logging(cli.settings.log_format);
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => actix_web::rt::System::new().block_on(crate::app::serve(cli.settings)),
+        Command::Migrate => {
+            let applied = open(&cli.settings)?.migrate()?;
+            println!("{} migration(s) applied", applied.len());
+            Ok(())
+        }
+        Command::Openapi { output } => {
+            let json = crate::openapi::to_json(&crate::app::document());
+            if output.as_os_str() == "-" {
+                std::io::stdout().write_all(json.as_bytes())?;
+            } else {
+                std::fs::write(&output, json)
+                    .with_context(|| format!("cannot write {}", output.display()))?;
+                eprintln!("wrote {}", output.display());
+            }
+            Ok(())
+        }
+        Command::User {
+            command:
+                UserCommand::Create {
+                    email,
+                    role,
+                    name,
+                    municipality_id,
+                },
+        } => {
+            let db = open(&cli.settings)?;
+            db.migrate()?;
+            let email = Email::parse(&email).map_err(|e| anyhow::anyhow!("--email {e}"))?;
+            eprintln!("password for {email} (from standard input):");
+            let mut password = String::new();
+            std::io::stdin().lock().read_line(&mut password)?;
+            let password = password.trim_end_matches(['\r', '\n']).to_owned();
+            let mut conn = db.connection().map_err(|e| anyhow::anyhow!("{e}"))?;
+            let new = NewUser {
+                email,
+                name,
+                role,
+                municipality_id,
+                password,
+                active: true,
+            };
+            let row = users::create_account(&mut conn, new).map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("created {} {} ({})", row.role, row.email, row.id);
+            Ok(())
+        }
+    }
+}
+
+fn open(settings: &Settings) -> anyhow::Result<Db> {
+    let target = DbTarget::parse(&settings.database_url).map_err(anyhow::Error::msg)?;
+    Ok(Db::new(target, &settings.pool_options()))
+}

@@ -1,0 +1,146 @@
+//! Settings from flags and environment. Secrets are wrapped so that no `Debug` output or
+//! log line can show them.
+
+use std::fmt;
+use std::time::Duration;
+
+use clap::{Args, ValueEnum};
+
+#[derive(Clone, Default)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("***")
+    }
+}
+
+impl std::str::FromStr for Secret {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Ok(Self(s.to_owned()))
+    }
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    #[default]
+    Text,
+    Json,
+}
+
+/// Everything `engagiert serve` can be told.
+#[derive(Args, Clone, Debug)]
+pub struct Settings {
+    /// PostgreSQL URL (postgres://…) or SQLite file (a path or sqlite://PATH).
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "engagiert.db",
+        hide_env_values = true
+    )]
+    pub database_url: String,
+    /// Address and port to listen on.
+    #[arg(long, env = "ENGAGIERT_BIND", default_value = "127.0.0.1:8080")]
+    pub bind: String,
+    /// Secret for signing tokens (HS256), at least 32 bytes. Required unless --dev.
+    #[arg(long, env = "ENGAGIERT_JWT_SECRET", hide_env_values = true)]
+    pub jwt_secret: Option<Secret>,
+    /// Development mode: generates a throw-away JWT secret if none is given and loads demo
+    /// data (with a demo admin) into an empty database.
+    #[arg(long, env = "ENGAGIERT_DEV")]
+    pub dev: bool,
+    /// Load the demo data into an empty database (implied by --dev).
+    #[arg(long, env = "ENGAGIERT_DEMO_DATA")]
+    pub demo_data: bool,
+    /// E-mail of the first admin, created at start when no user exists.
+    #[arg(long, env = "ENGAGIERT_ADMIN_EMAIL")]
+    pub admin_email: Option<String>,
+    /// Password of the first admin.
+    #[arg(long, env = "ENGAGIERT_ADMIN_PASSWORD", hide_env_values = true)]
+    pub admin_password: Option<Secret>,
+    /// Origins (comma-separated) allowed to write through CORS, e.g. the admin frontend.
+    #[arg(long, env = "ENGAGIERT_CORS_ORIGINS", value_delimiter = ',')]
+    pub cors_origins: Vec<String>,
+    /// Log format.
+    #[arg(long, env = "ENGAGIERT_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+    /// Lifetime of access tokens in seconds.
+    #[arg(long, env = "ENGAGIERT_ACCESS_TOKEN_TTL", default_value_t = 900)]
+    pub access_token_ttl: u64,
+    /// Lifetime of refresh tokens in days.
+    #[arg(long, env = "ENGAGIERT_REFRESH_TOKEN_DAYS", default_value_t = 30)]
+    pub refresh_token_days: u64,
+    /// Largest accepted JSON body in bytes.
+    #[arg(long, env = "ENGAGIERT_JSON_LIMIT", default_value_t = 1024 * 1024)]
+    pub json_limit: usize,
+    /// Largest accepted attachment in bytes.
+    #[arg(long, env = "ENGAGIERT_ATTACHMENT_LIMIT", default_value_t = 25 * 1024 * 1024)]
+    pub attachment_limit: usize,
+    /// Database connections in the pool.
+    #[arg(long, env = "ENGAGIERT_DB_POOL_SIZE", default_value_t = 4)]
+    pub db_pool_size: u32,
+    /// HTTP worker threads (default: one per core).
+    #[arg(long, env = "ENGAGIERT_WORKERS")]
+    pub workers: Option<usize>,
+}
+
+impl Settings {
+    /// The defaults, as if started with no flags and no environment.
+    pub fn defaults() -> Self {
+        Self {
+            database_url: "engagiert.db".into(),
+            bind: "127.0.0.1:8080".into(),
+            jwt_secret: None,
+            dev: false,
+            demo_data: false,
+            admin_email: None,
+            admin_password: None,
+            cors_origins: Vec::new(),
+            log_format: LogFormat::Text,
+            access_token_ttl: 900,
+            refresh_token_days: 30,
+            json_limit: 1024 * 1024,
+            attachment_limit: 25 * 1024 * 1024,
+            db_pool_size: 4,
+            workers: None,
+        }
+    }
+
+    pub fn limits(&self) -> Limits {
+        Limits {
+            json_body_bytes: self.json_limit,
+            attachment_bytes: self.attachment_limit,
+        }
+    }
+
+    pub fn pool_options(&self) -> crate::db::PoolOptions {
+        crate::db::PoolOptions {
+            max_size: self.db_pool_size.max(1),
+            connection_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+/// Body size limits, shared with the extractors through app data.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    pub json_body_bytes: usize,
+    pub attachment_bytes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Settings::defaults().limits()
+    }
+}

@@ -1,0 +1,249 @@
+//! The JSON body extractor: content type checked (415), size limited (413), syntax checked
+//! (400), then deserialised strictly into the request type (422 naming every bad field).
+
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::{FromRequest, HttpRequest, web};
+use futures_util::StreamExt;
+use futures_util::future::LocalBoxFuture;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use crate::config::Limits;
+use crate::error::{ApiError, FieldError};
+
+/// A JSON (or JSON merge patch) request body.
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let limit = req
+            .app_data::<web::Data<Limits>>()
+            .map(|l| l.json_body_bytes)
+            .unwrap_or(Limits::default().json_body_bytes);
+        let checked = check_content_type(req).and_then(|()| check_declared_length(req, limit));
+        let mut payload = payload.take();
+        Box::pin(async move {
+            checked?;
+            let body = read_limited(&mut payload, limit).await?;
+            let value: Value = serde_json::from_slice(&body)
+                .map_err(|e| ApiError::bad_request(format!("the body is not valid JSON: {e}")))?;
+            from_value(value).map(ApiJson).map_err(ApiError::validation)
+        })
+    }
+}
+
+fn check_content_type(req: &HttpRequest) -> Result<(), ApiError> {
+    let Some(value) = req.headers().get(header::CONTENT_TYPE) else {
+        return Err(ApiError::unsupported_media_type(
+            "send the body as application/json (Content-Type is missing)",
+        ));
+    };
+    let essence = value
+        .to_str()
+        .unwrap_or("")
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    let is_json = essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"));
+    if is_json {
+        Ok(())
+    } else {
+        Err(ApiError::unsupported_media_type(format!(
+            "send the body as application/json or application/merge-patch+json, not {essence}"
+        )))
+    }
+}
+
+fn check_declared_length(req: &HttpRequest, limit: usize) -> Result<(), ApiError> {
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    match declared {
+        Some(length) if length > limit => Err(ApiError::payload_too_large(limit)),
+        _ => Ok(()),
+    }
+}
+
+/// Reads the whole body, refusing it as soon as it grows past `limit`.
+pub async fn read_limited(payload: &mut Payload, limit: usize) -> Result<web::BytesMut, ApiError> {
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk =
+            chunk.map_err(|e| ApiError::bad_request(format!("the body could not be read: {e}")))?;
+        if body.len() + chunk.len() > limit {
+            return Err(ApiError::payload_too_large(limit));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+/// Deserialises `value` into `T`, collecting one error per offending field: after each
+/// failure the offending value is removed and the rest tried again, so a body with three bad
+/// fields is answered with three errors rather than one at a time.
+pub fn from_value<T: DeserializeOwned>(mut value: Value) -> Result<T, Vec<FieldError>> {
+    let mut errors: Vec<FieldError> = Vec::new();
+    for _ in 0..64 {
+        let error = match serde_path_to_error::deserialize::<_, T>(&value) {
+            Ok(parsed) if errors.is_empty() => return Ok(parsed),
+            Ok(_) => return Err(errors),
+            Err(error) => error,
+        };
+        let mut path: Vec<Segment> = error.path().iter().map(Segment::from).collect();
+        let message = error.inner().to_string();
+        let (field, message, removable) =
+            if let Some(name) = backticked(&message, "missing field `") {
+                path.push(Segment::Key(name));
+                (render(&path), "is required".to_owned(), false)
+            } else if let Some(name) = backticked(&message, "unknown field `") {
+                if !matches!(path.last(), Some(Segment::Key(key)) if *key == name) {
+                    path.push(Segment::Key(name));
+                }
+                (
+                    render(&path),
+                    "is not a known field (or is read-only)".to_owned(),
+                    true,
+                )
+            } else {
+                (render(&path), message, true)
+            };
+        let field = if field.is_empty() {
+            "body".to_owned()
+        } else {
+            field
+        };
+        if errors.iter().any(|e| e.field == field) {
+            break;
+        }
+        errors.push(FieldError::new(field, message));
+        if !removable || !remove(&mut value, &path) {
+            break;
+        }
+    }
+    Err(errors)
+}
+
+enum Segment {
+    Key(String),
+    Index(usize),
+}
+
+impl From<&serde_path_to_error::Segment> for Segment {
+    fn from(segment: &serde_path_to_error::Segment) -> Self {
+        match segment {
+            serde_path_to_error::Segment::Seq { index } => Segment::Index(*index),
+            serde_path_to_error::Segment::Map { key } => Segment::Key(key.clone()),
+            serde_path_to_error::Segment::Enum { variant } => Segment::Key(variant.clone()),
+            serde_path_to_error::Segment::Unknown => Segment::Key("?".into()),
+        }
+    }
+}
+
+fn render(path: &[Segment]) -> String {
+    let mut out = String::new();
+    for segment in path {
+        match segment {
+            Segment::Key(key) => {
+                if !out.is_empty() {
+                    out.push('.');
+                }
+                out.push_str(key);
+            }
+            Segment::Index(index) => out.push_str(&format!("[{index}]")),
+        }
+    }
+    out
+}
+
+fn backticked(message: &str, prefix: &str) -> Option<String> {
+    let rest = message.strip_prefix(prefix)?;
+    Some(rest.split('`').next()?.to_owned())
+}
+
+/// Removes the value at `path`; false when there is nothing left to remove.
+fn remove(value: &mut Value, path: &[Segment]) -> bool {
+    let Some((last, parents)) = path.split_last() else {
+        return false;
+    };
+    let mut current = value;
+    for segment in parents {
+        current = match (segment, current) {
+            (Segment::Key(key), Value::Object(map)) => match map.get_mut(key) {
+                Some(next) => next,
+                None => return false,
+            },
+            (Segment::Index(index), Value::Array(items)) => match items.get_mut(*index) {
+                Some(next) => next,
+                None => return false,
+            },
+            _ => return false,
+        };
+    }
+    match (last, current) {
+        (Segment::Key(key), Value::Object(map)) => map.remove(key).is_some(),
+        // An array element cannot be removed without renumbering the rest; replace it.
+        (Segment::Index(index), Value::Array(items)) if *index < items.len() => {
+            items[*index] = Value::Null;
+            false
+        }
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+    use serde_json::json;
+
+    #[allow(dead_code)]
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Sample {
+        name: String,
+        count: u8,
+        inner: Option<Inner>,
+    }
+
+    #[allow(dead_code)]
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Inner {
+        flag: bool,
+    }
+
+    fn fields(value: Value) -> Vec<String> {
+        from_value::<Sample>(value)
+            .unwrap_err()
+            .into_iter()
+            .map(|e| e.field)
+            .collect()
+    }
+
+    #[test]
+    fn names_every_bad_field() {
+        assert_eq!(
+            fields(json!({"name": 1, "count": 300, "extra": true})),
+            ["name", "count", "extra"]
+        );
+        assert_eq!(fields(json!({"count": 1})), ["name"]);
+        assert_eq!(
+            fields(json!({"name": "x", "count": 1, "inner": {"flag": "no"}})),
+            ["inner.flag"]
+        );
+        assert_eq!(
+            fields(json!({"name": "x", "count": 1, "inner": {"flag": true, "x": 1}})),
+            ["inner.x"]
+        );
+        assert_eq!(fields(json!([1])), ["body"]);
+    }
+}

@@ -1,0 +1,27 @@
+//! The HTTP conventions of the API, written once for every resource: strict JSON bodies,
+//! strict queries, the list envelope, conditional requests, merge patch, CORS, and the
+//! fallbacks that turn actix's own errors into problem documents.
+
+pub mod conditional;
+pub mod cors;
+pub mod fallback;
+pub mod json;
+pub mod list;
+pub mod merge_patch;
+pub mod query;
+
+pub use conditional::{IfMatch, Tagged};
+pub use json::ApiJson;
+pub use list::{ListParams, Listed, Page};
+pub use query::{ApiQuery, ListQuery};
+pub mod record;
+
+use crate::error::ApiError;
+
+/// A resource id from a path: a UUID, normalised to its hyphenated lower-case form. Anything
+/// else names no resource (404).
+pub fn path_id(raw: &str, what: &str) -> Result<String, ApiError> {
+    uuid::Uuid::parse_str(raw)
+        .map(|id| id.hyphenated().to_string())
+        .map_err(|_| ApiError::not_found(format!("no such {what}: `{raw}` is not an id")))
+}

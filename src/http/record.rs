@@ -1,0 +1,46 @@
+//! What every stored resource has in common: an id, a version that grows by one with each
+//! change, timestamps, and a soft-delete mark. The list, tombstone, 410 and ETag machinery
+//! is written against this trait.
+
+use chrono::NaiveDateTime;
+
+use crate::error::ApiError;
+
+pub trait Record {
+    fn id(&self) -> &str;
+    fn version(&self) -> i32;
+    fn updated_at(&self) -> NaiveDateTime;
+    fn deleted_at(&self) -> Option<NaiveDateTime>;
+}
+
+/// Implements `Record` for a row struct with the standard columns.
+#[macro_export]
+macro_rules! impl_record {
+    ($row:ty) => {
+        impl $crate::http::record::Record for $row {
+            fn id(&self) -> &str {
+                &self.id
+            }
+            fn version(&self) -> i32 {
+                self.version
+            }
+            fn updated_at(&self) -> chrono::NaiveDateTime {
+                self.updated_at
+            }
+            fn deleted_at(&self) -> Option<chrono::NaiveDateTime> {
+                self.deleted_at
+            }
+        }
+    };
+}
+
+/// A row as a single-resource read sees it: absent is 404, soft-deleted is 410.
+pub fn live<R: Record>(row: Option<R>, what: &str) -> Result<R, ApiError> {
+    match row {
+        None => Err(ApiError::not_found(format!("no such {what}"))),
+        Some(row) if row.deleted_at().is_some() => {
+            Err(ApiError::gone(format!("this {what} has been deleted")))
+        }
+        Some(row) => Ok(row),
+    }
+}

@@ -1,0 +1,160 @@
+//! The root of the OpenAPI document: info, tags, the bearer scheme, and the problem
+//! responses every operation lists. Paths are collected from the handlers by
+//! `utoipa-actix-web` in `app.rs`, so no route can be left out.
+
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::openapi::{self, OpenApi as OpenApiDocument};
+use utoipa::{Modify, OpenApi};
+
+use crate::error::Problem;
+use responses::ProblemResponses;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "engagiert API",
+        description = "API of the Kommunen-Netzwerk: engagiert in NRW — the state forum in which cities, \
+municipalities and districts of North Rhine-Westphalia exchange strategies for promoting volunteering.\n\n\
+Reads of published data need no token; writes need `Authorization: Bearer <JWT>` from `/api/v1/auth/login` \
+or an API token. Lists take `limit`, `offset`, `sort`, `updated_since` and `include_deleted`; every single \
+resource has an `ETag`, and `PUT`/`PATCH`/`DELETE` honour `If-Match`. Every error is `application/problem+json`.",
+        license(name = "MIT"),
+        version = "1.0.0"
+    ),
+    servers((url = "/", description = "This server")),
+    tags(
+        (name = "auth", description = "Login, token refresh, logout and the caller."),
+        (name = "users", description = "Accounts of the network office (admins) and of member municipalities (editors). Admin only."),
+        (name = "api-tokens", description = "Long-lived tokens for integration scripts. Admin only."),
+        (name = "operations", description = "Health, readiness, metrics and this document."),
+    ),
+    components(schemas(Problem)),
+    modifiers(&Security, &ProblemResponses)
+)]
+pub struct ApiDoc;
+
+struct Security;
+
+impl Modify for Security {
+    fn modify(&self, doc: &mut OpenApiDocument) {
+        let components = doc.components.get_or_insert_with(openapi::Components::new);
+        let mut bearer = Http::new(HttpAuthScheme::Bearer);
+        bearer.bearer_format = Some("JWT".into());
+        bearer.description =
+            Some("An access token from `/api/v1/auth/login` or an API token.".into());
+        components.add_security_scheme("bearer", SecurityScheme::Http(bearer));
+    }
+}
+
+/// One `IntoResponses` type per problem status, each a `$ref` to a shared response, so a
+/// handler lists its errors as `responses(..., NotFound, Gone)`.
+pub mod responses {
+    use std::collections::BTreeMap;
+
+    use utoipa::openapi::header::HeaderBuilder;
+    use utoipa::openapi::response::{Response, ResponseBuilder};
+    use utoipa::openapi::schema::{Object, Type};
+    use utoipa::openapi::{ContentBuilder, Ref, RefOr};
+    use utoipa::{IntoResponses, Modify};
+
+    macro_rules! problem_responses {
+        ($($name:ident = $status:literal, $description:literal;)+) => {
+            $(
+                pub struct $name;
+                impl IntoResponses for $name {
+                    fn responses() -> BTreeMap<String, RefOr<Response>> {
+                        BTreeMap::from([(
+                            $status.to_string(),
+                            RefOr::Ref(Ref::from_response_name(stringify!($name))),
+                        )])
+                    }
+                }
+            )+
+
+            pub(crate) struct ProblemResponses;
+            impl Modify for ProblemResponses {
+                fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+                    let components = doc.components.get_or_insert_with(utoipa::openapi::Components::new);
+                    $(
+                        components.responses.insert(
+                            stringify!($name).to_string(),
+                            RefOr::T(problem($status, $description)),
+                        );
+                    )+
+                    components.responses.insert("NotModified".into(), RefOr::T(not_modified()));
+                }
+            }
+        };
+    }
+
+    problem_responses! {
+        BadRequest = 400, "Malformed JSON, or a query parameter that is unknown or out of range.";
+        Unauthorized = 401, "No bearer token, or one that is expired, forged or revoked.";
+        Forbidden = 403, "Authenticated, but the role or municipality does not allow this.";
+        NotFound = 404, "No such resource.";
+        Conflict = 409, "A duplicate unique value, or a change the resource's state does not allow.";
+        Gone = 410, "The resource has been deleted.";
+        PreconditionFailed = 412, "`If-Match` names a version that is no longer current; nothing was changed.";
+        PayloadTooLarge = 413, "The body exceeds the size limit.";
+        UnsupportedMediaType = 415, "The body is not of a media type this operation takes.";
+        Unprocessable = 422, "Well-formed JSON that fails validation; `errors` names each field.";
+        TooManyRequests = 429, "Too many failed attempts; `Retry-After` says when to try again.";
+        Unavailable = 503, "The database cannot be reached.";
+    }
+
+    /// 304: the client's copy is current.
+    pub struct NotModified;
+    impl IntoResponses for NotModified {
+        fn responses() -> BTreeMap<String, RefOr<Response>> {
+            BTreeMap::from([(
+                "304".to_string(),
+                RefOr::Ref(Ref::from_response_name("NotModified")),
+            )])
+        }
+    }
+
+    fn string_header(description: &str) -> utoipa::openapi::header::Header {
+        HeaderBuilder::new()
+            .schema(Some(Object::with_type(Type::String)))
+            .description(Some(description))
+            .build()
+    }
+
+    fn problem(status: u16, description: &str) -> Response {
+        let mut response = ResponseBuilder::new().description(description).content(
+            crate::error::PROBLEM_JSON,
+            ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name("Problem")))
+                .build(),
+        );
+        if status == 401 {
+            response = response.header(
+                "WWW-Authenticate",
+                string_header("`Bearer realm=\"engagiert\"`"),
+            );
+        }
+        if status == 429 || status == 503 {
+            response = response.header(
+                "Retry-After",
+                string_header("Seconds to wait before trying again."),
+            );
+        }
+        response.build()
+    }
+
+    fn not_modified() -> Response {
+        ResponseBuilder::new()
+            .description(
+                "Not modified: the `If-None-Match` (or `If-Modified-Since`) copy is current.",
+            )
+            .header("ETag", string_header("The current entity tag."))
+            .build()
+    }
+}
+
+/// The document as the service serves it and as `openapi/openapi.json` holds it.
+pub fn to_json(doc: &OpenApiDocument) -> String {
+    let mut json = doc.to_pretty_json().unwrap_or_else(|_| "{}".into());
+    json.push('\n');
+    json
+}

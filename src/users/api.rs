@@ -1,0 +1,157 @@
+//! Request and response types of `/api/v1/users`.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use super::model::UserRow;
+use crate::auth::Role;
+use crate::db::utc;
+use crate::error::Checks;
+use crate::types::Email;
+
+/// A person who can log in: staff of the network office (`admin`) or of a member
+/// municipality (`editor`). The password is never returned.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct User {
+    #[schema(example = "01932c4e-7a4b-7cc2-9d1e-1f2a3b4c5d6e")]
+    pub id: String,
+    #[schema(example = "ehrenamt@unna.de")]
+    pub email: String,
+    #[schema(example = "Erika Mustermann")]
+    pub name: String,
+    pub role: Role,
+    /// The municipality an editor works for; null for admins.
+    pub municipality_id: Option<String>,
+    /// Inactive users cannot log in.
+    pub active: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    /// Grows by one with every change.
+    #[schema(example = 1)]
+    pub version: i32,
+}
+
+impl From<UserRow> for User {
+    fn from(row: UserRow) -> Self {
+        Self {
+            id: row.id,
+            email: row.email,
+            name: row.name,
+            role: row.role,
+            municipality_id: row.municipality_id,
+            active: row.active,
+            created_at: utc(row.created_at),
+            updated_at: utc(row.updated_at),
+            version: row.version,
+        }
+    }
+}
+
+/// A new user.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewUser {
+    pub email: Email,
+    #[schema(example = "Erika Mustermann", max_length = 200)]
+    pub name: String,
+    pub role: Role,
+    /// Required for editors, absent for admins.
+    #[serde(default)]
+    pub municipality_id: Option<Uuid>,
+    /// At least 10 characters. Write-only.
+    #[schema(
+        example = "ein langes Passwort",
+        min_length = 10,
+        max_length = 256,
+        write_only
+    )]
+    pub password: String,
+    #[serde(default = "yes")]
+    #[schema(default = true)]
+    pub active: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// The writable fields of a user, as `PUT` replaces them and `PATCH` merges into them.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UserUpdate {
+    pub email: Email,
+    #[schema(example = "Erika Mustermann", max_length = 200)]
+    pub name: String,
+    pub role: Role,
+    #[serde(default)]
+    pub municipality_id: Option<Uuid>,
+    pub active: bool,
+    /// A new password (optional). Write-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(min_length = 10, max_length = 256, write_only)]
+    pub password: Option<String>,
+}
+
+impl UserUpdate {
+    pub fn from_row(row: &UserRow) -> Result<Self, crate::error::ApiError> {
+        Ok(Self {
+            email: Email::parse(&row.email).map_err(crate::error::ApiError::internal)?,
+            name: row.name.clone(),
+            role: row.role,
+            municipality_id: row
+                .municipality_id
+                .as_deref()
+                .and_then(|id| Uuid::parse_str(id).ok()),
+            active: row.active,
+            password: None,
+        })
+    }
+}
+
+/// The rules a user's fields obey, whether created or changed.
+pub fn check_user(
+    name: &str,
+    role: Role,
+    municipality_id: Option<&Uuid>,
+    password: Option<&str>,
+) -> Checks {
+    let mut checks = Checks::new();
+    checks.text("name", name, 200);
+    match (role, municipality_id) {
+        (Role::Editor, None) => checks.add("municipality_id", "is required for an editor"),
+        (Role::Admin, Some(_)) => checks.add("municipality_id", "must be null for an admin"),
+        _ => {}
+    }
+    if let Some(password) = password
+        && let Err(error) = crate::auth::password::check_policy("password", password)
+    {
+        checks.push(error);
+    }
+    checks
+}
+
+crate::sort_fields!(UserOrder over UserSort {
+    Email = "email",
+    Name = "name",
+    CreatedAt = "created_at",
+    UpdatedAt = "updated_at",
+});
+
+/// Filters of the user list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct UserFilter {
+    /// Only users of this role.
+    pub role: Option<Role>,
+    /// Only active (or inactive) users.
+    pub active: Option<bool>,
+    /// Only editors of this municipality.
+    pub municipality_id: Option<Uuid>,
+    /// Sort order (default `email`): `email`, `name`, `created_at`, `updated_at`, each
+    /// optionally prefixed with `-` for descending.
+    #[param(inline)]
+    pub sort: Option<UserOrder>,
+}
