@@ -242,10 +242,10 @@ async fn create_api_token(
     db: web::Data<Db>,
     keys: web::Data<JwtKeys>,
     user: AuthUser,
-    body: ApiJson<NewApiToken>,
+    body: ApiJson,
 ) -> Result<HttpResponse, ApiError> {
     user.require_admin()?;
-    let new = body.0;
+    let new = body.parse::<NewApiToken>().await?;
     let mut checks = Checks::new();
     checks.text("name", &new.name, 200);
     match (new.role, &new.municipality_id) {

@@ -122,12 +122,12 @@ async fn login(
     db: web::Data<Db>,
     keys: web::Data<JwtKeys>,
     limiter: web::Data<LoginLimiter>,
-    body: ApiJson<LoginRequest>,
+    body: ApiJson,
 ) -> Result<HttpResponse, ApiError> {
     let LoginRequest {
         email,
         password: plain,
-    } = body.0;
+    } = body.parse::<LoginRequest>().await?;
     let email = email.trim().to_lowercase();
     let attempt_keys = [
         format!("address:{}", client_address(&req)),
@@ -180,9 +180,9 @@ async fn login(
 async fn refresh(
     db: web::Data<Db>,
     keys: web::Data<JwtKeys>,
-    body: ApiJson<RefreshRequest>,
+    body: ApiJson,
 ) -> Result<HttpResponse, ApiError> {
-    let presented = body.0.refresh_token;
+    let presented = body.parse::<RefreshRequest>().await?.refresh_token;
     let keys = keys.into_inner();
     // Reuse detection must survive the error: the revocation commits on its own, outside the
     // transaction that would otherwise be rolled back by the 401.
@@ -227,11 +227,8 @@ async fn refresh(
     )
 )]
 #[post("/auth/logout")]
-async fn logout(
-    db: web::Data<Db>,
-    body: ApiJson<RefreshRequest>,
-) -> Result<HttpResponse, ApiError> {
-    let presented = body.0.refresh_token;
+async fn logout(db: web::Data<Db>, body: ApiJson) -> Result<HttpResponse, ApiError> {
+    let presented = body.parse::<RefreshRequest>().await?.refresh_token;
     db.transaction(move |conn| match tokens::find(conn, &presented)? {
         Some(token) => {
             tokens::revoke_family(conn, &token.family_id)?;

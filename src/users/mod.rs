@@ -101,10 +101,10 @@ async fn create_user(
     req: HttpRequest,
     db: web::Data<Db>,
     user: AuthUser,
-    body: ApiJson<NewUser>,
+    body: ApiJson,
 ) -> Result<HttpResponse, ApiError> {
     user.require_admin()?;
-    let new = body.0;
+    let new = body.parse::<NewUser>().await?;
     let row = db.run(move |conn| create_account(conn, new)).await?;
     let location = format!("/api/v1/users/{}", row.id);
     tagged(row).created(location).respond(&req)
@@ -157,11 +157,11 @@ async fn replace_user(
     user: AuthUser,
     id: web::Path<String>,
     if_match: IfMatch,
-    body: ApiJson<UserUpdate>,
+    body: ApiJson,
 ) -> Result<HttpResponse, ApiError> {
     user.require_admin()?;
     let id = path_id(&id, "user")?;
-    let update = body.0;
+    let update = body.parse::<UserUpdate>().await?;
     save(&db, id, if_match, move |_| Ok(update))
         .await?
         .respond(&req)
@@ -185,11 +185,11 @@ async fn update_user(
     user: AuthUser,
     id: web::Path<String>,
     if_match: IfMatch,
-    body: ApiJson<Value>,
+    body: ApiJson,
 ) -> Result<HttpResponse, ApiError> {
     user.require_admin()?;
     let id = path_id(&id, "user")?;
-    let patch = body.0;
+    let patch = body.parse::<Value>().await?;
     save(&db, id, if_match, move |row| {
         merge_patch::apply(&UserUpdate::from_row(row)?, &patch)
     })

@@ -1,0 +1,173 @@
+use engagiert::auth::Role;
+use jsonwebtoken::{EncodingKey, Header, encode};
+use serde_json::json;
+
+use crate::both_backends;
+use crate::helpers::*;
+
+async fn login(app: &TestApp, email: &str, password: &str) -> Resp {
+    app.post("/api/v1/auth/login")
+        .json(&json!({"email": email, "password": password}))
+        .send()
+        .await
+}
+
+fn claims(sub: &str, exp_offset: i64) -> serde_json::Value {
+    let now = chrono::Utc::now().timestamp();
+    json!({"sub": sub, "role": "admin", "iat": now, "nbf": now, "exp": now + exp_offset,
+           "iss": "engagiert", "aud": "engagiert-api", "jti": "x", "use": "access"})
+}
+
+both_backends! {
+    async fn login_returns_a_working_token_pair(app) {
+        app.user("erika@unna.de", Role::Admin, None).await;
+        let pair = login(&app, "Erika@Unna.de", PASSWORD).await.expect(200).json();
+        assert_eq!(pair["token_type"], "Bearer");
+        assert_eq!(pair["expires_in"], 900);
+        let me = app.get("/api/v1/auth/me").bearer(pair["access_token"].as_str().unwrap()).send().await.expect(200).json();
+        assert_eq!(me["email"], "erika@unna.de");
+        assert!(me.get("password").is_none() && me.get("password_hash").is_none());
+    }
+
+    async fn failed_login_is_the_same_for_unknown_email_and_wrong_password(app) {
+        app.user("erika@unna.de", Role::Admin, None).await;
+        let wrong = login(&app, "erika@unna.de", "falsches Passwort").await.problem(401);
+        let unknown = login(&app, "nobody@unna.de", "falsches Passwort").await.problem(401);
+        assert_eq!(wrong, unknown);
+    }
+
+    async fn bad_tokens_are_401_with_www_authenticate(app) {
+        let (id, valid) = app.user("erika@unna.de", Role::Admin, None).await;
+        let expired = encode(&Header::default(), &claims(&id, -3600), &EncodingKey::from_secret(SECRET)).unwrap();
+        let wrong_secret = encode(&Header::default(), &claims(&id, 600), &EncodingKey::from_secret(b"another secret that is long enough, really")).unwrap();
+        let parts: Vec<&str> = valid.split('.').collect();
+        let forged_claims = base64_url(&claims(&id, 600).to_string());
+        let tampered_payload = format!("{}.{}.{}", parts[0], forged_claims, parts[2]);
+        let alg_none = format!("{}.{}.", base64_url(r#"{"alg":"none","typ":"JWT"}"#), forged_claims);
+        let cases = [
+            ("missing", None),
+            ("expired", Some(expired)),
+            ("wrong secret", Some(wrong_secret)),
+            ("tampered payload", Some(tampered_payload)),
+            ("alg none", Some(alg_none)),
+            ("garbage", Some("not.a.jwt".to_owned())),
+        ];
+        for (case, token) in cases {
+            let mut req = app.get("/api/v1/users");
+            if let Some(token) = &token {
+                req = req.bearer(token);
+            }
+            let response = req.send().await;
+            assert_eq!(response.status.as_u16(), 401, "{case}: {}", response.text());
+            assert!(response.header("www-authenticate").unwrap().starts_with("Bearer"), "{case}");
+            assert_eq!(response.header("content-type").as_deref(), Some("application/problem+json"), "{case}");
+        }
+        app.get("/api/v1/users").bearer(&valid).send().await.expect(200);
+    }
+
+    async fn editor_is_forbidden_on_admin_routes(app) {
+        let editor = app.editor("01932c4e-7a4b-7cc2-9d1e-1f2a3b4c5d6e").await;
+        for (method, path) in [
+            (actix_web::http::Method::GET, "/api/v1/users"),
+            (actix_web::http::Method::POST, "/api/v1/users"),
+            (actix_web::http::Method::GET, "/api/v1/api-tokens"),
+            (actix_web::http::Method::POST, "/api/v1/api-tokens"),
+        ] {
+            let mut req = app.req(method.clone(), path).bearer(&editor);
+            if method == actix_web::http::Method::POST {
+                req = req.json(&json!({}));
+            }
+            req.send().await.problem(403);
+        }
+    }
+
+    async fn deactivated_user_loses_access_at_once(app) {
+        let admin = app.admin().await;
+        let (id, token) = app.user("erika@unna.de", Role::Admin, None).await;
+        app.patch(&format!("/api/v1/users/{id}")).bearer(&admin).json(&json!({"active": false})).send().await.expect(200);
+        app.get("/api/v1/users").bearer(&token).send().await.problem(401);
+        login(&app, "erika@unna.de", PASSWORD).await.problem(401);
+    }
+
+    async fn refresh_rotates_and_reuse_revokes_the_family(app) {
+        app.user("erika@unna.de", Role::Admin, None).await;
+        let first = login(&app, "erika@unna.de", PASSWORD).await.expect(200).json();
+        let refresh = |token: &serde_json::Value| {
+            app.post("/api/v1/auth/refresh").json(&json!({"refresh_token": token.as_str().unwrap()})).send()
+        };
+        let second = refresh(&first["refresh_token"]).await.expect(200).json();
+        assert_ne!(second["refresh_token"], first["refresh_token"]);
+        app.get("/api/v1/auth/me").bearer(second["access_token"].as_str().unwrap()).send().await.expect(200);
+        // The first token again: a reuse. It fails, and so does the second, unused one.
+        refresh(&first["refresh_token"]).await.problem(401);
+        refresh(&second["refresh_token"]).await.problem(401);
+        // Another login is a family of its own and still works.
+        let other = login(&app, "erika@unna.de", PASSWORD).await.expect(200).json();
+        refresh(&other["refresh_token"]).await.expect(200);
+        refresh(&json!("unknown")).await.problem(401);
+    }
+
+    async fn logout_revokes_the_refresh_token(app) {
+        app.user("erika@unna.de", Role::Admin, None).await;
+        let pair = login(&app, "erika@unna.de", PASSWORD).await.expect(200).json();
+        let body = json!({"refresh_token": pair["refresh_token"]});
+        app.post("/api/v1/auth/logout").json(&body).send().await.expect(204);
+        app.post("/api/v1/auth/refresh").json(&body).send().await.problem(401);
+        app.post("/api/v1/auth/logout").json(&json!({"refresh_token": "unknown"})).send().await.problem(401);
+    }
+
+    async fn login_is_rate_limited(app) {
+        app.user("erika@unna.de", Role::Admin, None).await;
+        for _ in 0..10 {
+            login(&app, "erika@unna.de", "falsches Passwort").await.problem(401);
+        }
+        let limited = login(&app, "erika@unna.de", PASSWORD).await;
+        let retry_after: u64 = limited.header("retry-after").expect("Retry-After").parse().unwrap();
+        assert!(retry_after > 0 && retry_after <= 900);
+        limited.problem(429);
+        // Another account from another address is not affected.
+        app.user("paul@paderborn.de", Role::Admin, None).await;
+        app.post("/api/v1/auth/login").peer("10.1.2.3:4000")
+            .json(&json!({"email": "paul@paderborn.de", "password": PASSWORD})).send().await.expect(200);
+    }
+
+    async fn api_tokens_are_shown_once_work_and_can_be_revoked(app) {
+        let admin = app.admin().await;
+        let municipality = "01932c4e-7a4b-7cc2-9d1e-1f2a3b4c5d6e";
+        let expires = (chrono::Utc::now() + chrono::Duration::days(30)).to_rfc3339();
+        let issued = app.post("/api/v1/api-tokens").bearer(&admin)
+            .json(&json!({"name": "Website-Sync", "role": "editor", "municipality_id": municipality, "expires_at": expires}))
+            .send().await.expect(201).json();
+        let token = issued["token"].as_str().unwrap().to_owned();
+        let id = issued["id"].as_str().unwrap().to_owned();
+        let listed = app.get("/api/v1/api-tokens").bearer(&admin).send().await.expect(200).json();
+        assert_eq!(listed["total"], 1);
+        assert!(listed["items"][0].get("token").is_none(), "the token is shown only once");
+        // The token authenticates as an editor of its municipality.
+        app.get("/api/v1/users").bearer(&token).send().await.problem(403);
+        app.get("/api/v1/auth/me").bearer(&token).send().await.problem(403);
+        app.delete(&format!("/api/v1/api-tokens/{id}")).bearer(&admin).send().await.expect(204);
+        app.get("/api/v1/users").bearer(&token).send().await.problem(401);
+        app.get(&format!("/api/v1/api-tokens/{id}")).bearer(&admin).send().await.problem(410);
+        let problem = app.post("/api/v1/api-tokens").bearer(&admin)
+            .json(&json!({"name": " ", "role": "editor", "expires_at": "2000-01-01T00:00:00Z"}))
+            .send().await.problem(422);
+        assert_eq!(error_fields(&problem), ["name", "municipality_id", "expires_at"]);
+    }
+}
+
+fn base64_url(text: &str) -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let bytes = text.as_bytes();
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, b)| n | (u32::from(*b) << (16 - 8 * i)));
+        for i in 0..=chunk.len() {
+            out.push(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize] as char);
+        }
+    }
+    out
+}

@@ -1,0 +1,185 @@
+//! The shared HTTP conventions of API.md, exercised through the users resource.
+
+use actix_web::http::Method;
+use serde_json::{Value, json};
+
+use crate::both_backends;
+use crate::helpers::*;
+
+const UNNA: &str = "01932c4e-7a4b-7cc2-9d1e-1f2a3b4c5d6e";
+
+async fn create(app: &TestApp, admin: &str, email: &str) -> Value {
+    app.post("/api/v1/users")
+        .bearer(admin)
+        .json(&json!({"email": email, "name": "Test", "role": "editor", "municipality_id": UNNA, "password": PASSWORD}))
+        .send()
+        .await
+        .expect(201)
+        .json()
+}
+
+fn ids(list: &Value) -> Vec<String> {
+    list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+both_backends! {
+    async fn lists_page_with_envelope_and_links(app) {
+        let admin = app.admin().await;
+        for i in 0..4 {
+            create(&app, &admin, &format!("user{i}@unna.de")).await;
+        }
+        let page = app.get("/api/v1/users?limit=2&offset=2&role=editor").bearer(&admin).send().await.expect(200);
+        let links = page.header("link").unwrap();
+        let body = page.json();
+        assert_eq!((body["total"].as_i64(), body["limit"].as_i64(), body["offset"].as_i64()), (Some(4), Some(2), Some(2)));
+        assert_eq!(body["items"].as_array().unwrap().len(), 2);
+        assert!(links.contains(r#"</api/v1/users?role=editor&limit=2&offset=0>; rel="prev""#), "{links}");
+        assert!(!links.contains(r#"rel="next""#), "{links}");
+        let first = app.get("/api/v1/users?limit=2&role=editor").bearer(&admin).send().await.expect(200);
+        assert!(first.header("link").unwrap().contains(r#"</api/v1/users?role=editor&limit=2&offset=2>; rel="next""#));
+        let all = app.get("/api/v1/users?role=editor").bearer(&admin).send().await.expect(200).json();
+        let pages = [ids(&first.json()), ids(&body)].concat();
+        assert_eq!(pages, ids(&all), "pages neither overlap nor skip");
+        assert_eq!(all["limit"], 50);
+    }
+
+    async fn bad_list_parameters_are_400_naming_the_parameter(app) {
+        let admin = app.admin().await;
+        for (query, parameter) in [
+            ("limit=0", "limit"),
+            ("limit=201", "limit"),
+            ("limit=ten", "limit"),
+            ("offset=-1", "offset"),
+            ("sort=password_hash", "sort"),
+            ("sort=-", "sort"),
+            ("updated_since=yesterday", "updated_since"),
+            ("include_deleted=maybe", "include_deleted"),
+            ("colour=blue", "colour"),
+            ("limit=1&limit=2", "limit"),
+        ] {
+            let problem = app.get(&format!("/api/v1/users?{query}")).bearer(&admin).send().await.problem(400);
+            assert_eq!(error_fields(&problem), [parameter], "{query}");
+        }
+    }
+
+    async fn etag_answers_304_on_resources_and_lists(app) {
+        let admin = app.admin().await;
+        let user = create(&app, &admin, "erika@unna.de").await;
+        let path = format!("/api/v1/users/{}", user["id"].as_str().unwrap());
+        let first = app.get(&path).bearer(&admin).send().await.expect(200);
+        let etag = first.header("etag").unwrap();
+        assert!(etag.starts_with('"') && !etag.starts_with("W/"), "strong: {etag}");
+        let modified = first.header("last-modified").unwrap();
+        let not_modified = app.get(&path).bearer(&admin).header("if-none-match", &etag).send().await.expect(304);
+        assert_eq!(not_modified.header("etag").as_deref(), Some(etag.as_str()));
+        assert!(not_modified.body.is_empty());
+        app.get(&path).bearer(&admin).header("if-modified-since", &modified).send().await.expect(304);
+        app.get(&path).bearer(&admin).header("if-none-match", "\"other\"").send().await.expect(200);
+
+        let list = app.get("/api/v1/users").bearer(&admin).send().await.expect(200);
+        let list_etag = list.header("etag").unwrap();
+        app.get("/api/v1/users").bearer(&admin).header("if-none-match", &list_etag).send().await.expect(304);
+        app.patch(&path).bearer(&admin).json(&json!({"name": "Neu"})).send().await.expect(200);
+        app.get("/api/v1/users").bearer(&admin).header("if-none-match", &list_etag).send().await.expect(200);
+        app.get(&path).bearer(&admin).header("if-none-match", &etag).send().await.expect(200);
+    }
+
+    async fn stale_if_match_is_412_and_changes_nothing(app) {
+        let admin = app.admin().await;
+        let user = create(&app, &admin, "erika@unna.de").await;
+        let path = format!("/api/v1/users/{}", user["id"].as_str().unwrap());
+        let etag = app.get(&path).bearer(&admin).send().await.expect(200).header("etag").unwrap();
+        // Someone else changes the user first.
+        app.patch(&path).bearer(&admin).header("if-match", &etag).json(&json!({"name": "Erste"})).send().await.expect(200);
+        for method in [Method::PATCH, Method::PUT, Method::DELETE] {
+            let mut req = app.req(method.clone(), &path).bearer(&admin).header("if-match", &etag);
+            if method != Method::DELETE {
+                req = req.json(&json!({"email": "erika@unna.de", "name": "Zweite", "role": "editor", "municipality_id": UNNA, "active": true}));
+            }
+            req.send().await.problem(412);
+        }
+        let now = app.get(&path).bearer(&admin).send().await.expect(200).json();
+        assert_eq!((now["name"].as_str(), now["version"].as_i64()), (Some("Erste"), Some(2)));
+        let current = app.get(&path).bearer(&admin).send().await.header("etag").unwrap();
+        app.delete(&path).bearer(&admin).header("if-match", &current).send().await.expect(204);
+    }
+
+    async fn soft_delete_leaves_410_and_a_tombstone(app) {
+        let admin = app.admin().await;
+        let before = chrono::Utc::now() - chrono::Duration::seconds(1);
+        let user = create(&app, &admin, "erika@unna.de").await;
+        let id = user["id"].as_str().unwrap();
+        let path = format!("/api/v1/users/{id}");
+        app.delete(&path).bearer(&admin).send().await.expect(204);
+        app.get(&path).bearer(&admin).send().await.problem(410);
+        app.delete(&path).bearer(&admin).send().await.problem(410);
+        app.patch(&path).bearer(&admin).json(&json!({"name": "x"})).send().await.problem(410);
+        let live = app.get("/api/v1/users").bearer(&admin).send().await.expect(200).json();
+        assert!(!ids(&live).contains(&id.to_owned()));
+        let since = before.to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+        let sync = app.get(&format!("/api/v1/users?include_deleted=true&updated_since={since}"))
+            .bearer(&admin).send().await.expect(200).json();
+        let tombstone = sync["items"].as_array().unwrap().iter().find(|i| i["id"] == id).expect("tombstone").clone();
+        assert_eq!(tombstone["deleted"], true);
+        assert_eq!(tombstone.as_object().unwrap().len(), 3, "{tombstone}");
+        // The e-mail of a deleted user is free again.
+        create(&app, &admin, "erika@unna.de").await;
+    }
+
+    async fn updated_since_selects_later_changes(app) {
+        let admin = app.admin().await;
+        let old = create(&app, &admin, "old@unna.de").await;
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        let mark = chrono::Utc::now();
+        let new = create(&app, &admin, "new@unna.de").await;
+        // A `+` offset that arrives decoded as a space is still understood.
+        let since = mark.with_timezone(&chrono::FixedOffset::east_opt(3600).unwrap()).to_rfc3339_opts(chrono::SecondsFormat::Micros, false);
+        let list = app.get(&format!("/api/v1/users?updated_since={}", since.replace('+', "%20"))).bearer(&admin).send().await.expect(200).json();
+        assert_eq!(ids(&list), [new["id"].as_str().unwrap()]);
+        assert!(!ids(&list).contains(&old["id"].as_str().unwrap().to_owned()));
+    }
+
+    async fn body_errors_are_problems(app) {
+        let admin = app.admin().await;
+        let problem = app.post("/api/v1/users").bearer(&admin).raw("application/json", "{\"email\": ").send().await.problem(400);
+        assert!(problem["detail"].as_str().unwrap().contains("not valid JSON"));
+        app.post("/api/v1/users").bearer(&admin).raw("text/plain", "hello").send().await.problem(415);
+        app.post("/api/v1/users").bearer(&admin).send().await.problem(415);
+        let huge = json!({"email": "a@b.de", "name": "x".repeat(2 * 1024 * 1024), "role": "admin", "password": PASSWORD});
+        app.post("/api/v1/users").bearer(&admin).json(&huge).send().await.problem(413);
+        app.post("/api/v1/auth/login").raw("application/json", "[1, 2]").send().await.problem(422);
+    }
+
+    async fn unknown_paths_ids_and_methods(app) {
+        let admin = app.admin().await;
+        app.get("/api/v1/nothing-here").send().await.problem(404);
+        app.get("/api/v1/users/not-a-uuid").bearer(&admin).send().await.problem(404);
+        app.get(&format!("/api/v1/users/{UNNA}")).bearer(&admin).send().await.problem(404);
+        let not_allowed = app.req(Method::DELETE, "/api/v1/auth/me").send().await;
+        assert_eq!(not_allowed.header("allow").as_deref(), Some("GET, HEAD"));
+        not_allowed.problem(405);
+    }
+
+    async fn unreachable_database_is_503(app) {
+        let broken = TestApp::unreachable(app.backend);
+        let healthy = actix_web::test::init_service(engagiert::app::build(broken.clone())).await;
+        let alive = actix_web::test::call_service(&healthy, actix_web::test::TestRequest::get().uri("/healthz").to_request()).await;
+        assert_eq!(alive.status(), 200);
+        let login = || actix_web::test::TestRequest::post().uri("/api/v1/auth/login")
+            .insert_header(("content-type", "application/json"))
+            .set_payload(r#"{"email": "a@b.de", "password": "irrelevant"}"#);
+        let ready = || actix_web::test::TestRequest::get().uri("/readyz");
+        for (path, request) in [("/readyz", ready()), ("/api/v1/auth/login", login())] {
+            let response = actix_web::test::call_service(&healthy, request.to_request()).await;
+            assert_eq!(response.status(), 503, "{path}");
+            assert_eq!(response.headers().get("content-type").unwrap(), "application/problem+json");
+        }
+        // The working app is ready.
+        app.get("/readyz").send().await.expect(200);
+    }
+}

@@ -1,0 +1,354 @@
+//! Spawns the real application on a fresh database per test: SQLite always, PostgreSQL
+//! (a schema of its own in `TEST_DATABASE_URL`) when that is set.
+
+use std::net::TcpListener;
+
+use actix_web::http::{Method, StatusCode, header};
+use actix_web::test::{self, TestRequest};
+use actix_web::web::Bytes;
+use diesel::Connection;
+use diesel::connection::SimpleConnection;
+use engagiert::app::{self, Context};
+use engagiert::auth::Role;
+use engagiert::auth::jwt::TokenUse;
+use engagiert::config::Settings;
+use engagiert::db::{Backend, Db, DbTarget, PoolOptions};
+use engagiert::types::Email;
+use engagiert::users::{self, api::NewUser};
+use serde_json::Value;
+
+pub const SECRET: &[u8] = b"a test secret that is long enough for HS256";
+pub const PASSWORD: &str = "ein sicheres Passwort";
+
+/// Generates one test per backend from one body: `name::sqlite` and `name::postgres`.
+#[macro_export]
+macro_rules! both_backends {
+    ($(async fn $name:ident($app:ident) $body:block)+) => {$(
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            #[actix_web::test]
+            async fn sqlite() {
+                let $app = $crate::helpers::TestApp::sqlite().await;
+                $body
+            }
+
+            #[actix_web::test]
+            async fn postgres() {
+                let Some($app) = $crate::helpers::TestApp::postgres().await else {
+                    eprintln!("TEST_DATABASE_URL is not set: PostgreSQL skipped");
+                    return;
+                };
+                $body
+            }
+        }
+    )+};
+}
+
+enum Cleanup {
+    Sqlite(#[allow(dead_code)] tempfile::TempDir),
+    Postgres { base_url: String, schema: String },
+}
+
+impl Drop for Cleanup {
+    fn drop(&mut self) {
+        if let Cleanup::Postgres { base_url, schema } = self
+            && let Ok(mut conn) = diesel::PgConnection::establish(base_url)
+        {
+            let _ = conn.batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"));
+        }
+    }
+}
+
+pub struct TestApp {
+    pub backend: Backend,
+    pub ctx: Context,
+    _cleanup: Cleanup,
+}
+
+pub fn settings() -> Settings {
+    let mut settings = Settings::defaults();
+    settings.cors_origins = vec!["https://admin.engagiert.example".into()];
+    settings
+}
+
+impl TestApp {
+    pub async fn sqlite() -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("test.db");
+        let url = format!("sqlite://{}", path.display());
+        Self::start(&url, Cleanup::Sqlite(dir), settings()).await
+    }
+
+    pub async fn postgres() -> Option<Self> {
+        let base_url = std::env::var("TEST_DATABASE_URL")
+            .ok()
+            .filter(|u| !u.is_empty())?;
+        let schema = format!("t_{}", uuid::Uuid::now_v7().simple());
+        let mut conn = diesel::PgConnection::establish(&base_url)
+            .unwrap_or_else(|e| panic!("TEST_DATABASE_URL is set but unreachable: {e}"));
+        conn.batch_execute(&format!("CREATE SCHEMA {schema}"))
+            .expect("create schema");
+        let separator = if base_url.contains('?') { '&' } else { '?' };
+        let url = format!("{base_url}{separator}options=-c%20search_path%3D{schema}");
+        Some(Self::start(&url, Cleanup::Postgres { base_url, schema }, settings()).await)
+    }
+
+    async fn start(url: &str, cleanup: Cleanup, settings: Settings) -> Self {
+        let target = DbTarget::parse(url).expect("database url");
+        let backend = target.backend;
+        let db = Db::new(
+            target,
+            &PoolOptions {
+                max_size: 4,
+                connection_timeout: std::time::Duration::from_secs(10),
+            },
+        );
+        let migrating = db.clone();
+        actix_web::web::block(move || migrating.migrate())
+            .await
+            .expect("block")
+            .expect("migrate");
+        let ctx = Context::new(&settings, db, SECRET);
+        Self {
+            backend,
+            ctx,
+            _cleanup: cleanup,
+        }
+    }
+
+    /// An app whose database cannot be reached.
+    pub fn unreachable(backend: Backend) -> Context {
+        let url = match backend {
+            Backend::Sqlite => "/nonexistent-directory/engagiert.db",
+            Backend::Postgres => "postgres://postgres@127.0.0.1:1/nowhere",
+        };
+        let db = Db::new(
+            DbTarget::parse(url).expect("url"),
+            &PoolOptions {
+                max_size: 1,
+                connection_timeout: std::time::Duration::from_millis(500),
+            },
+        );
+        Context::new(&settings(), db, SECRET)
+    }
+
+    pub fn db(&self) -> &Db {
+        &self.ctx.db
+    }
+
+    pub fn req(&self, method: Method, path: &str) -> Req {
+        Req {
+            ctx: self.ctx.clone(),
+            inner: TestRequest::default().method(method).uri(path),
+        }
+    }
+
+    pub fn get(&self, path: &str) -> Req {
+        self.req(Method::GET, path)
+    }
+
+    pub fn post(&self, path: &str) -> Req {
+        self.req(Method::POST, path)
+    }
+
+    pub fn put(&self, path: &str) -> Req {
+        self.req(Method::PUT, path)
+    }
+
+    pub fn patch(&self, path: &str) -> Req {
+        self.req(Method::PATCH, path)
+    }
+
+    pub fn delete(&self, path: &str) -> Req {
+        self.req(Method::DELETE, path)
+    }
+
+    /// Creates a user directly in the database and returns it with an access token.
+    pub async fn user(
+        &self,
+        email: &str,
+        role: Role,
+        municipality_id: Option<&str>,
+    ) -> (String, String) {
+        let new = NewUser {
+            email: Email::parse(email).expect("email"),
+            name: format!("Test {email}"),
+            role,
+            municipality_id: municipality_id.map(|id| id.parse().expect("uuid")),
+            password: PASSWORD.into(),
+            active: true,
+        };
+        let row = self
+            .db()
+            .run(move |conn| users::create_account(conn, new))
+            .await
+            .expect("create user");
+        let token = self.token_for(&row.id, role, row.municipality_id.clone());
+        (row.id, token)
+    }
+
+    pub fn token_for(&self, id: &str, role: Role, municipality_id: Option<String>) -> String {
+        let expires = chrono::Utc::now().timestamp() + 600;
+        self.ctx
+            .keys
+            .issue(
+                id,
+                role,
+                municipality_id,
+                TokenUse::Access,
+                uuid::Uuid::now_v7().to_string(),
+                expires,
+            )
+            .expect("token")
+    }
+
+    pub async fn admin(&self) -> String {
+        self.user("admin@engagiert.example", Role::Admin, None)
+            .await
+            .1
+    }
+
+    pub async fn editor(&self, municipality_id: &str) -> String {
+        let email = format!("editor-{}@engagiert.example", &municipality_id[..8]);
+        self.user(&email, Role::Editor, Some(municipality_id))
+            .await
+            .1
+    }
+
+    /// Serves the app on a real TCP port; the returned base URL reaches it.
+    pub fn serve(&self) -> (String, actix_web::dev::ServerHandle) {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        let server = app::start(self.ctx.clone(), listener, Some(1)).expect("server");
+        let handle = server.handle();
+        actix_web::rt::spawn(server);
+        (format!("http://127.0.0.1:{port}"), handle)
+    }
+}
+
+pub struct Req {
+    ctx: Context,
+    inner: TestRequest,
+}
+
+impl Req {
+    pub fn bearer(mut self, token: &str) -> Self {
+        self.inner = self
+            .inner
+            .insert_header((header::AUTHORIZATION, format!("Bearer {token}")));
+        self
+    }
+
+    pub fn header(mut self, name: &str, value: &str) -> Self {
+        self.inner = self
+            .inner
+            .insert_header((name.to_owned(), value.to_owned()));
+        self
+    }
+
+    pub fn json(mut self, body: &Value) -> Self {
+        self.inner = self
+            .inner
+            .insert_header((header::CONTENT_TYPE, "application/json"))
+            .set_payload(body.to_string());
+        self
+    }
+
+    pub fn raw(mut self, content_type: &str, body: impl Into<Bytes>) -> Self {
+        self.inner = self
+            .inner
+            .insert_header((header::CONTENT_TYPE, content_type))
+            .set_payload(body.into());
+        self
+    }
+
+    pub fn peer(mut self, address: &str) -> Self {
+        self.inner = self
+            .inner
+            .peer_addr(address.parse().expect("socket address"));
+        self
+    }
+
+    pub async fn send(self) -> Resp {
+        let service = test::init_service(app::build(self.ctx)).await;
+        let response = test::call_service(&service, self.inner.to_request()).await;
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = test::read_body(response).await;
+        Resp {
+            status,
+            headers,
+            body,
+        }
+    }
+}
+
+#[derive(Debug)]
+pub struct Resp {
+    pub status: StatusCode,
+    pub headers: header::HeaderMap,
+    pub body: Bytes,
+}
+
+impl Resp {
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
+    }
+
+    pub fn header(&self, name: &str) -> Option<String> {
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    }
+
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    /// Asserts the status and returns self, printing the body on failure.
+    #[track_caller]
+    pub fn expect(self, status: u16) -> Self {
+        assert_eq!(
+            self.status.as_u16(),
+            status,
+            "unexpected status; body: {}",
+            self.text()
+        );
+        self
+    }
+
+    /// Asserts a problem document of `status` and returns it.
+    #[track_caller]
+    pub fn problem(self, status: u16) -> Value {
+        let this = self.expect(status);
+        assert_eq!(
+            this.header("content-type").as_deref(),
+            Some("application/problem+json"),
+            "not a problem document"
+        );
+        let problem = this.json();
+        assert_eq!(problem["status"], status);
+        assert!(
+            problem["type"].is_string() && problem["title"].is_string(),
+            "{problem}"
+        );
+        problem
+    }
+}
+
+/// The `field`s of a problem's `errors`.
+pub fn error_fields(problem: &Value) -> Vec<String> {
+    problem["errors"]
+        .as_array()
+        .map(|errors| {
+            errors
+                .iter()
+                .filter_map(|e| e["field"].as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}

@@ -1,0 +1,10 @@
+//! Integration tests: HTTP against the real app on a fresh database per test, on SQLite
+//! and (with `TEST_DATABASE_URL`) PostgreSQL.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod helpers;
+
+mod auth;
+mod conventions;
+mod operations;
+mod users;
