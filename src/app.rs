@@ -20,7 +20,7 @@ use crate::config::{Limits, Settings};
 use crate::db::{Db, DbTarget};
 use crate::http::fallback::{self, RouteTable};
 use crate::telemetry::Metrics;
-use crate::{auth, bootstrap, openapi, ops, users};
+use crate::{auth, bootstrap, municipalities, openapi, ops, stats, users};
 
 pub const OPENAPI_PATH: &str = "/api-docs/openapi.json";
 
@@ -70,7 +70,9 @@ where
         .service(
             utoipa_actix_web::scope::scope("/api/v1")
                 .configure(auth::routes)
-                .configure(users::routes),
+                .configure(users::routes)
+                .configure(municipalities::routes)
+                .configure(stats::routes),
         )
         .configure(ops::routes)
         .service(openapi_document)

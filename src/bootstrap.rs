@@ -1,5 +1,5 @@
 //! What happens once at start: the first admin from the environment, and in development
-//! mode a demo admin and the demo data, each only into an empty database.
+//! mode a demo admin and the demo data (see `demo.rs`), each only into an empty database.
 
 use actix_web::web;
 
@@ -26,6 +26,7 @@ pub async fn run(db: &Db, settings: &Settings) -> anyhow::Result<()> {
         )),
         (None, None) => None,
     };
+    let load_demo = settings.dev || settings.demo_data;
     let db = db.clone();
     web::block(move || -> anyhow::Result<()> {
         let mut conn = db.connection().map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -49,6 +50,10 @@ pub async fn run(db: &Db, settings: &Settings) -> anyhow::Result<()> {
             users::create_account(&mut conn, new)
                 .map_err(|e| anyhow::anyhow!("first admin: {e}"))?;
             tracing::info!(email = %email, demo, "created the first admin");
+        }
+        if load_demo {
+            crate::demo::load(&mut conn, DEMO_ADMIN_PASSWORD)
+                .map_err(|e| anyhow::anyhow!("demo data: {e}"))?;
         }
         Ok(())
     })

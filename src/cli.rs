@@ -1,6 +1,7 @@
-//! The command line: `serve` (the default), `migrate`, `openapi`, `user create`.
+//! The command line: `serve` (the default), `migrate`, `openapi`, `user create`,
+//! `import municipalities`, `export municipalities`.
 
-use std::io::{BufRead, Write};
+use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
 
 use anyhow::Context as _;
@@ -42,6 +43,38 @@ pub enum Command {
     User {
         #[command(subcommand)]
         command: UserCommand,
+    },
+    /// Import data for integration scripts.
+    Import {
+        #[command(subcommand)]
+        what: ImportCommand,
+    },
+    /// Export data for integration scripts.
+    Export {
+        #[command(subcommand)]
+        what: ExportCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ImportCommand {
+    /// Upsert municipalities by AGS (by slug without one) from a CSV in the export's format.
+    Municipalities {
+        /// The CSV file (`-` for standard input).
+        file: PathBuf,
+        /// Report what would happen and change nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ExportCommand {
+    /// Write every municipality as CSV (the format the import reads).
+    Municipalities {
+        /// Where to write it; standard output when omitted.
+        #[arg(long, short)]
+        output: Option<PathBuf>,
     },
 }
 
@@ -85,6 +118,12 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Command::Import {
+            what: ImportCommand::Municipalities { file, dry_run },
+        } => import_municipalities(&cli.settings, &file, dry_run),
+        Command::Export {
+            what: ExportCommand::Municipalities { output },
+        } => export_municipalities(&cli.settings, output.as_deref()),
         Command::User {
             command:
                 UserCommand::Create {
@@ -115,6 +154,76 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+fn import_municipalities(
+    settings: &Settings,
+    file: &std::path::Path,
+    dry_run: bool,
+) -> anyhow::Result<()> {
+    let db = open(settings)?;
+    db.migrate()?;
+    let input: Box<dyn std::io::Read> = if file.as_os_str() == "-" {
+        Box::new(std::io::stdin().lock())
+    } else {
+        Box::new(
+            std::fs::File::open(file).with_context(|| format!("cannot read {}", file.display()))?,
+        )
+    };
+    let mut conn = db.connection().map_err(|e| anyhow::anyhow!("{e}"))?;
+    let show_progress = std::io::stderr().is_terminal();
+    let report = crate::municipalities::import::import(&mut conn, input, dry_run, |done, total| {
+        if show_progress && total > 0 {
+            let width = 30;
+            let filled = done * width / total;
+            eprint!(
+                "\r[{}{}] {done}/{total}",
+                "#".repeat(filled),
+                ".".repeat(width - filled)
+            );
+            if done == total {
+                eprintln!();
+            }
+        }
+    })
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    for name in &report.created {
+        println!("created   {name}");
+    }
+    for name in &report.changed {
+        println!("changed   {name}");
+    }
+    for (line, name, reason) in &report.rejected {
+        println!("rejected  line {line} {name}: {reason}");
+    }
+    let mode = if dry_run {
+        " (dry run: nothing was changed)"
+    } else {
+        ""
+    };
+    println!("{}{mode}", report.summary());
+    if report.rejected.is_empty() {
+        Ok(())
+    } else {
+        anyhow::bail!("{} row(s) rejected", report.rejected.len())
+    }
+}
+
+fn export_municipalities(
+    settings: &Settings,
+    output: Option<&std::path::Path>,
+) -> anyhow::Result<()> {
+    let db = open(settings)?;
+    let mut conn = db.connection().map_err(|e| anyhow::anyhow!("{e}"))?;
+    let csv =
+        crate::municipalities::export::csv_of_all(&mut conn).map_err(|e| anyhow::anyhow!("{e}"))?;
+    match output {
+        Some(path) => {
+            std::fs::write(path, csv).with_context(|| format!("cannot write {}", path.display()))?
+        }
+        None => std::io::stdout().write_all(&csv)?,
+    }
+    Ok(())
 }
 
 fn open(settings: &Settings) -> anyhow::Result<Db> {

@@ -155,9 +155,125 @@ impl utoipa::PartialSchema for Email {
 
 impl utoipa::ToSchema for Email {}
 
+/// An absolute `http` or `https` URL, at most 2,000 bytes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct HttpUrl(String);
+
+impl HttpUrl {
+    pub fn parse(input: &str) -> Result<Self, String> {
+        let input = input.trim();
+        let parsed =
+            url::Url::parse(input).map_err(|_| "must be an absolute http(s) URL".to_owned())?;
+        if !matches!(parsed.scheme(), "http" | "https")
+            || parsed.host_str().is_none_or(str::is_empty)
+        {
+            return Err("must be an absolute http(s) URL".into());
+        }
+        if input.len() > 2000 {
+            return Err("must be at most 2000 characters long".into());
+        }
+        Ok(Self(input.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for HttpUrl {
+    type Error = String;
+    fn try_from(value: String) -> Result<Self, String> {
+        Self::parse(&value)
+    }
+}
+
+impl From<HttpUrl> for String {
+    fn from(value: HttpUrl) -> Self {
+        value.0
+    }
+}
+
+impl utoipa::PartialSchema for HttpUrl {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .format(Some(SchemaFormat::Custom("uri".into())))
+            .max_length(Some(2000))
+            .examples([serde_json::json!("https://www.unna.de")])
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for HttpUrl {}
+
+/// Folds text for search: lower case, umlauts and ß spelled out (`Bürgerschaft` and
+/// `buergerschaft` both become `buergerschaft`), other accents dropped, runs of anything
+/// that is not a letter or digit made one space. Done here rather than in SQL, because the
+/// two databases fold case and umlauts differently.
+pub fn fold(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut space = true;
+    for c in text.chars().flat_map(char::to_lowercase) {
+        let mapped: &str = match c {
+            'ä' | 'æ' => "ae",
+            'ö' | 'ø' | 'œ' => "oe",
+            'ü' => "ue",
+            'ß' => "ss",
+            'à' | 'á' | 'â' | 'ã' | 'å' => "a",
+            'è' | 'é' | 'ê' | 'ë' => "e",
+            'ì' | 'í' | 'î' | 'ï' => "i",
+            'ò' | 'ó' | 'ô' | 'õ' => "o",
+            'ù' | 'ú' | 'û' => "u",
+            'ç' => "c",
+            'ñ' => "n",
+            c if c.is_alphanumeric() => {
+                out.push(c);
+                space = false;
+                continue;
+            }
+            _ => {
+                if !space {
+                    out.push(' ');
+                    space = true;
+                }
+                continue;
+            }
+        };
+        out.push_str(mapped);
+        space = false;
+    }
+    out.trim_end().to_owned()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn folding() {
+        assert_eq!(
+            fold("Bürgerschaftliches  Engagement!"),
+            "buergerschaftliches engagement"
+        );
+        assert_eq!(fold("Straße"), fold("STRASSE"));
+        assert_eq!(fold("Mönchengladbach"), "moenchengladbach");
+        assert_eq!(fold("Fröndenberg/Ruhr"), "froendenberg ruhr");
+    }
+
+    #[test]
+    fn urls() {
+        assert!(HttpUrl::parse("https://www.unna.de/ehrenamt").is_ok());
+        for bad in [
+            "www.unna.de",
+            "ftp://unna.de",
+            "javascript:alert(1)",
+            "https://",
+            "",
+        ] {
+            assert!(HttpUrl::parse(bad).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn email_parsing() {

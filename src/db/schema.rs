@@ -46,4 +46,81 @@ diesel::table! {
 }
 
 diesel::joinable!(refresh_tokens -> users (user_id));
-diesel::allow_tables_to_appear_in_same_query!(users, refresh_tokens, api_tokens);
+
+diesel::table! {
+    municipalities (id) {
+        id -> Text,
+        slug -> Text,
+        name -> Text,
+        official_name -> Text,
+        kind -> Text,
+        ags -> Nullable<Text>,
+        region -> Text,
+        district_id -> Nullable<Text>,
+        population -> Nullable<Integer>,
+        website -> Nullable<Text>,
+        latitude -> Nullable<Double>,
+        longitude -> Nullable<Double>,
+        membership_status -> Text,
+        council_decision_on -> Nullable<Date>,
+        declaration_signed_on -> Nullable<Date>,
+        joined_on -> Nullable<Date>,
+        left_on -> Nullable<Date>,
+        office_name -> Nullable<Text>,
+        office_url -> Nullable<Text>,
+        office_email -> Nullable<Text>,
+        office_phone -> Nullable<Text>,
+        office_address -> Nullable<Text>,
+        volunteer_card -> Nullable<Text>,
+        description -> Nullable<Text>,
+        search_name -> Text,
+        version -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        deleted_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    municipality_topics (municipality_id, position) {
+        municipality_id -> Text,
+        position -> Integer,
+        topic -> Text,
+    }
+}
+
+diesel::table! {
+    municipality_contacts (id) {
+        id -> Text,
+        municipality_id -> Text,
+        position -> Integer,
+        name -> Text,
+        role -> Nullable<Text>,
+        email -> Nullable<Text>,
+        phone -> Nullable<Text>,
+        public -> Bool,
+    }
+}
+
+diesel::table! {
+    membership_events (id) {
+        id -> Text,
+        municipality_id -> Text,
+        status -> Text,
+        effective_on -> Date,
+        recorded_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(municipality_topics -> municipalities (municipality_id));
+diesel::joinable!(municipality_contacts -> municipalities (municipality_id));
+diesel::joinable!(membership_events -> municipalities (municipality_id));
+diesel::allow_tables_to_appear_in_same_query!(
+    users,
+    refresh_tokens,
+    api_tokens,
+    municipalities,
+    municipality_topics,
+    municipality_contacts,
+    membership_events,
+);

@@ -139,6 +139,19 @@ pub fn create_account(
     Ok(model::insert(conn, &row)?)
 }
 
+/// 422 unless `municipality_id` names a live municipality.
+pub fn require_municipality(
+    conn: &mut crate::db::DbConnection,
+    municipality_id: Option<&impl ToString>,
+) -> Result<(), ApiError> {
+    match municipality_id {
+        Some(id) if !crate::municipalities::model::exists(conn, &id.to_string())? => Err(
+            ApiError::invalid("municipality_id", "names no municipality"),
+        ),
+        _ => Ok(()),
+    }
+}
+
 /// Replace a user's writable fields.
 #[utoipa::path(
     tag = "users",

@@ -66,7 +66,7 @@ both_backends! {
     }
 
     async fn editor_is_forbidden_on_admin_routes(app) {
-        let editor = app.editor("01932c4e-7a4b-7cc2-9d1e-1f2a3b4c5d6e").await;
+        let editor = app.editor(&app.unna().await).await;
         for (method, path) in [
             (actix_web::http::Method::GET, "/api/v1/users"),
             (actix_web::http::Method::POST, "/api/v1/users"),
@@ -133,7 +133,7 @@ both_backends! {
 
     async fn api_tokens_are_shown_once_work_and_can_be_revoked(app) {
         let admin = app.admin().await;
-        let municipality = "01932c4e-7a4b-7cc2-9d1e-1f2a3b4c5d6e";
+        let municipality = app.unna().await;
         let expires = (chrono::Utc::now() + chrono::Duration::days(30)).to_rfc3339();
         let issued = app.post("/api/v1/api-tokens").bearer(&admin)
             .json(&json!({"name": "Website-Sync", "role": "editor", "municipality_id": municipality, "expires_at": expires}))

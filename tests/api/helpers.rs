@@ -204,10 +204,55 @@ impl TestApp {
             .expect("token")
     }
 
+    /// A token of the test admin (created on first use).
     pub async fn admin(&self) -> String {
-        self.user("admin@engagiert.example", Role::Admin, None)
+        let existing = self
+            .db()
+            .run(|conn| {
+                Ok(users::model::find_active_by_email(
+                    conn,
+                    "admin@engagiert.example",
+                )?)
+            })
             .await
-            .1
+            .expect("look up admin");
+        match existing {
+            Some(row) => self.token_for(&row.id, Role::Admin, None),
+            None => {
+                self.user("admin@engagiert.example", Role::Admin, None)
+                    .await
+                    .1
+            }
+        }
+    }
+
+    /// Stores a municipality straight through the model and returns its id.
+    pub async fn municipality(&self, body: Value) -> String {
+        let input: engagiert::municipalities::api::MunicipalityInput =
+            serde_json::from_value(body).expect("municipality input");
+        self.db()
+            .run(move |conn| engagiert::municipalities::create(conn, &input))
+            .await
+            .expect("create municipality")
+            .0
+            .id
+    }
+
+    /// A small member municipality (Unna), for tests of other resources; created once.
+    pub async fn unna(&self) -> String {
+        let existing = self
+            .db()
+            .run(|conn| Ok(engagiert::municipalities::model::resolve(conn, "unna")?))
+            .await
+            .expect("look up unna");
+        if let Some(row) = existing {
+            return row.id;
+        }
+        self.municipality(
+            serde_json::json!({"name": "Unna", "kind": "town", "ags": "05978036",
+            "membership": {"status": "member", "joined_on": "2024-01-15"}}),
+        )
+        .await
     }
 
     pub async fn editor(&self, municipality_id: &str) -> String {

@@ -6,5 +6,6 @@ mod helpers;
 
 mod auth;
 mod conventions;
+mod municipalities;
 mod operations;
 mod users;

@@ -4,16 +4,15 @@ use serde_json::{Value, json};
 use crate::both_backends;
 use crate::helpers::*;
 
-const UNNA: &str = "01932c4e-7a4b-7cc2-9d1e-1f2a3b4c5d6e";
-
-fn new_user(email: &str) -> Value {
-    json!({"email": email, "name": "Erika Mustermann", "role": "editor", "municipality_id": UNNA, "password": PASSWORD})
+fn new_user(email: &str, unna: &str) -> Value {
+    json!({"email": email, "name": "Erika Mustermann", "role": "editor", "municipality_id": unna, "password": PASSWORD})
 }
 
 both_backends! {
     async fn admin_creates_reads_and_replaces_a_user(app) {
         let admin = app.admin().await;
-        let created = app.post("/api/v1/users").bearer(&admin).json(&new_user("erika@unna.de")).send().await.expect(201);
+        let unna = app.unna().await;
+        let created = app.post("/api/v1/users").bearer(&admin).json(&new_user("erika@unna.de", &unna)).send().await.expect(201);
         let location = created.header("location").unwrap();
         let user = created.json();
         assert_eq!(location, format!("/api/v1/users/{}", user["id"].as_str().unwrap()));
@@ -23,7 +22,7 @@ both_backends! {
         let read = app.get(&location).bearer(&admin).send().await.expect(200);
         assert_eq!(read.json(), user);
         let replaced = app.put(&location).bearer(&admin)
-            .json(&json!({"email": "erika@unna.de", "name": "Erika M.", "role": "editor", "municipality_id": UNNA, "active": true}))
+            .json(&json!({"email": "erika@unna.de", "name": "Erika M.", "role": "editor", "municipality_id": unna, "active": true}))
             .send().await.expect(200);
         assert_ne!(replaced.header("etag"), read.header("etag"));
         let replaced = replaced.json();
@@ -35,12 +34,13 @@ both_backends! {
 
     async fn user_validation_names_each_field(app) {
         let admin = app.admin().await;
+        let unna = app.unna().await;
         let cases: Vec<(Value, Vec<&str>)> = vec![
-            (json!({"email": "no-at", "name": "X", "role": "editor", "municipality_id": UNNA, "password": PASSWORD}), vec!["email"]),
-            (json!({"email": "a@b.de", "name": "", "role": "editor", "municipality_id": UNNA, "password": PASSWORD}), vec!["name"]),
+            (json!({"email": "no-at", "name": "X", "role": "editor", "municipality_id": unna, "password": PASSWORD}), vec!["email"]),
+            (json!({"email": "a@b.de", "name": "", "role": "editor", "municipality_id": unna, "password": PASSWORD}), vec!["name"]),
             (json!({"email": "a@b.de", "name": "X", "role": "mayor", "password": PASSWORD}), vec!["role"]),
             (json!({"email": "a@b.de", "name": "X", "role": "editor", "password": PASSWORD}), vec!["municipality_id"]),
-            (json!({"email": "a@b.de", "name": "X", "role": "admin", "municipality_id": UNNA, "password": PASSWORD}), vec!["municipality_id"]),
+            (json!({"email": "a@b.de", "name": "X", "role": "admin", "municipality_id": unna, "password": PASSWORD}), vec!["municipality_id"]),
             (json!({"email": "a@b.de", "name": "X", "role": "admin", "password": "short"}), vec!["password"]),
             (json!({"email": "a@b.de", "name": "X", "role": "admin", "password": PASSWORD, "is_boss": true}), vec!["is_boss"]),
             (json!({"email": 5, "name": 6, "role": "admin", "password": PASSWORD}), vec!["email", "name"]),
@@ -57,14 +57,16 @@ both_backends! {
 
     async fn duplicate_email_is_409(app) {
         let admin = app.admin().await;
-        app.post("/api/v1/users").bearer(&admin).json(&new_user("erika@unna.de")).send().await.expect(201);
-        let problem = app.post("/api/v1/users").bearer(&admin).json(&new_user("ERIKA@unna.de")).send().await.problem(409);
+        let unna = app.unna().await;
+        app.post("/api/v1/users").bearer(&admin).json(&new_user("erika@unna.de", &unna)).send().await.expect(201);
+        let problem = app.post("/api/v1/users").bearer(&admin).json(&new_user("ERIKA@unna.de", &unna)).send().await.problem(409);
         assert_eq!(error_fields(&problem), ["email"]);
     }
 
     async fn patch_merges_and_keeps_the_rules(app) {
         let admin = app.admin().await;
-        let user = app.post("/api/v1/users").bearer(&admin).json(&new_user("erika@unna.de")).send().await.expect(201).json();
+        let unna = app.unna().await;
+        let user = app.post("/api/v1/users").bearer(&admin).json(&new_user("erika@unna.de", &unna)).send().await.expect(201).json();
         let path = format!("/api/v1/users/{}", user["id"].as_str().unwrap());
         let patched = app.patch(&path).bearer(&admin).header("content-type", "application/merge-patch+json")
             .raw("application/merge-patch+json", json!({"name": "Erika Muster"}).to_string())
@@ -84,6 +86,7 @@ both_backends! {
 
     async fn the_last_admin_cannot_be_removed(app) {
         let (id, token) = app.user("chef@engagiert.example", Role::Admin, None).await;
+        let _ = app.unna().await;
         app.delete(&format!("/api/v1/users/{id}")).bearer(&token).send().await.problem(409);
         app.patch(&format!("/api/v1/users/{id}")).bearer(&token).json(&json!({"active": false})).send().await.problem(409);
         let (other, _) = app.user("zweite@engagiert.example", Role::Admin, None).await;
@@ -92,8 +95,9 @@ both_backends! {
 
     async fn users_filter_and_sort(app) {
         let admin = app.admin().await;
+        let unna = app.unna().await;
         for email in ["c@unna.de", "a@unna.de", "b@unna.de"] {
-            app.post("/api/v1/users").bearer(&admin).json(&new_user(email)).send().await.expect(201);
+            app.post("/api/v1/users").bearer(&admin).json(&new_user(email, &unna)).send().await.expect(201);
         }
         let emails = |list: Value| -> Vec<String> {
             list["items"].as_array().unwrap().iter().map(|u| u["email"].as_str().unwrap().to_owned()).collect()
@@ -104,7 +108,7 @@ both_backends! {
         assert_eq!(emails(descending), ["c@unna.de", "b@unna.de", "a@unna.de"]);
         let admins = app.get("/api/v1/users?role=admin").bearer(&admin).send().await.expect(200).json();
         assert_eq!(admins["total"], 1);
-        let of_unna = app.get(&format!("/api/v1/users?municipality_id={UNNA}")).bearer(&admin).send().await.expect(200).json();
+        let of_unna = app.get(&format!("/api/v1/users?municipality_id={unna}")).bearer(&admin).send().await.expect(200).json();
         assert_eq!(of_unna["total"], 3);
         app.get("/api/v1/users?role=mayor").bearer(&admin).send().await.problem(400);
         app.get("/api/v1/users?active=perhaps").bearer(&admin).send().await.problem(400);

@@ -1,0 +1,481 @@
+//! Request and response types of `/api/v1/municipalities`, and the rules a municipality's
+//! fields obey.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use super::values::{Ags, Kind, MembershipStatus, Region, Slug, VolunteerCard};
+use crate::error::Checks;
+use crate::types::{Email, HttpUrl};
+
+/// The bounding box of North Rhine-Westphalia, with a little margin.
+pub const NRW_LATITUDE: (f64, f64) = (50.3, 52.6);
+pub const NRW_LONGITUDE: (f64, f64) = (5.8, 9.5);
+
+/// A point in WGS 84.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Location {
+    /// Latitude, within North Rhine-Westphalia (50.3 to 52.6).
+    #[schema(example = 51.5348, minimum = 50.3, maximum = 52.6)]
+    pub lat: f64,
+    /// Longitude, within North Rhine-Westphalia (5.8 to 9.5).
+    #[schema(example = 7.6889, minimum = 5.8, maximum = 9.5)]
+    pub lon: f64,
+}
+
+/// The membership in the network and its dates, in this order: council decision ≤ signing
+/// of the joint declaration ≤ joining ≤ leaving.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Membership {
+    pub status: MembershipStatus,
+    /// The council decision (Ratsbeschluss) to join.
+    #[serde(default)]
+    #[schema(example = "2023-12-07")]
+    pub council_decision_on: Option<NaiveDate>,
+    /// The signing of the joint declaration (Gemeinsame Erklärung).
+    #[serde(default)]
+    #[schema(example = "2024-01-15")]
+    pub declaration_signed_on: Option<NaiveDate>,
+    /// First day of membership; required for members.
+    #[serde(default)]
+    #[schema(example = "2024-01-15")]
+    pub joined_on: Option<NaiveDate>,
+    /// First day no longer a member; required for former members.
+    #[serde(default)]
+    pub left_on: Option<NaiveDate>,
+}
+
+impl Default for Membership {
+    fn default() -> Self {
+        Self {
+            status: MembershipStatus::Applicant,
+            council_decision_on: None,
+            declaration_signed_on: None,
+            joined_on: None,
+            left_on: None,
+        }
+    }
+}
+
+/// The local contact point for volunteering (Ehrenamtsagentur, Anlaufstelle).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EngagementOffice {
+    #[schema(example = "Ehrenamtsagentur Unna", max_length = 200)]
+    pub name: String,
+    #[serde(default)]
+    pub url: Option<HttpUrl>,
+    #[serde(default)]
+    pub email: Option<Email>,
+    #[serde(default)]
+    #[schema(example = "+49 2303 103-0", max_length = 50)]
+    pub phone: Option<String>,
+    #[serde(default)]
+    #[schema(example = "Rathausplatz 1, 59423 Unna", max_length = 300)]
+    pub address: Option<String>,
+}
+
+/// A contact person, as written.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ContactInput {
+    /// The id of an existing contact to keep; omitted for a new one.
+    #[serde(default)]
+    pub id: Option<Uuid>,
+    #[schema(example = "Erika Mustermann", max_length = 200)]
+    pub name: String,
+    #[serde(default)]
+    #[schema(example = "Ehrenamtskoordinatorin", max_length = 200)]
+    pub role: Option<String>,
+    #[serde(default)]
+    pub email: Option<Email>,
+    #[serde(default)]
+    #[schema(example = "+49 2303 103-123", max_length = 50)]
+    pub phone: Option<String>,
+    /// Whether anonymous readers see this contact.
+    #[serde(default)]
+    pub public: bool,
+}
+
+/// A contact person as shown. Anonymous readers see only public contacts.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Contact {
+    #[schema(example = "01932c4e-7a4b-7cc2-9d1e-1f2a3b4c5d6f")]
+    pub id: String,
+    #[schema(example = "Erika Mustermann")]
+    pub name: String,
+    #[schema(example = "Ehrenamtskoordinatorin")]
+    pub role: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub public: bool,
+}
+
+/// One change of membership status.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct MembershipEvent {
+    pub status: MembershipStatus,
+    /// The day the status took effect.
+    #[schema(example = "2024-01-15")]
+    pub on: NaiveDate,
+    /// When the change was recorded.
+    pub recorded_at: DateTime<Utc>,
+}
+
+/// The writable fields of a municipality: the body of `POST` and `PUT`, and what `PATCH`
+/// merges into.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MunicipalityInput {
+    /// Derived from the name when omitted.
+    #[serde(default)]
+    pub slug: Option<Slug>,
+    #[schema(example = "Unna", max_length = 200)]
+    pub name: String,
+    /// The full name; the name when omitted.
+    #[serde(default)]
+    #[schema(example = "Kreisstadt Unna", max_length = 300)]
+    pub official_name: Option<String>,
+    pub kind: Kind,
+    /// 8 digits for cities and municipalities, 5 for districts, null for regional authorities.
+    #[serde(default)]
+    pub ags: Option<Ags>,
+    /// Derived from the AGS when omitted; must agree with it.
+    #[serde(default)]
+    pub region: Option<Region>,
+    /// The district of a town or municipality; with an AGS, the district whose key begins it.
+    #[serde(default)]
+    pub district_id: Option<Uuid>,
+    #[serde(default)]
+    #[schema(example = 58633, minimum = 0)]
+    pub population: Option<u32>,
+    #[serde(default)]
+    pub website: Option<HttpUrl>,
+    #[serde(default)]
+    pub location: Option<Location>,
+    #[serde(default)]
+    pub membership: Membership,
+    #[serde(default)]
+    pub engagement_office: Option<EngagementOffice>,
+    #[serde(default)]
+    pub contacts: Vec<ContactInput>,
+    #[serde(default)]
+    pub volunteer_card: Option<VolunteerCard>,
+    /// Profile text in Markdown.
+    #[serde(default)]
+    #[schema(max_length = 20000)]
+    pub description: Option<String>,
+    /// Topic tags.
+    #[serde(default)]
+    #[schema(example = json!(["ehrenamtskarte", "engagementstrategie"]))]
+    pub topics: Vec<String>,
+}
+
+/// What may be known of a municipality's district when checking a town against it.
+pub struct DistrictFacts {
+    pub kind: Kind,
+    pub ags: Option<String>,
+}
+
+/// The fields only the network office may change; an editor's change to one is a 403.
+pub const OFFICE_FIELDS: &[&str] = &[
+    "slug",
+    "name",
+    "kind",
+    "ags",
+    "region",
+    "district_id",
+    "membership",
+    "volunteer_card",
+];
+
+impl MunicipalityInput {
+    /// The region the input names or its AGS implies.
+    pub fn resolved_region(&self) -> Option<Region> {
+        self.region.or_else(|| self.ags.as_ref().map(Ags::region))
+    }
+
+    pub fn resolved_slug(&self) -> Option<Slug> {
+        self.slug
+            .clone()
+            .or_else(|| Slug::from_name(&self.name).ok())
+    }
+
+    /// Every rule of a municipality that the input alone (and its district) can decide.
+    pub fn check(&self, district: Option<&DistrictFacts>) -> Checks {
+        let mut checks = Checks::new();
+        checks.text("name", &self.name, 200);
+        checks.optional_text("official_name", self.official_name.as_deref(), 300);
+        if self.slug.is_none()
+            && !self.name.trim().is_empty()
+            && Slug::from_name(&self.name).is_err()
+        {
+            checks.add("slug", "cannot be derived from the name; give one");
+        }
+        match (self.kind.ags_length(), &self.ags) {
+            (Some(length), Some(ags)) if ags.as_str().len() != length => checks.add(
+                "ags",
+                format!("must have {length} digits for a {}", self.kind),
+            ),
+            (None, Some(_)) => checks.add("ags", "must be null for a regional authority"),
+            _ => {}
+        }
+        match (&self.region, &self.ags) {
+            (Some(region), Some(ags)) if *region != ags.region() => checks.add(
+                "region",
+                format!(
+                    "does not agree with the AGS, which lies in {}",
+                    ags.region()
+                ),
+            ),
+            (None, None) => checks.add("region", "is required when there is no AGS"),
+            _ => {}
+        }
+        self.check_district(district, &mut checks);
+        if let Some(location) = &self.location {
+            let (lat_min, lat_max) = NRW_LATITUDE;
+            let (lon_min, lon_max) = NRW_LONGITUDE;
+            checks.require(
+                (lat_min..=lat_max).contains(&location.lat),
+                "location.lat",
+                "must lie within North Rhine-Westphalia (50.3 to 52.6)",
+            );
+            checks.require(
+                (lon_min..=lon_max).contains(&location.lon),
+                "location.lon",
+                "must lie within North Rhine-Westphalia (5.8 to 9.5)",
+            );
+        }
+        check_membership(&self.membership, &mut checks);
+        if let Some(office) = &self.engagement_office {
+            checks.text("engagement_office.name", &office.name, 200);
+            check_phone(
+                &mut checks,
+                "engagement_office.phone",
+                office.phone.as_deref(),
+            );
+            checks.optional_text("engagement_office.address", office.address.as_deref(), 300);
+        }
+        checks.require(
+            self.contacts.len() <= 50,
+            "contacts",
+            "must hold at most 50 contacts",
+        );
+        for (i, contact) in self.contacts.iter().enumerate() {
+            checks.text(&format!("contacts[{i}].name"), &contact.name, 200);
+            checks.optional_text(&format!("contacts[{i}].role"), contact.role.as_deref(), 200);
+            check_phone(
+                &mut checks,
+                &format!("contacts[{i}].phone"),
+                contact.phone.as_deref(),
+            );
+        }
+        if let Some(description) = &self.description {
+            checks.require(
+                description.chars().count() <= 20_000,
+                "description",
+                "must be at most 20000 characters long",
+            );
+        }
+        check_topics(&self.topics, &mut checks);
+        checks
+    }
+
+    fn check_district(&self, district: Option<&DistrictFacts>, checks: &mut Checks) {
+        if self.district_id.is_none() {
+            return;
+        }
+        if !self.kind.has_district() {
+            checks.add(
+                "district_id",
+                "only towns and municipalities belong to a district",
+            );
+            return;
+        }
+        let Some(district) = district else {
+            checks.add("district_id", "names no municipality");
+            return;
+        };
+        if district.kind != Kind::District {
+            checks.add("district_id", "must name a district (Kreis)");
+            return;
+        }
+        if let (Some(ags), Some(district_ags)) = (&self.ags, &district.ags)
+            && ags.district_key() != Some(district_ags.as_str())
+        {
+            checks.add(
+                "district_id",
+                format!(
+                    "must be the district whose key begins the AGS ({})",
+                    &ags.as_str()[..5]
+                ),
+            );
+        }
+    }
+}
+
+fn check_membership(membership: &Membership, checks: &mut Checks) {
+    let dates = [
+        (
+            "membership.council_decision_on",
+            membership.council_decision_on,
+        ),
+        (
+            "membership.declaration_signed_on",
+            membership.declaration_signed_on,
+        ),
+        ("membership.joined_on", membership.joined_on),
+        ("membership.left_on", membership.left_on),
+    ];
+    let mut latest: Option<(&str, NaiveDate)> = None;
+    for (field, date) in dates {
+        let Some(date) = date else { continue };
+        if let Some((earlier_field, earlier)) = latest
+            && date < earlier
+        {
+            let earlier_name = earlier_field.trim_start_matches("membership.");
+            checks.add(
+                field,
+                format!("must not be before {earlier_name} ({earlier})"),
+            );
+        }
+        if latest.is_none_or(|(_, d)| date >= d) {
+            latest = Some((field, date));
+        }
+    }
+    match membership.status {
+        MembershipStatus::Member => {
+            checks.require(
+                membership.joined_on.is_some(),
+                "membership.joined_on",
+                "is required for a member",
+            );
+            checks.require(
+                membership.left_on.is_none(),
+                "membership.left_on",
+                "must be null for a member",
+            );
+        }
+        MembershipStatus::Former => {
+            checks.require(
+                membership.joined_on.is_some(),
+                "membership.joined_on",
+                "is required for a former member",
+            );
+            checks.require(
+                membership.left_on.is_some(),
+                "membership.left_on",
+                "is required for a former member",
+            );
+        }
+        MembershipStatus::Applicant => {
+            checks.require(
+                membership.joined_on.is_none() && membership.left_on.is_none(),
+                "membership.status",
+                "an applicant has neither joined nor left; set the status to member or former",
+            );
+        }
+    }
+}
+
+fn check_phone(checks: &mut Checks, field: &str, phone: Option<&str>) {
+    if let Some(phone) = phone {
+        let allowed = phone
+            .chars()
+            .all(|c| c.is_ascii_digit() || " +-/()".contains(c));
+        checks.require(
+            allowed && phone.chars().any(|c| c.is_ascii_digit()) && phone.len() <= 50,
+            field,
+            "must be a phone number (digits, spaces and + - / ( ), at most 50 characters)",
+        );
+    }
+}
+
+fn check_topics(topics: &[String], checks: &mut Checks) {
+    checks.require(topics.len() <= 30, "topics", "must hold at most 30 topics");
+    for (i, topic) in topics.iter().enumerate() {
+        checks.text(&format!("topics[{i}]"), topic, 60);
+        if topics[..i].iter().any(|t| t.trim() == topic.trim()) {
+            checks.add(format!("topics[{i}]"), "is given twice");
+        }
+    }
+}
+
+/// A member municipality, district or authority of the network.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Municipality {
+    #[schema(example = "01932c4e-7a4b-7cc2-9d1e-1f2a3b4c5d6e")]
+    pub id: String,
+    #[schema(example = "unna")]
+    pub slug: String,
+    #[schema(example = "Unna")]
+    pub name: String,
+    #[schema(example = "Kreisstadt Unna")]
+    pub official_name: String,
+    pub kind: Kind,
+    /// Amtlicher Gemeindeschlüssel; null for regional authorities.
+    #[schema(example = "05978036")]
+    pub ags: Option<String>,
+    pub region: Region,
+    /// The district a town or municipality belongs to.
+    pub district_id: Option<String>,
+    #[schema(example = 58633)]
+    pub population: Option<i32>,
+    #[schema(example = "https://www.unna.de")]
+    pub website: Option<String>,
+    pub location: Option<Location>,
+    pub membership: Membership,
+    pub engagement_office: Option<EngagementOffice>,
+    /// Contact persons; anonymous readers see only the public ones.
+    pub contacts: Vec<Contact>,
+    pub volunteer_card: Option<VolunteerCard>,
+    /// Profile text in Markdown.
+    pub description: Option<String>,
+    #[schema(example = json!(["ehrenamtskarte", "engagementstrategie"]))]
+    pub topics: Vec<String>,
+    /// Every change of membership status, oldest first (read-only).
+    pub membership_history: Vec<MembershipEvent>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    #[schema(example = 1)]
+    pub version: i32,
+}
+
+crate::sort_fields!(MunicipalityOrder over MunicipalitySort {
+    Name = "name",
+    Population = "population",
+    JoinedOn = "joined_on",
+    UpdatedAt = "updated_at",
+});
+
+/// Filters of the municipality list and its exports.
+#[derive(Debug, Clone, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct MunicipalityFilter {
+    pub kind: Option<Kind>,
+    pub region: Option<Region>,
+    /// Membership status.
+    pub status: Option<MembershipStatus>,
+    /// Only the towns and municipalities of this district.
+    pub district_id: Option<Uuid>,
+    /// Only those with this topic tag.
+    #[param(example = "ehrenamtskarte")]
+    pub topic: Option<String>,
+    /// Name search, case-insensitive and folding umlauts (`koeln` finds `Köln`).
+    #[param(example = "unna")]
+    pub q: Option<String>,
+    /// Only the one with this AGS.
+    #[param(value_type = Option<String>, example = "05978036")]
+    pub ags: Option<Ags>,
+    /// Only those that were members on this day (joined on or before it, not yet left).
+    #[param(example = "2020-09-25")]
+    pub member_on: Option<NaiveDate>,
+    /// Sort order (default `name`); prefix `-` for descending.
+    #[param(inline)]
+    pub sort: Option<MunicipalityOrder>,
+}

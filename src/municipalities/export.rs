@@ -1,0 +1,317 @@
+//! The municipality list as files for websites and scripts: CSV (RFC 4180, the format the
+//! import reads back) and GeoJSON (members with a location, for maps). Both take the list's
+//! filters and are never paginated.
+
+use std::collections::HashMap;
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, get, web};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use super::api::{Municipality, MunicipalityFilter};
+use super::model::{self, Details};
+use super::values::{Kind, MembershipStatus};
+use crate::auth::MaybeUser;
+use crate::db::{Db, DbConnection};
+use crate::error::ApiError;
+use crate::http::ApiQuery;
+use crate::http::conditional::{content_etag, if_none_match, not_modified};
+use crate::openapi::responses::*;
+
+/// One line of the CSV exchange format. The export writes every column; the import needs
+/// only `name` and `kind` and ignores `id`, `district_id` and `updated_at`.
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub struct CsvRecord {
+    #[serde(default)]
+    pub id: String,
+    #[serde(default)]
+    pub slug: String,
+    pub name: String,
+    #[serde(default)]
+    pub official_name: String,
+    pub kind: String,
+    #[serde(default)]
+    pub ags: String,
+    #[serde(default)]
+    pub region: String,
+    #[serde(default)]
+    pub district_id: String,
+    /// The district by its key, which survives a move between databases.
+    #[serde(default)]
+    pub district_ags: String,
+    #[serde(default)]
+    pub population: String,
+    #[serde(default)]
+    pub website: String,
+    #[serde(default)]
+    pub lat: String,
+    #[serde(default)]
+    pub lon: String,
+    #[serde(default)]
+    pub status: String,
+    #[serde(default)]
+    pub council_decision_on: String,
+    #[serde(default)]
+    pub declaration_signed_on: String,
+    #[serde(default)]
+    pub joined_on: String,
+    #[serde(default)]
+    pub left_on: String,
+    #[serde(default)]
+    pub volunteer_card: String,
+    /// Topic tags separated by `;`.
+    #[serde(default)]
+    pub topics: String,
+    #[serde(default)]
+    pub office_name: String,
+    #[serde(default)]
+    pub office_url: String,
+    #[serde(default)]
+    pub office_email: String,
+    #[serde(default)]
+    pub office_phone: String,
+    #[serde(default)]
+    pub office_address: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub updated_at: String,
+}
+
+/// The columns of `CsvRecord`, in order.
+pub const COLUMNS: [&str; 27] = [
+    "id",
+    "slug",
+    "name",
+    "official_name",
+    "kind",
+    "ags",
+    "region",
+    "district_id",
+    "district_ags",
+    "population",
+    "website",
+    "lat",
+    "lon",
+    "status",
+    "council_decision_on",
+    "declaration_signed_on",
+    "joined_on",
+    "left_on",
+    "volunteer_card",
+    "topics",
+    "office_name",
+    "office_url",
+    "office_email",
+    "office_phone",
+    "office_address",
+    "description",
+    "updated_at",
+];
+
+fn text<T: ToString>(value: Option<T>) -> String {
+    value.map(|v| v.to_string()).unwrap_or_default()
+}
+
+impl CsvRecord {
+    fn from_municipality(m: &Municipality, district_keys: &HashMap<String, String>) -> Self {
+        let office = m.engagement_office.as_ref();
+        Self {
+            id: m.id.clone(),
+            slug: m.slug.clone(),
+            name: m.name.clone(),
+            official_name: m.official_name.clone(),
+            kind: m.kind.to_string(),
+            ags: text(m.ags.as_ref()),
+            region: m.region.to_string(),
+            district_id: text(m.district_id.as_ref()),
+            district_ags: text(m.district_id.as_ref().and_then(|d| district_keys.get(d))),
+            population: text(m.population),
+            website: text(m.website.as_ref()),
+            lat: text(m.location.map(|l| l.lat)),
+            lon: text(m.location.map(|l| l.lon)),
+            status: m.membership.status.to_string(),
+            council_decision_on: text(m.membership.council_decision_on),
+            declaration_signed_on: text(m.membership.declaration_signed_on),
+            joined_on: text(m.membership.joined_on),
+            left_on: text(m.membership.left_on),
+            volunteer_card: text(m.volunteer_card),
+            topics: m.topics.join(";"),
+            office_name: text(office.map(|o| &o.name)),
+            office_url: text(office.and_then(|o| o.url.as_ref().map(|u| u.as_str()))),
+            office_email: text(office.and_then(|o| o.email.as_ref())),
+            office_phone: text(office.and_then(|o| o.phone.as_ref())),
+            office_address: text(office.and_then(|o| o.address.as_ref())),
+            description: text(m.description.as_ref()),
+            updated_at: m
+                .updated_at
+                .to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+        }
+    }
+}
+
+/// Every municipality the filter selects, with the keys of their districts.
+fn selected(
+    conn: &mut DbConnection,
+    filter: &MunicipalityFilter,
+) -> Result<(Vec<Municipality>, HashMap<String, String>), ApiError> {
+    let rows = model::all(conn, filter)?;
+    let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+    let details: Details = model::load_details(conn, &ids)?;
+    let districts = model::all(
+        conn,
+        &MunicipalityFilter {
+            kind: Some(Kind::District),
+            ..Default::default()
+        },
+    )?;
+    let keys = districts
+        .into_iter()
+        .filter_map(|d| d.ags.map(|ags| (d.id, ags)))
+        .collect();
+    Ok((
+        rows.into_iter()
+            .map(|row| details.show(row, false))
+            .collect(),
+        keys,
+    ))
+}
+
+/// Writes the CSV of `municipalities` (UTF-8, a header row, RFC 4180 quoting, CRLF).
+pub fn write_csv(
+    out: impl std::io::Write,
+    municipalities: &[Municipality],
+    district_keys: &HashMap<String, String>,
+) -> Result<(), csv::Error> {
+    let mut writer = csv::WriterBuilder::new()
+        .has_headers(false)
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(out);
+    // The header is written by hand so that an empty selection still has one.
+    writer.write_record(COLUMNS)?;
+    for municipality in municipalities {
+        writer.serialize(CsvRecord::from_municipality(municipality, district_keys))?;
+    }
+    writer.flush()?;
+    Ok(())
+}
+
+/// The CSV for the command line export.
+pub fn csv_of_all(conn: &mut DbConnection) -> Result<Vec<u8>, ApiError> {
+    let (municipalities, keys) = selected(conn, &MunicipalityFilter::default())?;
+    let mut out = Vec::new();
+    write_csv(&mut out, &municipalities, &keys).map_err(ApiError::internal)?;
+    Ok(out)
+}
+
+fn file_response(
+    req: &HttpRequest,
+    content_type: &str,
+    filename: &str,
+    body: Vec<u8>,
+) -> HttpResponse {
+    let etag = content_etag(&body);
+    if if_none_match(req, &etag) {
+        return not_modified(&etag);
+    }
+    HttpResponse::Ok()
+        .content_type(content_type)
+        .insert_header((header::ETAG, etag))
+        .insert_header((header::CACHE_CONTROL, "no-cache"))
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("inline; filename=\"{filename}\""),
+        ))
+        .body(body)
+}
+
+/// Export municipalities as CSV.
+///
+/// RFC 4180, UTF-8, a header row; the list's filters, never paginated. Contacts are not
+/// exported. The import (`engagiert import municipalities`) reads this format back.
+#[utoipa::path(
+    tag = "exports",
+    params(MunicipalityFilter),
+    responses(
+        (status = 200, description = "Every selected municipality, one per line.", content_type = "text/csv", body = String, headers(("ETag" = String))),
+        NotModified, BadRequest, Unauthorized, Unavailable
+    )
+)]
+#[get("/exports/municipalities.csv")]
+pub async fn municipalities_csv(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    _user: MaybeUser,
+    filter: ApiQuery<MunicipalityFilter>,
+) -> Result<HttpResponse, ApiError> {
+    let filter = filter.0;
+    let body = db
+        .run(move |conn| {
+            let (municipalities, keys) = selected(conn, &filter)?;
+            let mut out = Vec::new();
+            write_csv(&mut out, &municipalities, &keys).map_err(ApiError::internal)?;
+            Ok(out)
+        })
+        .await?;
+    Ok(file_response(
+        &req,
+        "text/csv; charset=utf-8; header=present",
+        "municipalities.csv",
+        body,
+    ))
+}
+
+/// Export members with a location as GeoJSON.
+///
+/// A FeatureCollection (RFC 7946) of point features `[lon, lat]`, one per selected member
+/// municipality with a location; the list's filters apply, the result is never paginated.
+#[utoipa::path(
+    tag = "exports",
+    params(MunicipalityFilter),
+    responses(
+        (status = 200, description = "A GeoJSON FeatureCollection.", content_type = "application/geo+json", body = Object, headers(("ETag" = String))),
+        NotModified, BadRequest, Unauthorized, Unavailable
+    )
+)]
+#[get("/exports/municipalities.geojson")]
+pub async fn municipalities_geojson(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    _user: MaybeUser,
+    filter: ApiQuery<MunicipalityFilter>,
+) -> Result<HttpResponse, ApiError> {
+    let filter = filter.0;
+    let municipalities = db.run(move |conn| Ok(selected(conn, &filter)?.0)).await?;
+    let features: Vec<Value> = municipalities
+        .iter()
+        .filter(|m| m.membership.status == MembershipStatus::Member)
+        .filter_map(|m| {
+            let location = m.location?;
+            Some(json!({
+                "type": "Feature",
+                "id": m.id,
+                "geometry": {"type": "Point", "coordinates": [location.lon, location.lat]},
+                "properties": {
+                    "id": m.id,
+                    "slug": m.slug,
+                    "name": m.name,
+                    "official_name": m.official_name,
+                    "kind": m.kind,
+                    "ags": m.ags,
+                    "region": m.region,
+                    "joined_on": m.membership.joined_on,
+                    "website": m.website,
+                },
+            }))
+        })
+        .collect();
+    let collection = json!({"type": "FeatureCollection", "features": features});
+    let body = serde_json::to_vec(&collection).map_err(ApiError::internal)?;
+    Ok(file_response(
+        &req,
+        "application/geo+json",
+        "municipalities.geojson",
+        body,
+    ))
+}

@@ -1,0 +1,631 @@
+//! The municipality tables (the record, its topics, contacts and membership events) and
+//! their queries.
+
+use std::collections::HashMap;
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+
+use super::api::{
+    Contact, EngagementOffice, Location, Membership, MembershipEvent, Municipality,
+    MunicipalityFilter, MunicipalityInput, MunicipalitySort,
+};
+use super::values::{Kind, MembershipStatus, Region, VolunteerCard};
+use crate::db::schema::{
+    membership_events, municipalities, municipality_contacts, municipality_topics,
+};
+use crate::db::{DbConnection, MultiBackend, new_id, now, utc};
+use crate::http::list::{Paging, Sort};
+use crate::types::{Email, HttpUrl, fold};
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = municipalities)]
+pub struct MunicipalityRow {
+    pub id: String,
+    pub slug: String,
+    pub name: String,
+    pub official_name: String,
+    pub kind: Kind,
+    pub ags: Option<String>,
+    pub region: Region,
+    pub district_id: Option<String>,
+    pub population: Option<i32>,
+    pub website: Option<String>,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+    pub membership_status: MembershipStatus,
+    pub council_decision_on: Option<NaiveDate>,
+    pub declaration_signed_on: Option<NaiveDate>,
+    pub joined_on: Option<NaiveDate>,
+    pub left_on: Option<NaiveDate>,
+    pub office_name: Option<String>,
+    pub office_url: Option<String>,
+    pub office_email: Option<String>,
+    pub office_phone: Option<String>,
+    pub office_address: Option<String>,
+    pub volunteer_card: Option<VolunteerCard>,
+    pub description: Option<String>,
+    pub search_name: String,
+    pub version: i32,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+    pub deleted_at: Option<NaiveDateTime>,
+}
+crate::impl_record!(MunicipalityRow);
+
+/// The stored form of the writable fields, for insert and update alike.
+#[derive(Debug, Clone, Insertable, AsChangeset)]
+#[diesel(table_name = municipalities, treat_none_as_null = true, treat_none_as_default_value = false)]
+pub struct MunicipalityValues {
+    pub slug: String,
+    pub name: String,
+    pub official_name: String,
+    pub kind: Kind,
+    pub ags: Option<String>,
+    pub region: Region,
+    pub district_id: Option<String>,
+    pub population: Option<i32>,
+    pub website: Option<String>,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+    pub membership_status: MembershipStatus,
+    pub council_decision_on: Option<NaiveDate>,
+    pub declaration_signed_on: Option<NaiveDate>,
+    pub joined_on: Option<NaiveDate>,
+    pub left_on: Option<NaiveDate>,
+    pub office_name: Option<String>,
+    pub office_url: Option<String>,
+    pub office_email: Option<String>,
+    pub office_phone: Option<String>,
+    pub office_address: Option<String>,
+    pub volunteer_card: Option<VolunteerCard>,
+    pub description: Option<String>,
+    pub search_name: String,
+}
+
+fn trimmed(text: &Option<String>) -> Option<String> {
+    text.as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(str::to_owned)
+}
+
+impl MunicipalityValues {
+    /// The stored form of a checked input.
+    pub fn from_input(input: &MunicipalityInput) -> Option<Self> {
+        let slug = input.resolved_slug()?;
+        let region = input.resolved_region()?;
+        let office = input.engagement_office.as_ref();
+        let name = input.name.trim().to_owned();
+        Some(Self {
+            slug: slug.as_str().to_owned(),
+            official_name: trimmed(&input.official_name).unwrap_or_else(|| name.clone()),
+            search_name: fold(&name),
+            name,
+            kind: input.kind,
+            ags: input.ags.as_ref().map(|a| a.as_str().to_owned()),
+            region,
+            district_id: input.district_id.map(|id| id.to_string()),
+            population: input
+                .population
+                .map(|p| i32::try_from(p).unwrap_or(i32::MAX)),
+            website: input.website.as_ref().map(|u| u.as_str().to_owned()),
+            latitude: input.location.map(|l| l.lat),
+            longitude: input.location.map(|l| l.lon),
+            membership_status: input.membership.status,
+            council_decision_on: input.membership.council_decision_on,
+            declaration_signed_on: input.membership.declaration_signed_on,
+            joined_on: input.membership.joined_on,
+            left_on: input.membership.left_on,
+            office_name: office.map(|o| o.name.trim().to_owned()),
+            office_url: office.and_then(|o| o.url.as_ref().map(|u| u.as_str().to_owned())),
+            office_email: office.and_then(|o| o.email.as_ref().map(|e| e.as_str().to_owned())),
+            office_phone: office.and_then(|o| trimmed(&o.phone)),
+            office_address: office.and_then(|o| trimmed(&o.address)),
+            volunteer_card: input.volunteer_card,
+            description: trimmed(&input.description),
+        })
+    }
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = municipality_contacts, treat_none_as_default_value = false)]
+pub struct ContactRow {
+    pub id: String,
+    pub municipality_id: String,
+    pub position: i32,
+    pub name: String,
+    pub role: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub public: bool,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = membership_events)]
+pub struct EventRow {
+    pub id: String,
+    pub municipality_id: String,
+    pub status: MembershipStatus,
+    pub effective_on: NaiveDate,
+    pub recorded_at: NaiveDateTime,
+}
+
+/// Topics, contacts and membership history of a set of municipalities, loaded in three
+/// queries whatever the number of municipalities.
+#[derive(Default)]
+pub struct Details {
+    topics: HashMap<String, Vec<String>>,
+    contacts: HashMap<String, Vec<ContactRow>>,
+    events: HashMap<String, Vec<EventRow>>,
+}
+
+pub fn load_details(conn: &mut DbConnection, ids: &[String]) -> QueryResult<Details> {
+    let mut details = Details::default();
+    if ids.is_empty() {
+        return Ok(details);
+    }
+    let topics: Vec<(String, String)> = municipality_topics::table
+        .filter(municipality_topics::municipality_id.eq_any(ids))
+        .order((
+            municipality_topics::municipality_id,
+            municipality_topics::position,
+        ))
+        .select((
+            municipality_topics::municipality_id,
+            municipality_topics::topic,
+        ))
+        .load(conn)?;
+    for (id, topic) in topics {
+        details.topics.entry(id).or_default().push(topic);
+    }
+    let contacts: Vec<ContactRow> = municipality_contacts::table
+        .filter(municipality_contacts::municipality_id.eq_any(ids))
+        .order((
+            municipality_contacts::municipality_id,
+            municipality_contacts::position,
+        ))
+        .select(ContactRow::as_select())
+        .load(conn)?;
+    for contact in contacts {
+        details
+            .contacts
+            .entry(contact.municipality_id.clone())
+            .or_default()
+            .push(contact);
+    }
+    let events: Vec<EventRow> = membership_events::table
+        .filter(membership_events::municipality_id.eq_any(ids))
+        .order((
+            membership_events::municipality_id,
+            membership_events::recorded_at,
+            membership_events::id,
+        ))
+        .select(EventRow::as_select())
+        .load(conn)?;
+    for event in events {
+        details
+            .events
+            .entry(event.municipality_id.clone())
+            .or_default()
+            .push(event);
+    }
+    Ok(details)
+}
+
+impl Details {
+    /// The municipality as shown; `all_contacts` is false for anonymous readers.
+    pub fn show(&self, row: MunicipalityRow, all_contacts: bool) -> Municipality {
+        let contacts = self
+            .contacts
+            .get(&row.id)
+            .map(|contacts| {
+                contacts
+                    .iter()
+                    .filter(|c| all_contacts || c.public)
+                    .map(|c| Contact {
+                        id: c.id.clone(),
+                        name: c.name.clone(),
+                        role: c.role.clone(),
+                        email: c.email.clone(),
+                        phone: c.phone.clone(),
+                        public: c.public,
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let history = self
+            .events
+            .get(&row.id)
+            .map(|events| {
+                events
+                    .iter()
+                    .map(|e| MembershipEvent {
+                        status: e.status,
+                        on: e.effective_on,
+                        recorded_at: utc(e.recorded_at),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        Municipality {
+            topics: self.topics.get(&row.id).cloned().unwrap_or_default(),
+            contacts,
+            membership_history: history,
+            location: row
+                .latitude
+                .zip(row.longitude)
+                .map(|(lat, lon)| Location { lat, lon }),
+            membership: Membership {
+                status: row.membership_status,
+                council_decision_on: row.council_decision_on,
+                declaration_signed_on: row.declaration_signed_on,
+                joined_on: row.joined_on,
+                left_on: row.left_on,
+            },
+            engagement_office: row.office_name.map(|name| EngagementOffice {
+                name,
+                url: row.office_url.and_then(|u| HttpUrl::parse(&u).ok()),
+                email: row.office_email.and_then(|e| Email::parse(&e).ok()),
+                phone: row.office_phone,
+                address: row.office_address,
+            }),
+            id: row.id,
+            slug: row.slug,
+            name: row.name,
+            official_name: row.official_name,
+            kind: row.kind,
+            ags: row.ags,
+            region: row.region,
+            district_id: row.district_id,
+            population: row.population,
+            website: row.website,
+            volunteer_card: row.volunteer_card,
+            description: row.description,
+            created_at: utc(row.created_at),
+            updated_at: utc(row.updated_at),
+            version: row.version,
+        }
+    }
+
+    /// The writable representation of a stored municipality, which `PATCH` merges into.
+    pub fn input(&self, row: &MunicipalityRow) -> MunicipalityInput {
+        let shown = self.show(row.clone(), true);
+        MunicipalityInput {
+            slug: super::values::Slug::parse(&row.slug).ok(),
+            name: shown.name,
+            official_name: Some(shown.official_name),
+            kind: shown.kind,
+            ags: row
+                .ags
+                .as_deref()
+                .and_then(|a| super::values::Ags::parse(a).ok()),
+            region: Some(shown.region),
+            district_id: row.district_id.as_deref().and_then(|id| id.parse().ok()),
+            population: row.population.and_then(|p| u32::try_from(p).ok()),
+            website: row.website.as_deref().and_then(|u| HttpUrl::parse(u).ok()),
+            location: shown.location,
+            membership: shown.membership,
+            engagement_office: shown.engagement_office,
+            contacts: shown
+                .contacts
+                .into_iter()
+                .map(|c| super::api::ContactInput {
+                    id: c.id.parse().ok(),
+                    name: c.name,
+                    role: c.role,
+                    email: c.email.as_deref().and_then(|e| Email::parse(e).ok()),
+                    phone: c.phone,
+                    public: c.public,
+                })
+                .collect(),
+            volunteer_card: shown.volunteer_card,
+            description: shown.description,
+            topics: shown.topics,
+        }
+    }
+}
+
+pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<MunicipalityRow>> {
+    municipalities::table
+        .find(id)
+        .select(MunicipalityRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// The municipality a path segment names: its UUID, else its AGS (all digits), else its
+/// slug. A live record wins over a deleted one with the same key.
+pub fn resolve(conn: &mut DbConnection, key: &str) -> QueryResult<Option<MunicipalityRow>> {
+    if let Ok(id) = uuid::Uuid::parse_str(key) {
+        return find(conn, &id.hyphenated().to_string());
+    }
+    let query = municipalities::table
+        .select(MunicipalityRow::as_select())
+        .into_boxed();
+    let query = if !key.is_empty() && key.bytes().all(|b| b.is_ascii_digit()) {
+        query.filter(municipalities::ags.eq(key.to_owned()))
+    } else {
+        query.filter(municipalities::slug.eq(key.to_owned()))
+    };
+    query
+        .order((
+            municipalities::deleted_at.is_not_null(),
+            municipalities::deleted_at.desc(),
+        ))
+        .first(conn)
+        .optional()
+}
+
+/// Kind and AGS of a live municipality, to check a town's district against.
+pub fn district_facts(
+    conn: &mut DbConnection,
+    id: &str,
+) -> QueryResult<Option<(Kind, Option<String>)>> {
+    municipalities::table
+        .find(id)
+        .filter(municipalities::deleted_at.is_null())
+        .select((municipalities::kind, municipalities::ags))
+        .first(conn)
+        .optional()
+}
+
+pub fn exists(conn: &mut DbConnection, id: &str) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        municipalities::table
+            .find(id)
+            .filter(municipalities::deleted_at.is_null()),
+    ))
+    .get_result(conn)
+}
+
+pub fn insert(
+    conn: &mut DbConnection,
+    id: &str,
+    values: &MunicipalityValues,
+) -> QueryResult<MunicipalityRow> {
+    let at = now();
+    diesel::insert_into(municipalities::table)
+        .values((
+            values,
+            municipalities::id.eq(id),
+            municipalities::version.eq(1),
+            municipalities::created_at.eq(at),
+            municipalities::updated_at.eq(at),
+        ))
+        .returning(municipalities::all_columns)
+        .get_result(conn)
+}
+
+/// Writes `values` if the record is still at `version`; `None` when someone else was first.
+pub fn update(
+    conn: &mut DbConnection,
+    id: &str,
+    version: i32,
+    values: &MunicipalityValues,
+) -> QueryResult<Option<MunicipalityRow>> {
+    diesel::update(
+        municipalities::table
+            .find(id)
+            .filter(municipalities::version.eq(version)),
+    )
+    .set((
+        values,
+        municipalities::version.eq(version + 1),
+        municipalities::updated_at.eq(now()),
+    ))
+    .returning(municipalities::all_columns)
+    .get_result(conn)
+    .optional()
+}
+
+pub fn soft_delete(conn: &mut DbConnection, id: &str, version: i32) -> QueryResult<bool> {
+    let at = now();
+    diesel::update(
+        municipalities::table
+            .find(id)
+            .filter(municipalities::version.eq(version)),
+    )
+    .set((
+        municipalities::deleted_at.eq(at),
+        municipalities::updated_at.eq(at),
+        municipalities::version.eq(version + 1),
+    ))
+    .execute(conn)
+    .map(|n| n == 1)
+}
+
+/// Replaces topics and contacts (contacts keep their ids when the input names one of theirs).
+pub fn replace_parts(
+    conn: &mut DbConnection,
+    id: &str,
+    input: &MunicipalityInput,
+) -> QueryResult<()> {
+    diesel::delete(municipality_topics::table.filter(municipality_topics::municipality_id.eq(id)))
+        .execute(conn)?;
+    for (position, topic) in input.topics.iter().enumerate() {
+        diesel::insert_into(municipality_topics::table)
+            .values((
+                municipality_topics::municipality_id.eq(id),
+                municipality_topics::position.eq(position as i32),
+                municipality_topics::topic.eq(topic.trim()),
+            ))
+            .execute(conn)?;
+    }
+    let existing: Vec<String> = municipality_contacts::table
+        .filter(municipality_contacts::municipality_id.eq(id))
+        .select(municipality_contacts::id)
+        .load(conn)?;
+    diesel::delete(
+        municipality_contacts::table.filter(municipality_contacts::municipality_id.eq(id)),
+    )
+    .execute(conn)?;
+    for (position, contact) in input.contacts.iter().enumerate() {
+        let kept = contact
+            .id
+            .map(|c| c.to_string())
+            .filter(|c| existing.contains(c));
+        diesel::insert_into(municipality_contacts::table)
+            .values(&ContactRow {
+                id: kept.unwrap_or_else(new_id),
+                municipality_id: id.to_owned(),
+                position: position as i32,
+                name: contact.name.trim().to_owned(),
+                role: trimmed(&contact.role),
+                email: contact.email.as_ref().map(|e| e.as_str().to_owned()),
+                phone: trimmed(&contact.phone),
+                public: contact.public,
+            })
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Records a change of membership status, dated by the membership dates where they say it.
+pub fn record_status(
+    conn: &mut DbConnection,
+    id: &str,
+    membership: &Membership,
+) -> QueryResult<()> {
+    let today = now().date();
+    let on = match membership.status {
+        MembershipStatus::Member => membership.joined_on,
+        MembershipStatus::Former => membership.left_on,
+        MembershipStatus::Applicant => membership.council_decision_on,
+    }
+    .unwrap_or(today);
+    diesel::insert_into(membership_events::table)
+        .values((
+            membership_events::id.eq(new_id()),
+            membership_events::municipality_id.eq(id),
+            membership_events::status.eq(membership.status),
+            membership_events::effective_on.eq(on),
+            membership_events::recorded_at.eq(now()),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}
+
+fn filtered(
+    paging: Option<&Paging>,
+    filter: &MunicipalityFilter,
+) -> municipalities::BoxedQuery<'static, MultiBackend> {
+    let mut query = municipalities::table.into_boxed();
+    match paging {
+        Some(paging) => crate::sync_filters!(query, paging, municipalities),
+        None => query = query.filter(municipalities::deleted_at.is_null()),
+    }
+    if let Some(kind) = filter.kind {
+        query = query.filter(municipalities::kind.eq(kind));
+    }
+    if let Some(region) = filter.region {
+        query = query.filter(municipalities::region.eq(region));
+    }
+    if let Some(status) = filter.status {
+        query = query.filter(municipalities::membership_status.eq(status));
+    }
+    if let Some(district) = filter.district_id {
+        query = query.filter(municipalities::district_id.eq(district.to_string()));
+    }
+    if let Some(topic) = &filter.topic {
+        let tagged = municipality_topics::table
+            .filter(municipality_topics::topic.eq(topic.trim().to_owned()))
+            .select(municipality_topics::municipality_id);
+        query = query.filter(municipalities::id.eq_any(tagged));
+    }
+    if let Some(q) = &filter.q {
+        query = query.filter(
+            municipalities::search_name
+                .like(like_pattern(q))
+                .escape('\\'),
+        );
+    }
+    if let Some(ags) = &filter.ags {
+        query = query.filter(municipalities::ags.eq(ags.as_str().to_owned()));
+    }
+    if let Some(day) = filter.member_on {
+        query = query.filter(
+            municipalities::joined_on.le(day).and(
+                municipalities::left_on
+                    .is_null()
+                    .or(municipalities::left_on.gt(day)),
+            ),
+        );
+    }
+    query
+}
+
+/// `%folded%` with LIKE's wildcards in the search text escaped.
+pub fn like_pattern(text: &str) -> String {
+    let folded = fold(text)
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%{folded}%")
+}
+
+fn sorted(
+    query: municipalities::BoxedQuery<'static, MultiBackend>,
+    filter: &MunicipalityFilter,
+) -> municipalities::BoxedQuery<'static, MultiBackend> {
+    let sort = filter.sort.map_or(
+        Sort {
+            field: MunicipalitySort::Name,
+            descending: false,
+        },
+        |o| o.0,
+    );
+    crate::apply_sort!(query, sort, municipalities::id, {
+        MunicipalitySort::Name => municipalities::search_name,
+        MunicipalitySort::Population => municipalities::population,
+        MunicipalitySort::JoinedOn => municipalities::joined_on,
+        MunicipalitySort::UpdatedAt => municipalities::updated_at,
+    })
+}
+
+pub fn list(
+    conn: &mut DbConnection,
+    paging: &Paging,
+    filter: &MunicipalityFilter,
+) -> QueryResult<(Vec<MunicipalityRow>, i64)> {
+    let total = filtered(Some(paging), filter).count().get_result(conn)?;
+    let rows = sorted(filtered(Some(paging), filter), filter)
+        .select(MunicipalityRow::as_select())
+        .limit(paging.limit)
+        .offset(paging.offset)
+        .load(conn)?;
+    Ok((rows, total))
+}
+
+/// Every live municipality the filter selects, unpaginated (for exports).
+pub fn all(
+    conn: &mut DbConnection,
+    filter: &MunicipalityFilter,
+) -> QueryResult<Vec<MunicipalityRow>> {
+    sorted(filtered(None, filter), filter)
+        .select(MunicipalityRow::as_select())
+        .load(conn)
+}
+
+/// Kind, region, `joined_on` and `left_on` of a municipality.
+pub type MembershipFacts = (Kind, Region, Option<NaiveDate>, Option<NaiveDate>);
+
+/// The membership facts of every live municipality, for the statistics.
+pub fn membership_facts(conn: &mut DbConnection) -> QueryResult<Vec<MembershipFacts>> {
+    municipalities::table
+        .filter(municipalities::deleted_at.is_null())
+        .select((
+            municipalities::kind,
+            municipalities::region,
+            municipalities::joined_on,
+            municipalities::left_on,
+        ))
+        .load(conn)
+}
+
+pub fn count_live(conn: &mut DbConnection) -> QueryResult<i64> {
+    municipalities::table
+        .filter(municipalities::deleted_at.is_null())
+        .count()
+        .get_result(conn)
+}
