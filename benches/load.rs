@@ -29,7 +29,9 @@ fn env_number(name: &str, default: u64) -> u64 {
 /// 150 municipalities: the demo network and synthetic towns around it.
 fn seed(db: &Db) {
     let mut conn = db.connection().expect("connection");
-    engagiert::demo::load(&mut conn, "benchmark-password").expect("demo data");
+    let files = std::env::temp_dir().join(format!("engagiert-bench-{}", std::process::id()));
+    let storage = engagiert::documents::storage::Storage::new(files);
+    engagiert::demo::load(&mut conn, &storage, "benchmark-password").expect("demo data");
     for i in 0..100 {
         let body = json!({
             "name": format!("Bench-Gemeinde {i:03}"),

@@ -20,7 +20,7 @@ use crate::config::{Limits, Settings};
 use crate::db::{Db, DbTarget};
 use crate::http::fallback::{self, RouteTable};
 use crate::telemetry::Metrics;
-use crate::{auth, bootstrap, municipalities, openapi, ops, stats, users};
+use crate::{auth, bootstrap, documents, municipalities, openapi, ops, stats, users};
 
 pub const OPENAPI_PATH: &str = "/api-docs/openapi.json";
 
@@ -34,6 +34,7 @@ pub struct Context {
     pub limits: web::Data<Limits>,
     pub routes: web::Data<RouteTable>,
     pub openapi_json: web::Data<OpenApiJson>,
+    pub storage: web::Data<crate::documents::storage::Storage>,
     pub cors_origins: Vec<String>,
 }
 
@@ -56,6 +57,9 @@ impl Context {
             limits: web::Data::new(settings.limits()),
             routes: web::Data::new(RouteTable::from_openapi(&doc)),
             openapi_json: web::Data::new(OpenApiJson(openapi::to_json(&doc))),
+            storage: web::Data::new(crate::documents::storage::Storage::new(
+                &settings.attachment_dir,
+            )),
             cors_origins: settings.cors_origins.clone(),
         }
     }
@@ -72,6 +76,7 @@ where
                 .configure(auth::routes)
                 .configure(users::routes)
                 .configure(municipalities::routes)
+                .configure(documents::routes)
                 .configure(stats::routes),
         )
         .configure(ops::routes)
@@ -103,6 +108,7 @@ pub fn build(
         .app_data(ctx.limits.clone())
         .app_data(ctx.routes.clone())
         .app_data(ctx.openapi_json.clone())
+        .app_data(ctx.storage.clone())
         .route("/docs", web::get().to(docs_redirect))
         .service(SwaggerUi::new("/docs/{_:.*}").config(SwaggerConfig::new([OPENAPI_PATH])))
         .default_service(web::to(fallback::unmatched))

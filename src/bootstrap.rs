@@ -27,6 +27,7 @@ pub async fn run(db: &Db, settings: &Settings) -> anyhow::Result<()> {
         (None, None) => None,
     };
     let load_demo = settings.dev || settings.demo_data;
+    let storage = crate::documents::storage::Storage::new(&settings.attachment_dir);
     let db = db.clone();
     web::block(move || -> anyhow::Result<()> {
         let mut conn = db.connection().map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -52,7 +53,7 @@ pub async fn run(db: &Db, settings: &Settings) -> anyhow::Result<()> {
             tracing::info!(email = %email, demo, "created the first admin");
         }
         if load_demo {
-            crate::demo::load(&mut conn, DEMO_ADMIN_PASSWORD)
+            crate::demo::load(&mut conn, &storage, DEMO_ADMIN_PASSWORD)
                 .map_err(|e| anyhow::anyhow!("demo data: {e}"))?;
         }
         Ok(())

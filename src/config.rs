@@ -87,6 +87,13 @@ pub struct Settings {
     /// Largest accepted attachment in bytes.
     #[arg(long, env = "ENGAGIERT_ATTACHMENT_LIMIT", default_value_t = 25 * 1024 * 1024)]
     pub attachment_limit: usize,
+    /// Directory for attachment files (created if missing).
+    #[arg(
+        long,
+        env = "ENGAGIERT_ATTACHMENT_DIR",
+        default_value = "data/attachments"
+    )]
+    pub attachment_dir: std::path::PathBuf,
     /// Database connections in the pool.
     #[arg(long, env = "ENGAGIERT_DB_POOL_SIZE", default_value_t = 4)]
     pub db_pool_size: u32,
@@ -112,6 +119,7 @@ impl Settings {
             refresh_token_days: 30,
             json_limit: 1024 * 1024,
             attachment_limit: 25 * 1024 * 1024,
+            attachment_dir: "data/attachments".into(),
             db_pool_size: 4,
             workers: None,
         }

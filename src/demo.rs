@@ -3,8 +3,13 @@
 //! Bezirksregierung Arnsberg, their districts) and further NRW members with their real AGS.
 //! Every description starts with "Demodaten:".
 
-use crate::auth::Role;
+use std::io::Write;
+
+use crate::auth::jwt::TokenUse;
+use crate::auth::{AuthUser, Role};
 use crate::db::DbConnection;
+use crate::documents::api::{DocumentInput, DocumentStatus};
+use crate::documents::{self, model as documents_model, storage::Storage};
 use crate::error::ApiError;
 use crate::municipalities::{import, model as municipalities};
 use crate::types::Email;
@@ -16,7 +21,11 @@ const MUNICIPALITIES_CSV: &str = include_str!("../demo/municipalities.csv");
 pub const DEMO_EDITOR_EMAIL: &str = "ehrenamt@unna.example.org";
 
 /// Loads the demo data unless the network already holds municipalities.
-pub fn load(conn: &mut DbConnection, editor_password: &str) -> Result<bool, ApiError> {
+pub fn load(
+    conn: &mut DbConnection,
+    storage: &Storage,
+    editor_password: &str,
+) -> Result<bool, ApiError> {
     if municipalities::count_live(conn)? > 0 {
         return Ok(false);
     }
@@ -37,6 +46,123 @@ pub fn load(conn: &mut DbConnection, editor_password: &str) -> Result<bool, ApiE
         };
         users::create_account(conn, editor)?;
     }
+    load_documents(conn, storage)?;
     tracing::info!(municipalities = report.created.len(), "demo data loaded");
     Ok(true)
+}
+
+fn id_of(conn: &mut DbConnection, key: &str) -> Result<String, ApiError> {
+    municipalities::resolve(conn, key)?
+        .map(|row| row.id)
+        .ok_or_else(|| ApiError::internal(format!("demo municipality {key} is missing")))
+}
+
+/// Four documents: a practice example of Unna's volunteering agency, a recommendation from
+/// a network meeting, a method, and a publication with a PDF attachment.
+fn load_documents(conn: &mut DbConnection, storage: &Storage) -> Result<(), ApiError> {
+    let office = AuthUser {
+        id: "demo".into(),
+        role: Role::Admin,
+        municipality_id: None,
+        token_use: TokenUse::Access,
+    };
+    let unna = id_of(conn, "unna")?;
+    let paderborn = id_of(conn, "paderborn")?;
+    let arnsberg = id_of(conn, "bezirksregierung-arnsberg")?;
+    let documents = [
+        (
+            serde_json::json!({
+                "kind": "practice_example",
+                "title": "Ehrenamtsagentur Unna: eine Anlaufstelle für alle, die sich engagieren wollen",
+                "summary": "Demodaten: Wie die Ehrenamtsagentur der Kreisstadt Unna Engagierte, Vereine und Verwaltung zusammenbringt.",
+                "body": "Demodaten.\n\nDie **Ehrenamtsagentur Unna** berät Menschen, die sich engagieren möchten, vermittelt in Vereine und Initiativen und koordiniert mit der Ehrenamtskoordinatorin die Anerkennungskultur der Stadt – von der Ehrenamtskarte NRW bis zum jährlichen Dankeschön-Abend.",
+                "topics": ["ehrenamtsagentur", "anerkennungskultur", "ehrenamtskarte"],
+                "municipality_ids": [unna]
+            }),
+            Some(DocumentStatus::Published),
+        ),
+        (
+            serde_json::json!({
+                "kind": "recommendation",
+                "title": "Handlungsempfehlung: Bürgerschaftliches Engagement in der Kommune strategisch verankern",
+                "summary": "Demodaten: Ergebnis des Netzwerktreffens – zehn Schritte zu einer kommunalen Engagementstrategie.",
+                "body": "Demodaten.\n\n1. Politischen Beschluss herbeiführen\n2. Anlaufstelle schaffen\n3. Engagierte beteiligen\n4. Ehrenamtskarte NRW einführen\n5. Wirkung regelmäßig prüfen",
+                "topics": ["engagementstrategie"],
+                "municipality_ids": [paderborn, arnsberg]
+            }),
+            Some(DocumentStatus::Published),
+        ),
+        (
+            serde_json::json!({
+                "kind": "method",
+                "title": "Methode: Engagement-Werkstatt im Quartier",
+                "summary": "Demodaten: Ein Format, mit dem Kommunen gemeinsam mit Engagierten Ideen für ihr Quartier entwickeln.",
+                "body": "Demodaten.\n\nDauer: drei Stunden. Ablauf: Ankommen, Bestandsaufnahme an Stellwänden, Ideenrunde, Verabredungen.",
+                "topics": ["quartier", "engagementstrategie"],
+                "municipality_ids": []
+            }),
+            Some(DocumentStatus::Published),
+        ),
+        (
+            serde_json::json!({
+                "kind": "publication",
+                "title": "Netzwerkpublikation: Engagiert in NRW – Bilanz der ersten Jahre",
+                "summary": "Demodaten: Die Netzwerkpublikation fasst Erfahrungen der Mitgliedskommunen zusammen.",
+                "body": "Demodaten.\n\nDie Publikation liegt als PDF bei.",
+                "topics": ["engagementstrategie", "anerkennungskultur"],
+                "municipality_ids": []
+            }),
+            Some(DocumentStatus::Published),
+        ),
+    ];
+    for (index, (body, status)) in documents.into_iter().enumerate() {
+        let input: DocumentInput = serde_json::from_value(body).map_err(ApiError::internal)?;
+        let (row, _) = documents::create(conn, &office, &input)?;
+        if let Some(status) = status {
+            documents_model::set_status(conn, &row, status)?;
+        }
+        if index == 3 {
+            let mut upload = storage.begin().map_err(ApiError::internal)?;
+            upload.write(&demo_pdf()).map_err(ApiError::internal)?;
+            let (sha256, size) = storage.commit(upload).map_err(ApiError::internal)?;
+            let attachment = documents_model::new_attachment(
+                &row.id,
+                "engagiert-in-nrw-bilanz.pdf".into(),
+                "application/pdf",
+                i64::try_from(size).unwrap_or(i64::MAX),
+                sha256,
+            );
+            documents_model::insert_attachment(conn, &attachment)?;
+        }
+    }
+    Ok(())
+}
+
+/// A one-page PDF saying that it is demo data, with a correct cross-reference table.
+fn demo_pdf() -> Vec<u8> {
+    let text = "BT /F1 18 Tf 72 760 Td (Demodaten: Engagiert in NRW - Bilanz) Tj ET";
+    let objects = [
+        "<< /Type /Catalog /Pages 2 0 R >>".to_owned(),
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_owned(),
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>".to_owned(),
+        format!("<< /Length {} >>\nstream\n{text}\nendstream", text.len()),
+        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>".to_owned(),
+    ];
+    let mut pdf = b"%PDF-1.4\n".to_vec();
+    let mut offsets = Vec::new();
+    for (i, object) in objects.iter().enumerate() {
+        offsets.push(pdf.len());
+        let _ = write!(pdf, "{} 0 obj\n{object}\nendobj\n", i + 1);
+    }
+    let xref = pdf.len();
+    let _ = write!(pdf, "xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1);
+    for offset in offsets {
+        let _ = writeln!(pdf, "{offset:010} 00000 n ");
+    }
+    let _ = write!(
+        pdf,
+        "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
+        objects.len() + 1
+    );
+    pdf
 }

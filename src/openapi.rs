@@ -26,6 +26,7 @@ resource has an `ETag`, and `PUT`/`PATCH`/`DELETE` honour `If-Match`. Every erro
         (name = "auth", description = "Login, token refresh, logout and the caller."),
         (name = "users", description = "Accounts of the network office (admins) and of member municipalities (editors). Admin only."),
         (name = "municipalities", description = "The member directory: cities, municipalities, districts and authorities, their membership and contacts; membership statistics."),
+        (name = "documents", description = "Best-practice documents with a publishing workflow, attachments, search and an Atom feed."),
         (name = "exports", description = "The member directory as CSV and GeoJSON, with the list's filters, never paginated."),
         (name = "api-tokens", description = "Long-lived tokens for integration scripts. Admin only."),
         (name = "operations", description = "Health, readiness, metrics and this document."),

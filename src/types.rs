@@ -246,6 +246,16 @@ pub fn fold(text: &str) -> String {
     out.trim_end().to_owned()
 }
 
+/// A LIKE pattern matching `text` anywhere in a folded column: `%folded%`, with LIKE's
+/// wildcards in the text escaped (use with `.escape('\\')`).
+pub fn like_pattern(text: &str) -> String {
+    let folded = fold(text)
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%{folded}%")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -112,6 +112,72 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    documents (id) {
+        id -> Text,
+        kind -> Text,
+        title -> Text,
+        summary -> Nullable<Text>,
+        body -> Nullable<Text>,
+        language -> Text,
+        meeting_id -> Nullable<Text>,
+        status -> Text,
+        published_at -> Nullable<Timestamp>,
+        search_title -> Text,
+        search_summary -> Text,
+        search_body -> Text,
+        search_topics -> Text,
+        version -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        deleted_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    document_topics (document_id, position) {
+        document_id -> Text,
+        position -> Integer,
+        topic -> Text,
+    }
+}
+
+diesel::table! {
+    document_municipalities (document_id, position) {
+        document_id -> Text,
+        position -> Integer,
+        municipality_id -> Text,
+    }
+}
+
+diesel::table! {
+    document_links (document_id, position) {
+        document_id -> Text,
+        position -> Integer,
+        title -> Text,
+        url -> Text,
+    }
+}
+
+diesel::table! {
+    attachments (id) {
+        id -> Text,
+        document_id -> Text,
+        filename -> Text,
+        media_type -> Text,
+        size_bytes -> BigInt,
+        sha256 -> Text,
+        version -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        deleted_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(document_topics -> documents (document_id));
+diesel::joinable!(document_municipalities -> documents (document_id));
+diesel::joinable!(document_links -> documents (document_id));
+diesel::joinable!(attachments -> documents (document_id));
 diesel::joinable!(municipality_topics -> municipalities (municipality_id));
 diesel::joinable!(municipality_contacts -> municipalities (municipality_id));
 diesel::joinable!(membership_events -> municipalities (municipality_id));
@@ -123,4 +189,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     municipality_topics,
     municipality_contacts,
     membership_events,
+    documents,
+    document_topics,
+    document_municipalities,
+    document_links,
+    attachments,
 );

@@ -536,7 +536,7 @@ fn filtered(
     if let Some(q) = &filter.q {
         query = query.filter(
             municipalities::search_name
-                .like(like_pattern(q))
+                .like(crate::types::like_pattern(q))
                 .escape('\\'),
         );
     }
@@ -553,15 +553,6 @@ fn filtered(
         );
     }
     query
-}
-
-/// `%folded%` with LIKE's wildcards in the search text escaped.
-pub fn like_pattern(text: &str) -> String {
-    let folded = fold(text)
-        .replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_");
-    format!("%{folded}%")
 }
 
 fn sorted(

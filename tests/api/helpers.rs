@@ -64,6 +64,8 @@ impl Drop for Cleanup {
 pub struct TestApp {
     pub backend: Backend,
     pub ctx: Context,
+    /// The attachment directory of this app.
+    pub files: tempfile::TempDir,
     _cleanup: Cleanup,
 }
 
@@ -95,7 +97,9 @@ impl TestApp {
         Some(Self::start(&url, Cleanup::Postgres { base_url, schema }, settings()).await)
     }
 
-    async fn start(url: &str, cleanup: Cleanup, settings: Settings) -> Self {
+    async fn start(url: &str, cleanup: Cleanup, mut settings: Settings) -> Self {
+        let files = tempfile::tempdir().expect("attachment dir");
+        settings.attachment_dir = files.path().to_path_buf();
         let target = DbTarget::parse(url).expect("database url");
         let backend = target.backend;
         let db = Db::new(
@@ -114,6 +118,7 @@ impl TestApp {
         Self {
             backend,
             ctx,
+            files,
             _cleanup: cleanup,
         }
     }
@@ -143,6 +148,36 @@ impl TestApp {
             ctx: self.ctx.clone(),
             inner: TestRequest::default().method(method).uri(path),
         }
+    }
+
+    /// A request to this app with a smaller attachment limit.
+    pub fn with_attachment_limit(&self, bytes: usize, method: Method, path: &str) -> Req {
+        let mut ctx = self.ctx.clone();
+        ctx.limits = actix_web::web::Data::new(engagiert::config::Limits {
+            json_body_bytes: ctx.limits.json_body_bytes,
+            attachment_bytes: bytes,
+        });
+        Req {
+            ctx,
+            inner: TestRequest::default().method(method).uri(path),
+        }
+    }
+
+    /// The files in the attachment directory (temporary files included).
+    pub fn stored_files(&self) -> Vec<std::path::PathBuf> {
+        fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+            for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    walk(&path, out)
+                } else {
+                    out.push(path)
+                }
+            }
+        }
+        let mut out = Vec::new();
+        walk(self.files.path(), &mut out);
+        out
     }
 
     pub fn get(&self, path: &str) -> Req {
@@ -256,7 +291,7 @@ impl TestApp {
     }
 
     pub async fn editor(&self, municipality_id: &str) -> String {
-        let email = format!("editor-{}@engagiert.example", &municipality_id[..8]);
+        let email = format!("editor-{municipality_id}@engagiert.example");
         self.user(&email, Role::Editor, Some(municipality_id))
             .await
             .1

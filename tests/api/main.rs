@@ -6,6 +6,7 @@ mod helpers;
 
 mod auth;
 mod conventions;
+mod documents;
 mod municipalities;
 mod operations;
 mod users;

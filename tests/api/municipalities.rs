@@ -368,3 +368,29 @@ both_backends! {
         app.patch("/api/v1/municipalities/selm").bearer(&admin).json(&json!({"membership_history": []})).send().await.problem(422);
     }
 }
+
+both_backends! {
+    async fn demo_data_loads_once_and_is_marked(app) {
+        let db = app.db().clone();
+        let storage = engagiert::documents::storage::Storage::new(app.files.path());
+        let loaded = db.run(move |conn| engagiert::demo::load(conn, &storage, "demo-passwort-lang")).await.unwrap();
+        assert!(loaded);
+        let storage = engagiert::documents::storage::Storage::new(app.files.path());
+        let again = app.db().run(move |conn| engagiert::demo::load(conn, &storage, "demo-passwort-lang")).await.unwrap();
+        assert!(!again, "only into an empty network");
+        let list = app.get("/api/v1/municipalities?limit=200").send().await.expect(200).json();
+        assert!(list["total"].as_i64().unwrap() >= 45);
+        for item in list["items"].as_array().unwrap() {
+            assert!(item["description"].as_str().unwrap().starts_with("Demodaten:"), "{}", item["slug"]);
+        }
+        let unna = app.get("/api/v1/municipalities/05978036").send().await.expect(200).json();
+        assert_eq!(unna["membership"]["council_decision_on"], "2023-12-07");
+        let paderborn = app.get("/api/v1/municipalities/05774032").send().await.expect(200).json();
+        assert_eq!(paderborn["membership"]["joined_on"], "2020-09-25");
+        let documents = app.get("/api/v1/documents?kind=publication").send().await.expect(200).json();
+        let pdf = documents["items"][0]["attachments"][0]["url"].as_str().unwrap().to_owned();
+        let file = app.get(&pdf).send().await.expect(200);
+        assert!(file.body.starts_with(b"%PDF-") && file.body.ends_with(b"%%EOF\n"));
+        app.post("/api/v1/auth/login").json(&json!({"email": engagiert::demo::DEMO_EDITOR_EMAIL, "password": "demo-passwort-lang"})).send().await.expect(200);
+    }
+}

@@ -1,0 +1,657 @@
+//! The document tables (the record, its topics, authors, links and attachments) and their
+//! queries, including who may see a draft and the ranked search.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::api::{
+    Attachment, Document, DocumentFilter, DocumentInput, DocumentKind, DocumentSort,
+    DocumentStatus, Link,
+};
+use crate::auth::AuthUser;
+use crate::db::schema::{
+    attachments, document_links, document_municipalities, document_topics, documents,
+};
+use crate::db::{DbConnection, MultiBackend, new_id, now, utc};
+use crate::http::list::{Paging, Sort};
+use crate::types::{HttpUrl, fold, like_pattern};
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = documents)]
+pub struct DocumentRow {
+    pub id: String,
+    pub kind: DocumentKind,
+    pub title: String,
+    pub summary: Option<String>,
+    pub body: Option<String>,
+    pub language: String,
+    pub meeting_id: Option<String>,
+    pub status: DocumentStatus,
+    pub published_at: Option<NaiveDateTime>,
+    pub search_title: String,
+    pub search_summary: String,
+    pub search_body: String,
+    pub search_topics: String,
+    pub version: i32,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+    pub deleted_at: Option<NaiveDateTime>,
+}
+crate::impl_record!(DocumentRow);
+
+#[derive(Debug, Clone, Insertable, AsChangeset)]
+#[diesel(table_name = documents, treat_none_as_null = true, treat_none_as_default_value = false)]
+pub struct DocumentValues {
+    pub kind: DocumentKind,
+    pub title: String,
+    pub summary: Option<String>,
+    pub body: Option<String>,
+    pub language: String,
+    pub meeting_id: Option<String>,
+    pub search_title: String,
+    pub search_summary: String,
+    pub search_body: String,
+    pub search_topics: String,
+}
+
+fn trimmed(text: &Option<String>) -> Option<String> {
+    text.as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(str::to_owned)
+}
+
+impl DocumentValues {
+    /// The stored form of an input, with the folded copies search runs on.
+    pub fn from_input(input: &DocumentInput) -> Self {
+        let summary = trimmed(&input.summary);
+        let body = trimmed(&input.body);
+        Self {
+            kind: input.kind,
+            title: input.title.trim().to_owned(),
+            search_title: fold(&input.title),
+            search_summary: fold(summary.as_deref().unwrap_or_default()),
+            search_body: fold(body.as_deref().unwrap_or_default()),
+            search_topics: fold(&input.topics.join(" ")),
+            summary,
+            body,
+            language: input.language.clone(),
+            meeting_id: input.meeting_id.map(|id| id.to_string()),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = attachments, treat_none_as_default_value = false)]
+pub struct AttachmentRow {
+    pub id: String,
+    pub document_id: String,
+    pub filename: String,
+    pub media_type: String,
+    pub size_bytes: i64,
+    pub sha256: String,
+    pub version: i32,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+    pub deleted_at: Option<NaiveDateTime>,
+}
+crate::impl_record!(AttachmentRow);
+
+impl From<&AttachmentRow> for Attachment {
+    fn from(row: &AttachmentRow) -> Self {
+        Self {
+            id: row.id.clone(),
+            filename: row.filename.clone(),
+            media_type: row.media_type.clone(),
+            size_bytes: row.size_bytes,
+            sha256: row.sha256.clone(),
+            url: format!("/api/v1/attachments/{}", row.id),
+            created_at: utc(row.created_at),
+            updated_at: utc(row.updated_at),
+            version: row.version,
+        }
+    }
+}
+
+/// Who is looking: drafts show to admins and to editors of an author municipality only.
+#[derive(Debug, Clone)]
+pub enum Viewer {
+    Admin,
+    Editor(String),
+    Anonymous,
+}
+
+impl Viewer {
+    pub fn of(user: Option<&AuthUser>) -> Self {
+        match user {
+            Some(user) if user.is_admin() => Viewer::Admin,
+            Some(user) => user
+                .municipality_id
+                .clone()
+                .map_or(Viewer::Anonymous, Viewer::Editor),
+            None => Viewer::Anonymous,
+        }
+    }
+
+    /// Whether a document with this status and these authors shows to the viewer.
+    pub fn sees(&self, status: DocumentStatus, authors: &[String]) -> bool {
+        match self {
+            Viewer::Admin => true,
+            _ if status != DocumentStatus::Draft => true,
+            Viewer::Editor(municipality) => authors.contains(municipality),
+            Viewer::Anonymous => false,
+        }
+    }
+}
+
+/// Topics, authors, links and live attachments of a set of documents.
+#[derive(Default)]
+pub struct Details {
+    topics: HashMap<String, Vec<String>>,
+    authors: HashMap<String, Vec<String>>,
+    links: HashMap<String, Vec<Link>>,
+    attachments: HashMap<String, Vec<AttachmentRow>>,
+}
+
+pub fn load_details(conn: &mut DbConnection, ids: &[String]) -> QueryResult<Details> {
+    let mut details = Details::default();
+    if ids.is_empty() {
+        return Ok(details);
+    }
+    let topics: Vec<(String, String)> = document_topics::table
+        .filter(document_topics::document_id.eq_any(ids))
+        .order((document_topics::document_id, document_topics::position))
+        .select((document_topics::document_id, document_topics::topic))
+        .load(conn)?;
+    for (id, topic) in topics {
+        details.topics.entry(id).or_default().push(topic);
+    }
+    let authors: Vec<(String, String)> = document_municipalities::table
+        .filter(document_municipalities::document_id.eq_any(ids))
+        .order((
+            document_municipalities::document_id,
+            document_municipalities::position,
+        ))
+        .select((
+            document_municipalities::document_id,
+            document_municipalities::municipality_id,
+        ))
+        .load(conn)?;
+    for (id, municipality) in authors {
+        details.authors.entry(id).or_default().push(municipality);
+    }
+    let links: Vec<(String, String, String)> = document_links::table
+        .filter(document_links::document_id.eq_any(ids))
+        .order((document_links::document_id, document_links::position))
+        .select((
+            document_links::document_id,
+            document_links::title,
+            document_links::url,
+        ))
+        .load(conn)?;
+    for (id, title, url) in links {
+        if let Ok(url) = HttpUrl::parse(&url) {
+            details
+                .links
+                .entry(id)
+                .or_default()
+                .push(Link { title, url });
+        }
+    }
+    let files: Vec<AttachmentRow> = attachments::table
+        .filter(attachments::document_id.eq_any(ids))
+        .filter(attachments::deleted_at.is_null())
+        .order((
+            attachments::document_id,
+            attachments::created_at,
+            attachments::id,
+        ))
+        .select(AttachmentRow::as_select())
+        .load(conn)?;
+    for file in files {
+        details
+            .attachments
+            .entry(file.document_id.clone())
+            .or_default()
+            .push(file);
+    }
+    Ok(details)
+}
+
+impl Details {
+    pub fn authors(&self, id: &str) -> &[String] {
+        self.authors.get(id).map(Vec::as_slice).unwrap_or_default()
+    }
+
+    pub fn show(&self, row: DocumentRow) -> Document {
+        Document {
+            topics: self.topics.get(&row.id).cloned().unwrap_or_default(),
+            municipality_ids: self.authors(&row.id).to_vec(),
+            links: self.links.get(&row.id).cloned().unwrap_or_default(),
+            attachments: self
+                .attachments
+                .get(&row.id)
+                .map(|a| a.iter().map(Attachment::from).collect())
+                .unwrap_or_default(),
+            id: row.id,
+            kind: row.kind,
+            title: row.title,
+            summary: row.summary,
+            body: row.body,
+            language: row.language,
+            meeting_id: row.meeting_id,
+            status: row.status,
+            published_at: row.published_at.map(utc),
+            created_at: utc(row.created_at),
+            updated_at: utc(row.updated_at),
+            version: row.version,
+        }
+    }
+
+    /// The writable representation, which `PATCH` merges into.
+    pub fn input(&self, row: &DocumentRow) -> DocumentInput {
+        DocumentInput {
+            kind: row.kind,
+            title: row.title.clone(),
+            summary: row.summary.clone(),
+            body: row.body.clone(),
+            topics: self.topics.get(&row.id).cloned().unwrap_or_default(),
+            language: row.language.clone(),
+            municipality_ids: self
+                .authors(&row.id)
+                .iter()
+                .filter_map(|id| id.parse().ok())
+                .collect(),
+            meeting_id: row.meeting_id.as_deref().and_then(|id| id.parse().ok()),
+            links: self.links.get(&row.id).cloned().unwrap_or_default(),
+        }
+    }
+}
+
+pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<DocumentRow>> {
+    documents::table
+        .find(id)
+        .select(DocumentRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn insert(
+    conn: &mut DbConnection,
+    id: &str,
+    values: &DocumentValues,
+) -> QueryResult<DocumentRow> {
+    let at = now();
+    diesel::insert_into(documents::table)
+        .values((
+            values,
+            documents::id.eq(id),
+            documents::status.eq(DocumentStatus::Draft),
+            documents::version.eq(1),
+            documents::created_at.eq(at),
+            documents::updated_at.eq(at),
+        ))
+        .returning(documents::all_columns)
+        .get_result(conn)
+}
+
+pub fn update(
+    conn: &mut DbConnection,
+    id: &str,
+    version: i32,
+    values: &DocumentValues,
+) -> QueryResult<Option<DocumentRow>> {
+    diesel::update(
+        documents::table
+            .find(id)
+            .filter(documents::version.eq(version)),
+    )
+    .set((
+        values,
+        documents::version.eq(version + 1),
+        documents::updated_at.eq(now()),
+    ))
+    .returning(documents::all_columns)
+    .get_result(conn)
+    .optional()
+}
+
+/// Moves a document to `status`; publishing sets `published_at` the first time.
+pub fn set_status(
+    conn: &mut DbConnection,
+    row: &DocumentRow,
+    status: DocumentStatus,
+) -> QueryResult<Option<DocumentRow>> {
+    let at = now();
+    let published_at = match status {
+        DocumentStatus::Published => row.published_at.or(Some(at)),
+        _ => row.published_at,
+    };
+    diesel::update(
+        documents::table
+            .find(&row.id)
+            .filter(documents::version.eq(row.version)),
+    )
+    .set((
+        documents::status.eq(status),
+        documents::published_at.eq(published_at),
+        documents::version.eq(row.version + 1),
+        documents::updated_at.eq(at),
+    ))
+    .returning(documents::all_columns)
+    .get_result(conn)
+    .optional()
+}
+
+pub fn soft_delete(conn: &mut DbConnection, id: &str, version: i32) -> QueryResult<bool> {
+    let at = now();
+    diesel::update(
+        documents::table
+            .find(id)
+            .filter(documents::version.eq(version)),
+    )
+    .set((
+        documents::deleted_at.eq(at),
+        documents::updated_at.eq(at),
+        documents::version.eq(version + 1),
+    ))
+    .execute(conn)
+    .map(|n| n == 1)
+}
+
+pub fn replace_parts(conn: &mut DbConnection, id: &str, input: &DocumentInput) -> QueryResult<()> {
+    diesel::delete(document_topics::table.filter(document_topics::document_id.eq(id)))
+        .execute(conn)?;
+    for (position, topic) in input.topics.iter().enumerate() {
+        diesel::insert_into(document_topics::table)
+            .values((
+                document_topics::document_id.eq(id),
+                document_topics::position.eq(position as i32),
+                document_topics::topic.eq(topic.trim()),
+            ))
+            .execute(conn)?;
+    }
+    diesel::delete(
+        document_municipalities::table.filter(document_municipalities::document_id.eq(id)),
+    )
+    .execute(conn)?;
+    for (position, municipality) in input.municipality_ids.iter().enumerate() {
+        diesel::insert_into(document_municipalities::table)
+            .values((
+                document_municipalities::document_id.eq(id),
+                document_municipalities::position.eq(position as i32),
+                document_municipalities::municipality_id.eq(municipality.to_string()),
+            ))
+            .execute(conn)?;
+    }
+    diesel::delete(document_links::table.filter(document_links::document_id.eq(id)))
+        .execute(conn)?;
+    for (position, link) in input.links.iter().enumerate() {
+        diesel::insert_into(document_links::table)
+            .values((
+                document_links::document_id.eq(id),
+                document_links::position.eq(position as i32),
+                document_links::title.eq(link.title.trim()),
+                document_links::url.eq(link.url.as_str()),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+pub fn find_attachment(conn: &mut DbConnection, id: &str) -> QueryResult<Option<AttachmentRow>> {
+    attachments::table
+        .find(id)
+        .select(AttachmentRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn insert_attachment(
+    conn: &mut DbConnection,
+    row: &AttachmentRow,
+) -> QueryResult<AttachmentRow> {
+    diesel::insert_into(attachments::table)
+        .values(row)
+        .returning(attachments::all_columns)
+        .get_result(conn)
+}
+
+pub fn delete_attachment(conn: &mut DbConnection, id: &str, version: i32) -> QueryResult<bool> {
+    let at = now();
+    diesel::update(
+        attachments::table
+            .find(id)
+            .filter(attachments::version.eq(version)),
+    )
+    .set((
+        attachments::deleted_at.eq(at),
+        attachments::updated_at.eq(at),
+        attachments::version.eq(version + 1),
+    ))
+    .execute(conn)
+    .map(|n| n == 1)
+}
+
+pub fn new_attachment(
+    document_id: &str,
+    filename: String,
+    media_type: &str,
+    size: i64,
+    sha256: String,
+) -> AttachmentRow {
+    let at = now();
+    AttachmentRow {
+        id: new_id(),
+        document_id: document_id.to_owned(),
+        filename,
+        media_type: media_type.to_owned(),
+        size_bytes: size,
+        sha256,
+        version: 1,
+        created_at: at,
+        updated_at: at,
+        deleted_at: None,
+    }
+}
+
+fn filtered(
+    paging: Option<&Paging>,
+    filter: &DocumentFilter,
+    viewer: &Viewer,
+) -> documents::BoxedQuery<'static, MultiBackend> {
+    let mut query = documents::table.into_boxed();
+    match paging {
+        Some(paging) => crate::sync_filters!(query, paging, documents),
+        None => query = query.filter(documents::deleted_at.is_null()),
+    }
+    match viewer {
+        Viewer::Admin => {}
+        Viewer::Editor(municipality) => {
+            let own = document_municipalities::table
+                .filter(document_municipalities::municipality_id.eq(municipality.clone()))
+                .select(document_municipalities::document_id);
+            query = query.filter(
+                documents::status
+                    .ne(DocumentStatus::Draft)
+                    .or(documents::id.eq_any(own)),
+            );
+        }
+        Viewer::Anonymous => query = query.filter(documents::status.ne(DocumentStatus::Draft)),
+    }
+    if let Some(kind) = filter.kind {
+        query = query.filter(documents::kind.eq(kind));
+    }
+    if let Some(status) = filter.status {
+        query = query.filter(documents::status.eq(status));
+    }
+    if let Some(topic) = &filter.topic {
+        let tagged = document_topics::table
+            .filter(document_topics::topic.eq(topic.trim().to_owned()))
+            .select(document_topics::document_id);
+        query = query.filter(documents::id.eq_any(tagged));
+    }
+    if let Some(municipality) = filter.municipality_id {
+        let authored = document_municipalities::table
+            .filter(document_municipalities::municipality_id.eq(municipality.to_string()))
+            .select(document_municipalities::document_id);
+        query = query.filter(documents::id.eq_any(authored));
+    }
+    if let Some(meeting) = filter.meeting_id {
+        query = query.filter(documents::meeting_id.eq(meeting.to_string()));
+    }
+    if let Some(since) = filter.published_since {
+        query = query.filter(documents::published_at.ge(since));
+    }
+    for word in search_words(filter) {
+        let pattern = like_pattern(&word);
+        query = query.filter(
+            documents::search_title
+                .like(pattern.clone())
+                .escape('\\')
+                .or(documents::search_summary.like(pattern.clone()).escape('\\'))
+                .or(documents::search_body.like(pattern.clone()).escape('\\'))
+                .or(documents::search_topics.like(pattern).escape('\\')),
+        );
+    }
+    query
+}
+
+fn search_words(filter: &DocumentFilter) -> Vec<String> {
+    filter
+        .q
+        .as_deref()
+        .map(fold)
+        .unwrap_or_default()
+        .split(' ')
+        .filter(|w| !w.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// How well a document matches the words: a word in the title counts most, then topics,
+/// summary and body.
+fn score(words: &[String], title: &str, topics: &str, summary: &str, body: &str) -> u32 {
+    words
+        .iter()
+        .map(|w| {
+            let w = w.as_str();
+            8 * u32::from(title.contains(w))
+                + 4 * u32::from(topics.contains(w))
+                + 2 * u32::from(summary.contains(w))
+                + u32::from(body.contains(w))
+        })
+        .sum()
+}
+
+fn sorted(
+    query: documents::BoxedQuery<'static, MultiBackend>,
+    sort: Sort<DocumentSort>,
+) -> documents::BoxedQuery<'static, MultiBackend> {
+    crate::apply_sort!(query, sort, documents::id, {
+        DocumentSort::PublishedAt => documents::published_at,
+        DocumentSort::Title => documents::search_title,
+        DocumentSort::UpdatedAt => documents::updated_at,
+    })
+}
+
+const NEWEST_FIRST: Sort<DocumentSort> = Sort {
+    field: DocumentSort::PublishedAt,
+    descending: true,
+};
+
+/// A page of the documents the viewer may see. With `q` and no `sort`, every match is ranked
+/// in Rust (the same on both databases) and the page cut from the ranking.
+pub fn list(
+    conn: &mut DbConnection,
+    paging: &Paging,
+    filter: &DocumentFilter,
+    viewer: &Viewer,
+) -> QueryResult<(Vec<DocumentRow>, i64)> {
+    let words = search_words(filter);
+    if words.is_empty() || filter.sort.is_some() {
+        let total = filtered(Some(paging), filter, viewer)
+            .count()
+            .get_result(conn)?;
+        let sort = filter.sort.map_or(NEWEST_FIRST, |o| o.0);
+        let rows = sorted(filtered(Some(paging), filter, viewer), sort)
+            .select(DocumentRow::as_select())
+            .limit(paging.limit)
+            .offset(paging.offset)
+            .load(conn)?;
+        return Ok((rows, total));
+    }
+    let candidates: Vec<(
+        String,
+        String,
+        String,
+        String,
+        String,
+        Option<NaiveDateTime>,
+    )> = filtered(Some(paging), filter, viewer)
+        .select((
+            documents::id,
+            documents::search_title,
+            documents::search_topics,
+            documents::search_summary,
+            documents::search_body,
+            documents::published_at,
+        ))
+        .load(conn)?;
+    let mut ranked: Vec<(u32, Option<NaiveDateTime>, String)> = candidates
+        .into_iter()
+        .map(|(id, title, topics, summary, body, published)| {
+            (
+                score(&words, &title, &topics, &summary, &body),
+                published,
+                id,
+            )
+        })
+        .collect();
+    ranked.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.cmp(&a.1)).then(a.2.cmp(&b.2)));
+    let total = ranked.len() as i64;
+    let page: Vec<String> = ranked
+        .into_iter()
+        .skip(usize::try_from(paging.offset).unwrap_or(usize::MAX))
+        .take(usize::try_from(paging.limit).unwrap_or(0))
+        .map(|(_, _, id)| id)
+        .collect();
+    let mut rows: Vec<DocumentRow> = documents::table
+        .filter(documents::id.eq_any(&page))
+        .select(DocumentRow::as_select())
+        .load(conn)?;
+    rows.sort_by_key(|row| page.iter().position(|id| *id == row.id));
+    Ok((rows, total))
+}
+
+/// Published documents for the feed, newest first.
+pub fn published(
+    conn: &mut DbConnection,
+    filter: &DocumentFilter,
+    limit: i64,
+) -> QueryResult<Vec<DocumentRow>> {
+    let filter = DocumentFilter {
+        status: Some(DocumentStatus::Published),
+        ..filter.clone()
+    };
+    sorted(filtered(None, &filter, &Viewer::Anonymous), NEWEST_FIRST)
+        .select(DocumentRow::as_select())
+        .limit(limit)
+        .load(conn)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn title_outranks_summary_and_body() {
+        let words = vec!["ehrenamt".to_owned()];
+        let title = score(&words, "ehrenamt in unna", "", "", "");
+        let summary = score(&words, "", "", "das ehrenamt", "");
+        let body = score(&words, "", "", "", "ehrenamt");
+        assert!(title > summary && summary > body && body > 0);
+    }
+}

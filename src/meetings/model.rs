@@ -1,0 +1,732 @@
+//! The meeting tables (the meeting, its agenda, topics and related documents, and the
+//! municipalities' registrations) and their queries.
+
+use std::collections::HashMap;
+
+use chrono::{Duration, NaiveDateTime};
+use diesel::prelude::*;
+
+use super::api::{
+    AgendaItem, AgendaItemInput, Meeting, MeetingFilter, MeetingFormat, MeetingInput, MeetingKind,
+    MeetingSort, MeetingStatus, Registration, RegistrationFilter, RegistrationSort, Venue, stored,
+};
+use crate::db::schema::{
+    meeting_agenda_items, meeting_documents, meeting_registrations, meeting_topics, meetings,
+    municipalities,
+};
+use crate::db::{DbConnection, MultiBackend, new_id, now, utc};
+use crate::http::list::{Paging, Sort};
+use crate::types::HttpUrl;
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = meetings)]
+pub struct MeetingRow {
+    pub id: String,
+    pub kind: MeetingKind,
+    pub title: String,
+    pub description: Option<String>,
+    pub starts_at: NaiveDateTime,
+    pub ends_at: NaiveDateTime,
+    pub format: MeetingFormat,
+    pub venue_name: Option<String>,
+    pub venue_address: Option<String>,
+    pub venue_postal_code: Option<String>,
+    pub venue_city: Option<String>,
+    pub online_url: Option<String>,
+    pub host_municipality_id: Option<String>,
+    pub status: MeetingStatus,
+    pub registration_deadline: Option<NaiveDateTime>,
+    pub capacity: Option<i32>,
+    pub version: i32,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+    pub deleted_at: Option<NaiveDateTime>,
+}
+crate::impl_record!(MeetingRow);
+
+/// The stored form of the writable fields, for insert and update alike.
+#[derive(Debug, Clone, Insertable, AsChangeset)]
+#[diesel(table_name = meetings, treat_none_as_null = true, treat_none_as_default_value = false)]
+pub struct MeetingValues {
+    pub kind: MeetingKind,
+    pub title: String,
+    pub description: Option<String>,
+    pub starts_at: NaiveDateTime,
+    pub ends_at: NaiveDateTime,
+    pub format: MeetingFormat,
+    pub venue_name: Option<String>,
+    pub venue_address: Option<String>,
+    pub venue_postal_code: Option<String>,
+    pub venue_city: Option<String>,
+    pub online_url: Option<String>,
+    pub host_municipality_id: Option<String>,
+    pub registration_deadline: Option<NaiveDateTime>,
+    pub capacity: Option<i32>,
+}
+
+fn trimmed(text: Option<&str>) -> Option<String> {
+    text.map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(str::to_owned)
+}
+
+impl MeetingValues {
+    /// The stored form of a checked input.
+    pub fn from_input(input: &MeetingInput) -> Self {
+        let venue = input.venue.as_ref();
+        Self {
+            kind: input.kind,
+            title: input.title.trim().to_owned(),
+            description: trimmed(input.description.as_deref()),
+            starts_at: stored(input.starts_at),
+            ends_at: stored(input.ends_at),
+            format: input.format,
+            venue_name: venue.map(|v| v.name.trim().to_owned()),
+            venue_address: venue.and_then(|v| trimmed(v.address.as_deref())),
+            venue_postal_code: venue.and_then(|v| trimmed(v.postal_code.as_deref())),
+            venue_city: venue.map(|v| v.city.trim().to_owned()),
+            online_url: input.online_url.as_ref().map(|u| u.as_str().to_owned()),
+            host_municipality_id: input.host_municipality_id.map(|id| id.to_string()),
+            registration_deadline: input.registration_deadline.map(stored),
+            capacity: input
+                .capacity
+                .map(|c| i32::try_from(c).unwrap_or(i32::MAX)),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = meeting_agenda_items, treat_none_as_default_value = false)]
+pub struct AgendaRow {
+    pub meeting_id: String,
+    pub position: i32,
+    pub title: String,
+    pub description: Option<String>,
+    pub speaker: Option<String>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = meeting_registrations)]
+pub struct RegistrationRow {
+    pub id: String,
+    pub meeting_id: String,
+    pub municipality_id: String,
+    pub attendees: i32,
+    pub note: Option<String>,
+    pub version: i32,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+    pub deleted_at: Option<NaiveDateTime>,
+}
+crate::impl_record!(RegistrationRow);
+
+impl RegistrationRow {
+    pub fn show(self, municipality_name: Option<String>) -> Registration {
+        Registration {
+            id: self.id,
+            meeting_id: self.meeting_id,
+            municipality_id: self.municipality_id,
+            municipality_name,
+            attendees: self.attendees,
+            note: self.note,
+            created_at: utc(self.created_at),
+            updated_at: utc(self.updated_at),
+            version: self.version,
+        }
+    }
+}
+
+/// What the registrations of a meeting add up to.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Tally {
+    /// Live registrations.
+    pub registrations: i64,
+    /// Attendees over the live registrations.
+    pub attendees: i64,
+    /// The last change of any registration, withdrawals included.
+    pub last_change: Option<NaiveDateTime>,
+}
+
+/// Agenda, topics, documents and registration figures of a set of meetings, loaded in four
+/// queries whatever the number of meetings.
+#[derive(Default)]
+pub struct Details {
+    agenda: HashMap<String, Vec<AgendaRow>>,
+    topics: HashMap<String, Vec<String>>,
+    documents: HashMap<String, Vec<String>>,
+    tallies: HashMap<String, Tally>,
+}
+
+pub fn load_details(conn: &mut DbConnection, ids: &[String]) -> QueryResult<Details> {
+    let mut details = Details::default();
+    if ids.is_empty() {
+        return Ok(details);
+    }
+    let agenda: Vec<AgendaRow> = meeting_agenda_items::table
+        .filter(meeting_agenda_items::meeting_id.eq_any(ids))
+        .order((
+            meeting_agenda_items::meeting_id,
+            meeting_agenda_items::position,
+        ))
+        .select(AgendaRow::as_select())
+        .load(conn)?;
+    for item in agenda {
+        details
+            .agenda
+            .entry(item.meeting_id.clone())
+            .or_default()
+            .push(item);
+    }
+    let topics: Vec<(String, String)> = meeting_topics::table
+        .filter(meeting_topics::meeting_id.eq_any(ids))
+        .order((meeting_topics::meeting_id, meeting_topics::position))
+        .select((meeting_topics::meeting_id, meeting_topics::topic))
+        .load(conn)?;
+    for (id, topic) in topics {
+        details.topics.entry(id).or_default().push(topic);
+    }
+    let documents: Vec<(String, String)> = meeting_documents::table
+        .filter(meeting_documents::meeting_id.eq_any(ids))
+        .order((meeting_documents::meeting_id, meeting_documents::position))
+        .select((meeting_documents::meeting_id, meeting_documents::document_id))
+        .load(conn)?;
+    for (id, document) in documents {
+        details.documents.entry(id).or_default().push(document);
+    }
+    // Summed here rather than in SQL: a handful of rows per meeting, and no aggregate type
+    // that differs between the backends.
+    let registrations: Vec<(String, i32, NaiveDateTime, Option<NaiveDateTime>)> =
+        meeting_registrations::table
+            .filter(meeting_registrations::meeting_id.eq_any(ids))
+            .select((
+                meeting_registrations::meeting_id,
+                meeting_registrations::attendees,
+                meeting_registrations::updated_at,
+                meeting_registrations::deleted_at,
+            ))
+            .load(conn)?;
+    for (id, attendees, updated_at, deleted_at) in registrations {
+        let tally = details.tallies.entry(id).or_default();
+        if deleted_at.is_none() {
+            tally.registrations += 1;
+            tally.attendees += i64::from(attendees);
+        }
+        tally.last_change = tally.last_change.max(Some(updated_at));
+    }
+    Ok(details)
+}
+
+impl Details {
+    pub fn tally(&self, id: &str) -> Tally {
+        self.tallies.get(id).copied().unwrap_or_default()
+    }
+
+    /// When the meeting or one of its registrations last changed.
+    pub fn last_change(&self, row: &MeetingRow) -> NaiveDateTime {
+        self.tally(&row.id)
+            .last_change
+            .map_or(row.updated_at, |at| at.max(row.updated_at))
+    }
+
+    /// The ETag view of a meeting: who reads it (anonymous readers do not see the online
+    /// link) and the registration figures, which change without changing its version.
+    pub fn view(&self, id: &str, members: bool) -> String {
+        let tally = self.tally(id);
+        let audience = if members { "member" } else { "public" };
+        format!("{audience}.r{}.a{}", tally.registrations, tally.attendees)
+    }
+
+    /// The meeting as shown; `members` is false for anonymous readers, who do not learn the
+    /// online link.
+    pub fn show(&self, row: MeetingRow, members: bool) -> Meeting {
+        let tally = self.tally(&row.id);
+        let agenda = self
+            .agenda
+            .get(&row.id)
+            .map(|items| {
+                items
+                    .iter()
+                    .map(|item| AgendaItem {
+                        position: item.position,
+                        title: item.title.clone(),
+                        description: item.description.clone(),
+                        speaker: item.speaker.clone(),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let venue = row.venue_name.map(|name| Venue {
+            name,
+            address: row.venue_address,
+            postal_code: row.venue_postal_code,
+            city: row.venue_city.unwrap_or_default(),
+        });
+        Meeting {
+            topics: self.topics.get(&row.id).cloned().unwrap_or_default(),
+            document_ids: self.documents.get(&row.id).cloned().unwrap_or_default(),
+            agenda,
+            venue,
+            online_url: members.then_some(row.online_url),
+            registration_count: tally.registrations,
+            attendee_count: tally.attendees,
+            places_left: row
+                .capacity
+                .map(|capacity| (i64::from(capacity) - tally.attendees).max(0)),
+            id: row.id,
+            kind: row.kind,
+            title: row.title,
+            description: row.description,
+            starts_at: utc(row.starts_at),
+            ends_at: utc(row.ends_at),
+            format: row.format,
+            host_municipality_id: row.host_municipality_id,
+            status: row.status,
+            registration_deadline: row.registration_deadline.map(utc),
+            capacity: row.capacity,
+            created_at: utc(row.created_at),
+            updated_at: utc(row.updated_at),
+            version: row.version,
+        }
+    }
+
+    /// The writable representation of a stored meeting, which `PATCH` merges into.
+    pub fn input(&self, row: &MeetingRow) -> MeetingInput {
+        let shown = self.show(row.clone(), true);
+        MeetingInput {
+            kind: shown.kind,
+            title: shown.title,
+            description: shown.description,
+            starts_at: shown.starts_at,
+            ends_at: shown.ends_at,
+            format: shown.format,
+            venue: shown.venue,
+            online_url: row
+                .online_url
+                .as_deref()
+                .and_then(|u| HttpUrl::parse(u).ok()),
+            host_municipality_id: row
+                .host_municipality_id
+                .as_deref()
+                .and_then(|id| id.parse().ok()),
+            registration_deadline: shown.registration_deadline,
+            capacity: row.capacity.and_then(|c| u32::try_from(c).ok()),
+            agenda: shown
+                .agenda
+                .into_iter()
+                .map(|item| AgendaItemInput {
+                    position: u32::try_from(item.position).ok(),
+                    title: item.title,
+                    description: item.description,
+                    speaker: item.speaker,
+                })
+                .collect(),
+            topics: shown.topics,
+            document_ids: shown
+                .document_ids
+                .iter()
+                .filter_map(|id| id.parse().ok())
+                .collect(),
+        }
+    }
+}
+
+pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<MeetingRow>> {
+    meetings::table
+        .find(id)
+        .select(MeetingRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Takes the meeting's row lock (PostgreSQL) or the database's write lock (SQLite) as the
+/// first statement of a transaction, so that two registrations cannot both read the same
+/// free places and both take them.
+pub fn lock(conn: &mut DbConnection, id: &str) -> QueryResult<()> {
+    diesel::update(meetings::table.find(id))
+        .set(meetings::version.eq(meetings::version))
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn count_live(conn: &mut DbConnection) -> QueryResult<i64> {
+    meetings::table
+        .filter(meetings::deleted_at.is_null())
+        .count()
+        .get_result(conn)
+}
+
+pub fn insert(
+    conn: &mut DbConnection,
+    id: &str,
+    values: &MeetingValues,
+) -> QueryResult<MeetingRow> {
+    let at = now();
+    diesel::insert_into(meetings::table)
+        .values((
+            values,
+            meetings::id.eq(id),
+            meetings::status.eq(MeetingStatus::Planned),
+            meetings::version.eq(1),
+            meetings::created_at.eq(at),
+            meetings::updated_at.eq(at),
+        ))
+        .returning(meetings::all_columns)
+        .get_result(conn)
+}
+
+/// Writes `values` if the meeting is still at `version`; `None` when someone else was first.
+pub fn update(
+    conn: &mut DbConnection,
+    id: &str,
+    version: i32,
+    values: &MeetingValues,
+) -> QueryResult<Option<MeetingRow>> {
+    diesel::update(meetings::table.find(id).filter(meetings::version.eq(version)))
+        .set((
+            values,
+            meetings::version.eq(version + 1),
+            meetings::updated_at.eq(now()),
+        ))
+        .returning(meetings::all_columns)
+        .get_result(conn)
+        .optional()
+}
+
+/// Sets the status if the meeting is still at `version`.
+pub fn set_status(
+    conn: &mut DbConnection,
+    id: &str,
+    version: i32,
+    status: MeetingStatus,
+) -> QueryResult<Option<MeetingRow>> {
+    diesel::update(meetings::table.find(id).filter(meetings::version.eq(version)))
+        .set((
+            meetings::status.eq(status),
+            meetings::version.eq(version + 1),
+            meetings::updated_at.eq(now()),
+        ))
+        .returning(meetings::all_columns)
+        .get_result(conn)
+        .optional()
+}
+
+pub fn soft_delete(conn: &mut DbConnection, id: &str, version: i32) -> QueryResult<bool> {
+    let at = now();
+    diesel::update(meetings::table.find(id).filter(meetings::version.eq(version)))
+        .set((
+            meetings::deleted_at.eq(at),
+            meetings::updated_at.eq(at),
+            meetings::version.eq(version + 1),
+        ))
+        .execute(conn)
+        .map(|n| n == 1)
+}
+
+/// Replaces agenda, topics and documents.
+pub fn replace_parts(conn: &mut DbConnection, id: &str, input: &MeetingInput) -> QueryResult<()> {
+    diesel::delete(meeting_agenda_items::table.filter(meeting_agenda_items::meeting_id.eq(id)))
+        .execute(conn)?;
+    let mut agenda: Vec<(i64, &AgendaItemInput)> = input
+        .agenda_positions()
+        .into_iter()
+        .zip(&input.agenda)
+        .collect();
+    agenda.sort_by_key(|(position, _)| *position);
+    for (position, item) in agenda {
+        diesel::insert_into(meeting_agenda_items::table)
+            .values(&AgendaRow {
+                meeting_id: id.to_owned(),
+                position: i32::try_from(position).unwrap_or(i32::MAX),
+                title: item.title.trim().to_owned(),
+                description: trimmed(item.description.as_deref()),
+                speaker: trimmed(item.speaker.as_deref()),
+            })
+            .execute(conn)?;
+    }
+    diesel::delete(meeting_topics::table.filter(meeting_topics::meeting_id.eq(id)))
+        .execute(conn)?;
+    for (position, topic) in input.topics.iter().enumerate() {
+        diesel::insert_into(meeting_topics::table)
+            .values((
+                meeting_topics::meeting_id.eq(id),
+                meeting_topics::position.eq(position as i32),
+                meeting_topics::topic.eq(topic.trim()),
+            ))
+            .execute(conn)?;
+    }
+    diesel::delete(meeting_documents::table.filter(meeting_documents::meeting_id.eq(id)))
+        .execute(conn)?;
+    for (position, document) in input.document_ids.iter().enumerate() {
+        diesel::insert_into(meeting_documents::table)
+            .values((
+                meeting_documents::meeting_id.eq(id),
+                meeting_documents::position.eq(position as i32),
+                meeting_documents::document_id.eq(document.to_string()),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// The meetings a filter selects, live ones only unless `paging` asks for tombstones.
+fn filtered(
+    paging: Option<&Paging>,
+    filter: &MeetingFilter,
+) -> meetings::BoxedQuery<'static, MultiBackend> {
+    let mut query = meetings::table.into_boxed();
+    match paging {
+        Some(paging) => crate::sync_filters!(query, paging, meetings),
+        None => query = query.filter(meetings::deleted_at.is_null()),
+    }
+    if let Some(from) = filter.from {
+        query = query.filter(meetings::starts_at.ge(from));
+    }
+    if let Some(to) = filter.to {
+        query = query.filter(meetings::starts_at.le(to));
+    }
+    if let Some(status) = filter.status {
+        query = query.filter(meetings::status.eq(status));
+    }
+    if let Some(kind) = filter.kind {
+        query = query.filter(meetings::kind.eq(kind));
+    }
+    if let Some(format) = filter.format {
+        query = query.filter(meetings::format.eq(format));
+    }
+    if let Some(host) = filter.host_municipality_id {
+        query = query.filter(meetings::host_municipality_id.eq(host.to_string()));
+    }
+    if let Some(topic) = &filter.topic {
+        let tagged = meeting_topics::table
+            .filter(meeting_topics::topic.eq(topic.trim().to_owned()))
+            .select(meeting_topics::meeting_id);
+        query = query.filter(meetings::id.eq_any(tagged));
+    }
+    query
+}
+
+fn sorted(
+    query: meetings::BoxedQuery<'static, MultiBackend>,
+    filter: &MeetingFilter,
+) -> meetings::BoxedQuery<'static, MultiBackend> {
+    let sort = filter.sort.map_or(
+        Sort {
+            field: MeetingSort::StartsAt,
+            descending: false,
+        },
+        |order| order.0,
+    );
+    crate::apply_sort!(query, sort, meetings::id, {
+        MeetingSort::StartsAt => meetings::starts_at,
+        MeetingSort::UpdatedAt => meetings::updated_at,
+    })
+}
+
+pub fn list(
+    conn: &mut DbConnection,
+    paging: &Paging,
+    filter: &MeetingFilter,
+) -> QueryResult<(Vec<MeetingRow>, i64)> {
+    let total = filtered(Some(paging), filter).count().get_result(conn)?;
+    let rows = sorted(filtered(Some(paging), filter), filter)
+        .select(MeetingRow::as_select())
+        .limit(paging.limit)
+        .offset(paging.offset)
+        .load(conn)?;
+    Ok((rows, total))
+}
+
+/// How long the feed looks back: meetings that started within it, and cancellations made
+/// within it (so subscribed calendars learn of them and remove the events).
+pub const FEED_WINDOW_DAYS: i64 = 30;
+
+/// The meetings of the iCalendar feed at `at`: the filter's (from 30 days ago unless it says
+/// `from`), without cancelled meetings whose last change is older than 30 days. Never
+/// paginated.
+pub fn feed(
+    conn: &mut DbConnection,
+    filter: &MeetingFilter,
+    at: NaiveDateTime,
+) -> QueryResult<Vec<MeetingRow>> {
+    let window = at - Duration::days(FEED_WINDOW_DAYS);
+    let mut query = filtered(None, filter);
+    if filter.from.is_none() {
+        query = query.filter(meetings::starts_at.ge(window));
+    }
+    query = query.filter(
+        meetings::status
+            .ne(MeetingStatus::Cancelled)
+            .or(meetings::updated_at.ge(window)),
+    );
+    sorted(query, filter)
+        .select(MeetingRow::as_select())
+        .load(conn)
+}
+
+pub fn insert_registration(
+    conn: &mut DbConnection,
+    meeting_id: &str,
+    municipality_id: &str,
+    attendees: i32,
+    note: Option<String>,
+) -> QueryResult<RegistrationRow> {
+    let at = now();
+    diesel::insert_into(meeting_registrations::table)
+        .values((
+            meeting_registrations::id.eq(new_id()),
+            meeting_registrations::meeting_id.eq(meeting_id),
+            meeting_registrations::municipality_id.eq(municipality_id),
+            meeting_registrations::attendees.eq(attendees),
+            meeting_registrations::note.eq(note),
+            meeting_registrations::version.eq(1),
+            meeting_registrations::created_at.eq(at),
+            meeting_registrations::updated_at.eq(at),
+        ))
+        .returning(meeting_registrations::all_columns)
+        .get_result(conn)
+}
+
+/// The live registration of a municipality for a meeting.
+pub fn find_registration(
+    conn: &mut DbConnection,
+    meeting_id: &str,
+    municipality_id: &str,
+) -> QueryResult<Option<RegistrationRow>> {
+    meeting_registrations::table
+        .filter(meeting_registrations::meeting_id.eq(meeting_id))
+        .filter(meeting_registrations::municipality_id.eq(municipality_id))
+        .filter(meeting_registrations::deleted_at.is_null())
+        .select(RegistrationRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Attendees over the live registrations of a meeting, leaving out the registration
+/// `except` (the one being changed).
+pub fn registered_attendees(
+    conn: &mut DbConnection,
+    meeting_id: &str,
+    except: Option<&str>,
+) -> QueryResult<i64> {
+    let rows: Vec<(String, i32)> = meeting_registrations::table
+        .filter(meeting_registrations::meeting_id.eq(meeting_id))
+        .filter(meeting_registrations::deleted_at.is_null())
+        .select((meeting_registrations::id, meeting_registrations::attendees))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .filter(|(id, _)| Some(id.as_str()) != except)
+        .map(|(_, attendees)| i64::from(attendees))
+        .sum())
+}
+
+/// Writes a registration's fields if it is still at `version`; it alone gets a new version.
+pub fn update_registration(
+    conn: &mut DbConnection,
+    id: &str,
+    version: i32,
+    attendees: i32,
+    note: Option<String>,
+) -> QueryResult<Option<RegistrationRow>> {
+    diesel::update(
+        meeting_registrations::table
+            .find(id)
+            .filter(meeting_registrations::version.eq(version)),
+    )
+    .set((
+        meeting_registrations::attendees.eq(attendees),
+        meeting_registrations::note.eq(note),
+        meeting_registrations::version.eq(version + 1),
+        meeting_registrations::updated_at.eq(now()),
+    ))
+    .returning(meeting_registrations::all_columns)
+    .get_result(conn)
+    .optional()
+}
+
+/// Withdraws a registration: it becomes a tombstone, so sync lists see the withdrawal.
+pub fn withdraw_registration(
+    conn: &mut DbConnection,
+    id: &str,
+    version: i32,
+) -> QueryResult<bool> {
+    let at = now();
+    diesel::update(
+        meeting_registrations::table
+            .find(id)
+            .filter(meeting_registrations::version.eq(version)),
+    )
+    .set((
+        meeting_registrations::deleted_at.eq(at),
+        meeting_registrations::updated_at.eq(at),
+        meeting_registrations::version.eq(version + 1),
+    ))
+    .execute(conn)
+    .map(|n| n == 1)
+}
+
+fn filtered_registrations(
+    meeting_id: &str,
+    paging: &Paging,
+    filter: &RegistrationFilter,
+    only: Option<&str>,
+) -> meeting_registrations::BoxedQuery<'static, MultiBackend> {
+    let mut query = meeting_registrations::table
+        .filter(meeting_registrations::meeting_id.eq(meeting_id.to_owned()))
+        .into_boxed();
+    crate::sync_filters!(query, paging, meeting_registrations);
+    if let Some(municipality) = filter.municipality_id {
+        query = query.filter(meeting_registrations::municipality_id.eq(municipality.to_string()));
+    }
+    if let Some(only) = only {
+        query = query.filter(meeting_registrations::municipality_id.eq(only.to_owned()));
+    }
+    query
+}
+
+/// A page of a meeting's registrations; `only` restricts it to one municipality's.
+pub fn list_registrations(
+    conn: &mut DbConnection,
+    meeting_id: &str,
+    paging: &Paging,
+    filter: &RegistrationFilter,
+    only: Option<&str>,
+) -> QueryResult<(Vec<RegistrationRow>, i64)> {
+    let total = filtered_registrations(meeting_id, paging, filter, only)
+        .count()
+        .get_result(conn)?;
+    let sort = filter.sort.map_or(
+        Sort {
+            field: RegistrationSort::CreatedAt,
+            descending: false,
+        },
+        |order| order.0,
+    );
+    let query = filtered_registrations(meeting_id, paging, filter, only);
+    let query = crate::apply_sort!(query, sort, meeting_registrations::id, {
+        RegistrationSort::CreatedAt => meeting_registrations::created_at,
+        RegistrationSort::UpdatedAt => meeting_registrations::updated_at,
+    });
+    let rows = query
+        .select(RegistrationRow::as_select())
+        .limit(paging.limit)
+        .offset(paging.offset)
+        .load(conn)?;
+    Ok((rows, total))
+}
+
+/// The names of the municipalities of some registrations.
+pub fn municipality_names(
+    conn: &mut DbConnection,
+    rows: &[RegistrationRow],
+) -> QueryResult<HashMap<String, String>> {
+    let ids: Vec<String> = rows.iter().map(|r| r.municipality_id.clone()).collect();
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let names: Vec<(String, String)> = municipalities::table
+        .filter(municipalities::id.eq_any(ids))
+        .select((municipalities::id, municipalities::name))
+        .load(conn)?;
+    Ok(names.into_iter().collect())
+}
