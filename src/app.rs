@@ -20,7 +20,7 @@ use crate::config::{Limits, Settings};
 use crate::db::{Db, DbTarget};
 use crate::http::fallback::{self, RouteTable};
 use crate::telemetry::Metrics;
-use crate::{auth, bootstrap, documents, municipalities, openapi, ops, stats, users};
+use crate::{auth, bootstrap, documents, meetings, municipalities, openapi, ops, stats, users};
 
 pub const OPENAPI_PATH: &str = "/api-docs/openapi.json";
 
@@ -77,6 +77,7 @@ where
                 .configure(users::routes)
                 .configure(municipalities::routes)
                 .configure(documents::routes)
+                .configure(meetings::routes)
                 .configure(stats::routes),
         )
         .configure(ops::routes)

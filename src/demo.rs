@@ -47,6 +47,7 @@ pub fn load(
         users::create_account(conn, editor)?;
     }
     load_documents(conn, storage)?;
+    crate::meetings::load_demo(conn)?;
     tracing::info!(municipalities = report.created.len(), "demo data loaded");
     Ok(true)
 }

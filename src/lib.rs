@@ -10,6 +10,7 @@ pub mod demo;
 pub mod documents;
 pub mod error;
 pub mod http;
+pub mod meetings;
 pub mod municipalities;
 pub mod openapi;
 pub mod ops;

@@ -27,6 +27,8 @@ resource has an `ETag`, and `PUT`/`PATCH`/`DELETE` honour `If-Match`. Every erro
         (name = "users", description = "Accounts of the network office (admins) and of member municipalities (editors). Admin only."),
         (name = "municipalities", description = "The member directory: cities, municipalities, districts and authorities, their membership and contacts; membership statistics."),
         (name = "documents", description = "Best-practice documents with a publishing workflow, attachments, search and an Atom feed."),
+        (name = "meetings", description = "Network meetings (Netzwerktreffen, Spitzentreffen, workshops, digital short formats): agendas, registrations of member municipalities, single-meeting iCalendar files."),
+        (name = "feeds", description = "Feeds for websites and calendar programs: the meetings as iCalendar (RFC 5545)."),
         (name = "exports", description = "The member directory as CSV and GeoJSON, with the list's filters, never paginated."),
         (name = "api-tokens", description = "Long-lived tokens for integration scripts. Admin only."),
         (name = "operations", description = "Health, readiness, metrics and this document."),

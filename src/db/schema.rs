@@ -178,6 +178,76 @@ diesel::joinable!(document_topics -> documents (document_id));
 diesel::joinable!(document_municipalities -> documents (document_id));
 diesel::joinable!(document_links -> documents (document_id));
 diesel::joinable!(attachments -> documents (document_id));
+diesel::table! {
+    meetings (id) {
+        id -> Text,
+        kind -> Text,
+        title -> Text,
+        description -> Nullable<Text>,
+        starts_at -> Timestamp,
+        ends_at -> Timestamp,
+        format -> Text,
+        venue_name -> Nullable<Text>,
+        venue_address -> Nullable<Text>,
+        venue_postal_code -> Nullable<Text>,
+        venue_city -> Nullable<Text>,
+        online_url -> Nullable<Text>,
+        host_municipality_id -> Nullable<Text>,
+        status -> Text,
+        registration_deadline -> Nullable<Timestamp>,
+        capacity -> Nullable<Integer>,
+        version -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        deleted_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    meeting_agenda_items (meeting_id, position) {
+        meeting_id -> Text,
+        position -> Integer,
+        title -> Text,
+        description -> Nullable<Text>,
+        speaker -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    meeting_topics (meeting_id, position) {
+        meeting_id -> Text,
+        position -> Integer,
+        topic -> Text,
+    }
+}
+
+diesel::table! {
+    meeting_documents (meeting_id, position) {
+        meeting_id -> Text,
+        position -> Integer,
+        document_id -> Text,
+    }
+}
+
+diesel::table! {
+    meeting_registrations (id) {
+        id -> Text,
+        meeting_id -> Text,
+        municipality_id -> Text,
+        attendees -> Integer,
+        note -> Nullable<Text>,
+        version -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        deleted_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(meeting_agenda_items -> meetings (meeting_id));
+diesel::joinable!(meeting_topics -> meetings (meeting_id));
+diesel::joinable!(meeting_documents -> meetings (meeting_id));
+diesel::joinable!(meeting_registrations -> meetings (meeting_id));
+diesel::joinable!(meeting_registrations -> municipalities (municipality_id));
 diesel::joinable!(municipality_topics -> municipalities (municipality_id));
 diesel::joinable!(municipality_contacts -> municipalities (municipality_id));
 diesel::joinable!(membership_events -> municipalities (municipality_id));
@@ -194,4 +264,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     document_municipalities,
     document_links,
     attachments,
+    meetings,
+    meeting_agenda_items,
+    meeting_topics,
+    meeting_documents,
+    meeting_registrations,
 );

@@ -425,7 +425,7 @@ struct AttachmentUpload {
     request_body(content = AttachmentUpload, content_type = "multipart/form-data"),
     responses(
         (status = 201, description = "The stored attachment.", body = Attachment, headers(("Location" = String))),
-        BadRequest, Unauthorized, Forbidden, NotFound, Gone, PayloadTooLarge, UnsupportedMediaType, Unavailable
+        BadRequest, Unauthorized, Forbidden, NotFound, Gone, PayloadTooLarge, UnsupportedMediaType, Unprocessable, Unavailable
     ),
     security(("bearer" = []))
 )]
@@ -547,8 +547,17 @@ fn visible_attachment(
     tag = "documents",
     params(("id" = String, Path, description = "The attachment's id.")),
     responses(
-        (status = 200, description = "The file.", content_type = "application/octet-stream", body = Vec<u8>),
-        (status = 206, description = "The requested range of the file.", content_type = "application/octet-stream", body = Vec<u8>),
+        (status = 200, description = "The file, with the media type determined when it was uploaded.", content(
+            (Vec<u8> = "application/pdf"), (Vec<u8> = "image/png"), (Vec<u8> = "image/jpeg"), (Vec<u8> = "image/gif"),
+            (Vec<u8> = "image/webp"), (Vec<u8> = "text/plain"), (Vec<u8> = "text/csv"), (Vec<u8> = "application/msword"),
+            (Vec<u8> = "application/vnd.ms-excel"), (Vec<u8> = "application/vnd.ms-powerpoint"),
+            (Vec<u8> = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+            (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+            (Vec<u8> = "application/vnd.openxmlformats-officedocument.presentationml.presentation"),
+            (Vec<u8> = "application/vnd.oasis.opendocument.text"), (Vec<u8> = "application/vnd.oasis.opendocument.spreadsheet"),
+            (Vec<u8> = "application/vnd.oasis.opendocument.presentation")
+        )),
+        (status = 206, description = "The requested range of the file.", content((Vec<u8> = "application/octet-stream"), (Vec<u8> = "multipart/byteranges"))),
         NotModified, Unauthorized, NotFound, Gone, Unavailable
     )
 )]

@@ -469,7 +469,10 @@ pub struct NewRegistration {
     #[schema(default = 1, minimum = 1, maximum = 50, example = 2)]
     pub attendees: u32,
     #[serde(default)]
-    #[schema(example = "Wir kommen mit der Ehrenamtskoordinatorin.", max_length = 1000)]
+    #[schema(
+        example = "Wir kommen mit der Ehrenamtskoordinatorin.",
+        max_length = 1000
+    )]
     pub note: Option<String>,
 }
 

@@ -73,7 +73,10 @@ fn event(out: &mut Writer, meeting: &Meeting) {
         "DTSTART;TZID={TZID}:{}",
         local_stamp(meeting.starts_at)
     ));
-    out.line(&format!("DTEND;TZID={TZID}:{}", local_stamp(meeting.ends_at)));
+    out.line(&format!(
+        "DTEND;TZID={TZID}:{}",
+        local_stamp(meeting.ends_at)
+    ));
     out.line(&format!("SUMMARY:{}", text(&meeting.title)));
     if let Some(description) = description(meeting) {
         out.line(&format!("DESCRIPTION:{}", text(&description)));
@@ -263,7 +266,7 @@ fn fold_point(rest: &str, limit: usize) -> usize {
         cut -= 1;
     }
     let mut kept = cut;
-    while kept > 0 && rest[..kept].ends_with(|c: char| c == ' ' || c == '\t') {
+    while kept > 0 && rest[..kept].ends_with([' ', '\t']) {
         kept -= 1;
     }
     if kept > 0 { kept } else { cut }
@@ -300,7 +303,10 @@ mod tests {
         assert_eq!(folded.trim_end_matches("\r\n").replace("\r\n ", ""), long);
         let umlauts = "ä".repeat(100);
         let folded = fold(&umlauts);
-        assert_eq!(folded.trim_end_matches("\r\n").replace("\r\n ", ""), umlauts);
+        assert_eq!(
+            folded.trim_end_matches("\r\n").replace("\r\n ", ""),
+            umlauts
+        );
         assert_eq!(fold("SHORT:x"), "SHORT:x\r\n");
     }
 

@@ -78,7 +78,7 @@ impl Record for Shown {
 fn tagged(row: MeetingRow, details: &Details, members: bool) -> Tagged<Meeting> {
     let view = details.view(&row.id, members);
     let last_change = details.last_change(&row);
-    Tagged::of(Shown { row, last_change }, Some(&view), |shown| {
+    Tagged::of(Shown { row, last_change }, Some(view.as_str()), |shown| {
         details.show(shown.row, members)
     })
 }
@@ -212,10 +212,7 @@ fn checked_values(
     input: &MeetingInput,
 ) -> Result<MeetingValues, ApiError> {
     let host_known = match input.host_municipality_id {
-        Some(id) => Some(crate::municipalities::model::exists(
-            conn,
-            &id.to_string(),
-        )?),
+        Some(id) => Some(crate::municipalities::model::exists(conn, &id.to_string())?),
         None => None,
     };
     input.check(host_known).finish()?;
@@ -554,7 +551,10 @@ fn shown_registration(row: RegistrationRow, names: &HashMap<String, String>) -> 
 }
 
 /// A registration with its ETag.
-fn tagged_registration(row: RegistrationRow, names: &HashMap<String, String>) -> Tagged<Registration> {
+fn tagged_registration(
+    row: RegistrationRow,
+    names: &HashMap<String, String>,
+) -> Tagged<Registration> {
     Tagged::of(row, None, |row| shown_registration(row, names))
 }
 
@@ -697,7 +697,10 @@ async fn create_registration(
             model::lock(conn, &id)?;
             let meeting = live_meeting(conn, &id)?;
             if !crate::municipalities::model::exists(conn, &municipality_id)? {
-                return Err(ApiError::invalid("municipality_id", "names no municipality"));
+                return Err(ApiError::invalid(
+                    "municipality_id",
+                    "names no municipality",
+                ));
             }
             ensure_open(&meeting, now())?;
             if model::find_registration(conn, &meeting.id, &municipality_id)?.is_some() {
@@ -735,8 +738,8 @@ fn registration_of(
     let meeting = live_meeting(conn, id)?;
     let municipality = resolve_live(conn, key)?;
     user.require_municipality(&municipality.id)?;
-    let registration = model::find_registration(conn, &meeting.id, &municipality.id)?
-        .ok_or_else(|| {
+    let registration =
+        model::find_registration(conn, &meeting.id, &municipality.id)?.ok_or_else(|| {
             ApiError::not_found(format!(
                 "{} is not registered for this meeting",
                 municipality.name
@@ -938,7 +941,11 @@ pub fn load_demo(conn: &mut DbConnection) -> Result<usize, ApiError> {
                 capacity: Some(80),
                 agenda: vec![
                     item(1, "Begrüßung", Some("Stadt Paderborn")),
-                    item(2, "Engagement findet zu 80 Prozent vor Ort statt", Some("Netzwerkbüro")),
+                    item(
+                        2,
+                        "Engagement findet zu 80 Prozent vor Ort statt",
+                        Some("Netzwerkbüro"),
+                    ),
                     item(3, "Praxisbeispiele aus den Kommunen", None),
                     item(4, "Arbeitsgruppen und Ergebnissicherung", None),
                 ],
@@ -971,8 +978,16 @@ pub fn load_demo(conn: &mut DbConnection) -> Result<usize, ApiError> {
                 registration_deadline: Some(at(-44, 23, 59)),
                 capacity: Some(60),
                 agenda: vec![
-                    item(1, "Begrüßung durch die Kreisstadt Unna", Some("Bürgermeister")),
-                    item(2, "Die Ehrenamtsagentur Unna stellt sich vor", Some("Ehrenamtskoordinatorin")),
+                    item(
+                        1,
+                        "Begrüßung durch die Kreisstadt Unna",
+                        Some("Bürgermeister"),
+                    ),
+                    item(
+                        2,
+                        "Die Ehrenamtsagentur Unna stellt sich vor",
+                        Some("Ehrenamtskoordinatorin"),
+                    ),
                     item(3, "Ehrenamtskarte NRW: Erfahrungen und Tipps", None),
                     item(4, "Austausch in Kleingruppen", None),
                 ],
@@ -1066,7 +1081,11 @@ pub fn load_demo(conn: &mut DbConnection) -> Result<usize, ApiError> {
                 registration_deadline: Some(at(100, 23, 59)),
                 capacity: Some(150),
                 agenda: vec![
-                    item(1, "Begrüßung", Some("Staatssekretärin für Sport und Ehrenamt")),
+                    item(
+                        1,
+                        "Begrüßung",
+                        Some("Staatssekretärin für Sport und Ehrenamt"),
+                    ),
                     item(2, "Unterzeichnung der Gemeinsamen Erklärung", None),
                     item(3, "Empfang", None),
                 ],

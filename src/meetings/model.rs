@@ -88,9 +88,7 @@ impl MeetingValues {
             online_url: input.online_url.as_ref().map(|u| u.as_str().to_owned()),
             host_municipality_id: input.host_municipality_id.map(|id| id.to_string()),
             registration_deadline: input.registration_deadline.map(stored),
-            capacity: input
-                .capacity
-                .map(|c| i32::try_from(c).unwrap_or(i32::MAX)),
+            capacity: input.capacity.map(|c| i32::try_from(c).unwrap_or(i32::MAX)),
         }
     }
 }
@@ -188,7 +186,10 @@ pub fn load_details(conn: &mut DbConnection, ids: &[String]) -> QueryResult<Deta
     let documents: Vec<(String, String)> = meeting_documents::table
         .filter(meeting_documents::meeting_id.eq_any(ids))
         .order((meeting_documents::meeting_id, meeting_documents::position))
-        .select((meeting_documents::meeting_id, meeting_documents::document_id))
+        .select((
+            meeting_documents::meeting_id,
+            meeting_documents::document_id,
+        ))
         .load(conn)?;
     for (id, document) in documents {
         details.documents.entry(id).or_default().push(document);
@@ -381,15 +382,19 @@ pub fn update(
     version: i32,
     values: &MeetingValues,
 ) -> QueryResult<Option<MeetingRow>> {
-    diesel::update(meetings::table.find(id).filter(meetings::version.eq(version)))
-        .set((
-            values,
-            meetings::version.eq(version + 1),
-            meetings::updated_at.eq(now()),
-        ))
-        .returning(meetings::all_columns)
-        .get_result(conn)
-        .optional()
+    diesel::update(
+        meetings::table
+            .find(id)
+            .filter(meetings::version.eq(version)),
+    )
+    .set((
+        values,
+        meetings::version.eq(version + 1),
+        meetings::updated_at.eq(now()),
+    ))
+    .returning(meetings::all_columns)
+    .get_result(conn)
+    .optional()
 }
 
 /// Sets the status if the meeting is still at `version`.
@@ -399,27 +404,35 @@ pub fn set_status(
     version: i32,
     status: MeetingStatus,
 ) -> QueryResult<Option<MeetingRow>> {
-    diesel::update(meetings::table.find(id).filter(meetings::version.eq(version)))
-        .set((
-            meetings::status.eq(status),
-            meetings::version.eq(version + 1),
-            meetings::updated_at.eq(now()),
-        ))
-        .returning(meetings::all_columns)
-        .get_result(conn)
-        .optional()
+    diesel::update(
+        meetings::table
+            .find(id)
+            .filter(meetings::version.eq(version)),
+    )
+    .set((
+        meetings::status.eq(status),
+        meetings::version.eq(version + 1),
+        meetings::updated_at.eq(now()),
+    ))
+    .returning(meetings::all_columns)
+    .get_result(conn)
+    .optional()
 }
 
 pub fn soft_delete(conn: &mut DbConnection, id: &str, version: i32) -> QueryResult<bool> {
     let at = now();
-    diesel::update(meetings::table.find(id).filter(meetings::version.eq(version)))
-        .set((
-            meetings::deleted_at.eq(at),
-            meetings::updated_at.eq(at),
-            meetings::version.eq(version + 1),
-        ))
-        .execute(conn)
-        .map(|n| n == 1)
+    diesel::update(
+        meetings::table
+            .find(id)
+            .filter(meetings::version.eq(version)),
+    )
+    .set((
+        meetings::deleted_at.eq(at),
+        meetings::updated_at.eq(at),
+        meetings::version.eq(version + 1),
+    ))
+    .execute(conn)
+    .map(|n| n == 1)
 }
 
 /// Replaces agenda, topics and documents.
@@ -645,11 +658,7 @@ pub fn update_registration(
 }
 
 /// Withdraws a registration: it becomes a tombstone, so sync lists see the withdrawal.
-pub fn withdraw_registration(
-    conn: &mut DbConnection,
-    id: &str,
-    version: i32,
-) -> QueryResult<bool> {
+pub fn withdraw_registration(conn: &mut DbConnection, id: &str, version: i32) -> QueryResult<bool> {
     let at = now();
     diesel::update(
         meeting_registrations::table

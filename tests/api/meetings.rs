@@ -81,9 +81,11 @@ fn titles(list: &Value) -> Vec<String> {
 }
 
 async fn paderborn(app: &TestApp) -> String {
-    app.municipality(json!({"name": "Paderborn", "kind": "town", "ags": "05774032",
-        "membership": {"status": "member", "joined_on": "2020-09-25"}}))
-        .await
+    app.municipality(
+        json!({"name": "Paderborn", "kind": "town", "ags": "05774032",
+        "membership": {"status": "member", "joined_on": "2020-09-25"}}),
+    )
+    .await
 }
 
 /// An editor of `municipality_id`; `name` keeps the e-mail addresses apart.
@@ -129,17 +131,18 @@ fn parse_ics(body: &[u8]) -> Ics {
     let text = std::str::from_utf8(body).expect("UTF-8");
     assert!(text.ends_with("\r\n"), "the last line ends with CRLF");
     for line in text.trim_end_matches("\r\n").split("\r\n") {
-        assert!(line.len() <= 75, "a line of {} octets: {line:?}", line.len());
+        assert!(
+            line.len() <= 75,
+            "a line of {} octets: {line:?}",
+            line.len()
+        );
         assert!(
             !line.contains('\n') && !line.contains('\r'),
             "a bare line break in {line:?}"
         );
     }
     let mut parser = ical::IcalParser::new(BufReader::new(body));
-    let calendar = parser
-        .next()
-        .expect("a calendar")
-        .expect("valid iCalendar");
+    let calendar = parser.next().expect("a calendar").expect("valid iCalendar");
     assert!(parser.next().is_none(), "exactly one calendar");
     let properties = calendar
         .properties
