@@ -20,7 +20,9 @@ use crate::config::{Limits, Settings};
 use crate::db::{Db, DbTarget};
 use crate::http::fallback::{self, RouteTable};
 use crate::telemetry::Metrics;
-use crate::{auth, bootstrap, documents, meetings, municipalities, openapi, ops, stats, users};
+use crate::{
+    auth, bootstrap, documents, meetings, municipalities, openapi, ops, stats, surveys, users,
+};
 
 pub const OPENAPI_PATH: &str = "/api-docs/openapi.json";
 
@@ -78,6 +80,7 @@ where
                 .configure(municipalities::routes)
                 .configure(documents::routes)
                 .configure(meetings::routes)
+                .configure(surveys::routes)
                 .configure(stats::routes),
         )
         .configure(ops::routes)

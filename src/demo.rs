@@ -48,6 +48,7 @@ pub fn load(
     }
     load_documents(conn, storage)?;
     crate::meetings::load_demo(conn)?;
+    crate::surveys::load_demo(conn)?;
     tracing::info!(municipalities = report.created.len(), "demo data loaded");
     Ok(true)
 }

@@ -15,6 +15,7 @@ pub mod municipalities;
 pub mod openapi;
 pub mod ops;
 pub mod stats;
+pub mod surveys;
 pub mod telemetry;
 pub mod types;
 pub mod users;

@@ -29,6 +29,7 @@ resource has an `ETag`, and `PUT`/`PATCH`/`DELETE` honour `If-Match`. Every erro
         (name = "documents", description = "Best-practice documents with a publishing workflow, attachments, search and an Atom feed."),
         (name = "meetings", description = "Network meetings (Netzwerktreffen, Spitzentreffen, workshops, digital short formats): agendas, registrations of member municipalities, single-meeting iCalendar files."),
         (name = "feeds", description = "Feeds for websites and calendar programs: the meetings as iCalendar (RFC 5545)."),
+        (name = "surveys", description = "Member surveys (Online-Befragungen): questionnaires from draft to open to closed, one response per member municipality, anonymous surveys, results and the responses CSV."),
         (name = "exports", description = "The member directory as CSV and GeoJSON, with the list's filters, never paginated."),
         (name = "api-tokens", description = "Long-lived tokens for integration scripts. Admin only."),
         (name = "operations", description = "Health, readiness, metrics and this document."),

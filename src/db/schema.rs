@@ -248,6 +248,91 @@ diesel::joinable!(meeting_topics -> meetings (meeting_id));
 diesel::joinable!(meeting_documents -> meetings (meeting_id));
 diesel::joinable!(meeting_registrations -> meetings (meeting_id));
 diesel::joinable!(meeting_registrations -> municipalities (municipality_id));
+diesel::table! {
+    surveys (id) {
+        id -> Text,
+        title -> Text,
+        description -> Nullable<Text>,
+        status -> Text,
+        opens_at -> Timestamp,
+        closes_at -> Timestamp,
+        anonymous -> Bool,
+        results_public -> Bool,
+        opened_at -> Nullable<Timestamp>,
+        closed_at -> Nullable<Timestamp>,
+        response_salt -> Nullable<Text>,
+        version -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        deleted_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    survey_questions (id) {
+        id -> Text,
+        survey_id -> Text,
+        position -> Integer,
+        kind -> Text,
+        question_text -> Text,
+        help -> Nullable<Text>,
+        required -> Bool,
+        scale_min -> Nullable<Integer>,
+        scale_max -> Nullable<Integer>,
+        scale_min_label -> Nullable<Text>,
+        scale_max_label -> Nullable<Text>,
+        range_min -> Nullable<Double>,
+        range_max -> Nullable<Double>,
+    }
+}
+
+diesel::table! {
+    survey_options (id) {
+        id -> Text,
+        question_id -> Text,
+        survey_id -> Text,
+        position -> Integer,
+        label -> Text,
+    }
+}
+
+diesel::table! {
+    survey_participations (id) {
+        id -> Text,
+        survey_id -> Text,
+        municipality_id -> Text,
+        version -> Integer,
+        submitted_at -> Timestamp,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    survey_responses (response_key) {
+        response_key -> Text,
+        survey_id -> Text,
+    }
+}
+
+diesel::table! {
+    survey_answers (response_key, question_id, seq) {
+        response_key -> Text,
+        survey_id -> Text,
+        question_id -> Text,
+        seq -> Integer,
+        option_id -> Nullable<Text>,
+        number_value -> Nullable<Double>,
+        bool_value -> Nullable<Bool>,
+        text_value -> Nullable<Text>,
+    }
+}
+
+diesel::joinable!(survey_questions -> surveys (survey_id));
+diesel::joinable!(survey_options -> survey_questions (question_id));
+diesel::joinable!(survey_participations -> surveys (survey_id));
+diesel::joinable!(survey_participations -> municipalities (municipality_id));
+diesel::joinable!(survey_responses -> surveys (survey_id));
+diesel::joinable!(survey_answers -> survey_responses (response_key));
 diesel::joinable!(municipality_topics -> municipalities (municipality_id));
 diesel::joinable!(municipality_contacts -> municipalities (municipality_id));
 diesel::joinable!(membership_events -> municipalities (municipality_id));
@@ -269,4 +354,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     meeting_topics,
     meeting_documents,
     meeting_registrations,
+    surveys,
+    survey_questions,
+    survey_options,
+    survey_participations,
+    survey_responses,
+    survey_answers,
 );

@@ -37,7 +37,10 @@ crate::text_enum! {
 
 impl QuestionKind {
     pub fn is_choice(self) -> bool {
-        matches!(self, QuestionKind::SingleChoice | QuestionKind::MultipleChoice)
+        matches!(
+            self,
+            QuestionKind::SingleChoice | QuestionKind::MultipleChoice
+        )
     }
 }
 
@@ -94,7 +97,10 @@ pub struct QuestionInput {
     #[serde(default)]
     pub id: Option<Uuid>,
     pub kind: QuestionKind,
-    #[schema(example = "Gibt es in Ihrer Kommune eine Ehrenamtsagentur?", max_length = 1000)]
+    #[schema(
+        example = "Gibt es in Ihrer Kommune eine Ehrenamtsagentur?",
+        max_length = 1000
+    )]
     pub text: String,
     /// A hint shown with the question.
     #[serde(default)]
@@ -120,7 +126,10 @@ pub struct QuestionInput {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SurveyInput {
-    #[schema(example = "Ehrenamtsförderung in den Mitgliedskommunen 2025", max_length = 300)]
+    #[schema(
+        example = "Ehrenamtsförderung in den Mitgliedskommunen 2025",
+        max_length = 300
+    )]
     pub title: String,
     /// Markdown.
     #[serde(default)]
@@ -248,7 +257,10 @@ fn check_question(field: &str, question: &QuestionInput, checks: &mut Checks) {
         (Some(scale), QuestionKind::Scale) => {
             let span = i64::from(scale.max) - i64::from(scale.min);
             if span <= 0 {
-                checks.add(format!("{field}.scale.max"), "must be greater than scale.min");
+                checks.add(
+                    format!("{field}.scale.max"),
+                    "must be greater than scale.min",
+                );
             } else if span > MAX_SCALE_SPAN {
                 checks.add(
                     format!("{field}.scale.max"),
@@ -277,7 +289,10 @@ fn check_question(field: &str, question: &QuestionInput, checks: &mut Checks) {
             if let (Some(min), Some(max)) = (range.min, range.max)
                 && min > max
             {
-                checks.add(format!("{field}.range.max"), "must not be less than range.min");
+                checks.add(
+                    format!("{field}.range.max"),
+                    "must not be less than range.min",
+                );
             }
         }
         (Some(_), _) => checks.add(
@@ -504,7 +519,12 @@ pub fn in_question_order(answers: &mut [ValidAnswer], questions: &[Question]) {
         .iter()
         .map(|q| (q.id.as_str(), q.position))
         .collect();
-    answers.sort_by_key(|a| positions.get(a.question_id.as_str()).copied().unwrap_or(i32::MAX));
+    answers.sort_by_key(|a| {
+        positions
+            .get(a.question_id.as_str())
+            .copied()
+            .unwrap_or(i32::MAX)
+    });
 }
 
 /// A UUID as stored (lower-case, hyphenated); `None` for anything else.
@@ -526,8 +546,8 @@ pub fn check_answers(
     let mut valid = Vec::new();
     for (i, answer) in input.answers.iter().enumerate() {
         let field = format!("answers[{i}]");
-        let question = normal_id(&answer.question_id)
-            .and_then(|id| questions.iter().find(|q| q.id == id));
+        let question =
+            normal_id(&answer.question_id).and_then(|id| questions.iter().find(|q| q.id == id));
         let Some(question) = question else {
             checks.add(
                 format!("{field}.question_id"),
@@ -538,7 +558,9 @@ pub fn check_answers(
         if let Some(first) = answered.get(question.id.as_str()) {
             checks.add(
                 format!("{field}.question_id"),
-                format!("answers the question of answers[{first}] again; give one answer per question"),
+                format!(
+                    "answers the question of answers[{first}] again; give one answer per question"
+                ),
             );
             continue;
         }
@@ -619,10 +641,7 @@ fn check_answer(
             }
         },
         QuestionKind::Scale => {
-            let (min, max) = question
-                .scale
-                .as_ref()
-                .map_or((0, 0), |s| (s.min, s.max));
+            let (min, max) = question.scale.as_ref().map_or((0, 0), |s| (s.min, s.max));
             let number = answer.value.as_ref().and_then(Value::as_f64);
             match number {
                 Some(n) if n.fract() == 0.0 && n >= f64::from(min) && n <= f64::from(max) => {
@@ -647,14 +666,20 @@ fn check_answer(
                 Some(n) if range.min.is_some_and(|min| n < min) => {
                     checks.add(
                         at,
-                        format!("must not be less than {}", json_number(range.min.unwrap_or(n))),
+                        format!(
+                            "must not be less than {}",
+                            json_number(range.min.unwrap_or(n))
+                        ),
                     );
                     None
                 }
                 Some(n) if range.max.is_some_and(|max| n > max) => {
                     checks.add(
                         at,
-                        format!("must not be greater than {}", json_number(range.max.unwrap_or(n))),
+                        format!(
+                            "must not be greater than {}",
+                            json_number(range.max.unwrap_or(n))
+                        ),
                     );
                     None
                 }
@@ -849,11 +874,22 @@ mod tests {
     fn questions() -> Vec<Question> {
         let mut choice = question(Q1, 1, QuestionKind::MultipleChoice, true);
         choice.options = vec![
-            QuestionOption { id: A.into(), label: "A".into() },
-            QuestionOption { id: B.into(), label: "B".into() },
+            QuestionOption {
+                id: A.into(),
+                label: "A".into(),
+            },
+            QuestionOption {
+                id: B.into(),
+                label: "B".into(),
+            },
         ];
         let mut scale = question(Q2, 2, QuestionKind::Scale, false);
-        scale.scale = Some(Scale { min: 1, max: 5, min_label: None, max_label: None });
+        scale.scale = Some(Scale {
+            min: 1,
+            max: 5,
+            min_label: None,
+            max_label: None,
+        });
         vec![choice, scale]
     }
 
@@ -873,15 +909,22 @@ mod tests {
         ]}))
         .unwrap();
         let answers = check_answers(&questions(), &input).unwrap();
-        assert_eq!(answers[0].value, AnswerValue::Options(vec![A.into(), B.into()]));
+        assert_eq!(
+            answers[0].value,
+            AnswerValue::Options(vec![A.into(), B.into()])
+        );
         assert_eq!(answers[1].value, AnswerValue::Number(3.0));
         assert_eq!(fields(json!({"answers": []})), ["answers"]);
         assert_eq!(
-            fields(json!({"answers": [{"question_id": Q1, "option_ids": [A, A]}, {"question_id": Q2, "value": 6}]})),
+            fields(
+                json!({"answers": [{"question_id": Q1, "option_ids": [A, A]}, {"question_id": Q2, "value": 6}]})
+            ),
             ["answers[0].option_ids[1]", "answers[1].value"]
         );
         assert_eq!(
-            fields(json!({"answers": [{"question_id": Q1, "option_ids": [A]}, {"question_id": Q1, "option_ids": [B]}]})),
+            fields(
+                json!({"answers": [{"question_id": Q1, "option_ids": [A]}, {"question_id": Q1, "option_ids": [B]}]})
+            ),
             ["answers[1].question_id"]
         );
     }

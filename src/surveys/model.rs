@@ -18,8 +18,8 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::api::{
-    AnswerValue, NumberRange, Question, QuestionInput, QuestionKind, QuestionOption, Scale,
-    Survey, SurveyFilter, SurveyInput, SurveySort, SurveyStatus, ValidAnswer,
+    AnswerValue, NumberRange, Question, QuestionInput, QuestionKind, QuestionOption, Scale, Survey,
+    SurveyFilter, SurveyInput, SurveySort, SurveyStatus, ValidAnswer,
 };
 use crate::db::schema::{
     municipalities, survey_answers, survey_options, survey_participations, survey_questions,
@@ -337,7 +337,10 @@ pub struct Questionnaires {
     options: HashMap<String, Vec<OptionRow>>,
 }
 
-pub fn load_questions(conn: &mut DbConnection, survey_ids: &[String]) -> QueryResult<Questionnaires> {
+pub fn load_questions(
+    conn: &mut DbConnection,
+    survey_ids: &[String],
+) -> QueryResult<Questionnaires> {
     let mut loaded = Questionnaires::default();
     if survey_ids.is_empty() {
         return Ok(loaded);
@@ -400,7 +403,7 @@ impl Questionnaires {
                 }),
                 _ => None,
             },
-            range: (row.range_min.is_some() || row.range_max.is_some()).then(|| NumberRange {
+            range: (row.range_min.is_some() || row.range_max.is_some()).then_some(NumberRange {
                 min: row.range_min,
                 max: row.range_max,
             }),
@@ -447,6 +450,13 @@ impl Questionnaires {
             questions: self.of(&row.id).iter().map(Question::input).collect(),
         }
     }
+}
+
+pub fn count_live(conn: &mut DbConnection) -> QueryResult<i64> {
+    surveys::table
+        .filter(surveys::deleted_at.is_null())
+        .count()
+        .get_result(conn)
 }
 
 pub fn count_questions(conn: &mut DbConnection, survey_id: &str) -> QueryResult<i64> {
@@ -598,8 +608,8 @@ pub fn replace_answers(
     key: &str,
     answers: &[ValidAnswer],
 ) -> QueryResult<()> {
-    let known: bool = diesel::select(diesel::dsl::exists(survey_responses::table.find(key)))
-        .get_result(conn)?;
+    let known: bool =
+        diesel::select(diesel::dsl::exists(survey_responses::table.find(key))).get_result(conn)?;
     if known {
         diesel::delete(survey_answers::table.filter(survey_answers::response_key.eq(key)))
             .execute(conn)?;
@@ -673,7 +683,10 @@ pub struct StoredResponse {
 
 /// Every response of a survey, in the order of their keys: for an anonymous survey an
 /// order that says nothing about who answered or when.
-pub fn load_responses(conn: &mut DbConnection, survey: &SurveyRow) -> QueryResult<Vec<StoredResponse>> {
+pub fn load_responses(
+    conn: &mut DbConnection,
+    survey: &SurveyRow,
+) -> QueryResult<Vec<StoredResponse>> {
     let keys: Vec<String> = survey_responses::table
         .filter(survey_responses::survey_id.eq(&survey.id))
         .order(survey_responses::response_key)
@@ -729,7 +742,10 @@ pub fn respondents(conn: &mut DbConnection, survey_id: &str) -> QueryResult<Vec<
 }
 
 /// Id and name of every municipality that answered a survey.
-pub fn respondent_names(conn: &mut DbConnection, survey_id: &str) -> QueryResult<HashMap<String, String>> {
+pub fn respondent_names(
+    conn: &mut DbConnection,
+    survey_id: &str,
+) -> QueryResult<HashMap<String, String>> {
     let answered = survey_participations::table
         .filter(survey_participations::survey_id.eq(survey_id.to_owned()))
         .select(survey_participations::municipality_id);

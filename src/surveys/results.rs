@@ -167,7 +167,9 @@ pub fn question_result(
                 .map(|option| {
                     let count = answers
                         .iter()
-                        .filter(|a| matches!(a, AnswerValue::Options(ids) if ids.contains(&option.id)))
+                        .filter(
+                            |a| matches!(a, AnswerValue::Options(ids) if ids.contains(&option.id)),
+                        )
                         .count();
                     OptionCount {
                         option_id: option.id.clone(),
@@ -400,7 +402,12 @@ mod tests {
             (Kind::Town, Region::Arnsberg, Some(d("2020-01-01")), None),
             (Kind::Town, Region::Arnsberg, Some(d("2021-06-01")), None),
             (Kind::Town, Region::Detmold, Some(d("2020-01-01")), None),
-            (Kind::District, Region::Arnsberg, Some(d("2020-01-01")), Some(d("2025-03-31"))),
+            (
+                Kind::District,
+                Region::Arnsberg,
+                Some(d("2020-01-01")),
+                Some(d("2025-03-31")),
+            ),
             (Kind::Town, Region::Koeln, Some(d("2025-04-01")), None),
             (Kind::Town, Region::Koeln, None, None),
         ];
@@ -441,7 +448,13 @@ mod tests {
             .collect();
         assert_eq!(
             distribution,
-            [("1".into(), 0), ("2".into(), 1), ("3".into(), 0), ("4".into(), 2), ("5".into(), 1)]
+            [
+                ("1".into(), 0),
+                ("2".into(), 1),
+                ("3".into(), 0),
+                ("4".into(), 2),
+                ("5".into(), 1)
+            ]
         );
 
         assert_eq!((q[3].answered, q[3].yes, q[3].no), (3, Some(2), Some(1)));
@@ -518,12 +531,21 @@ mod tests {
         // Two groups below five: only they are hidden.
         assert_eq!(
             groups(&[("a", 7), ("b", 3), ("c", 0), ("d", 12)]),
-            [("a".into(), Some(7)), ("b".into(), None), ("c".into(), None), ("d".into(), Some(12))]
+            [
+                ("a".into(), Some(7)),
+                ("b".into(), None),
+                ("c".into(), None),
+                ("d".into(), Some(12))
+            ]
         );
         // One group below five: the smallest other one (c, 6) is hidden too.
         assert_eq!(
             groups(&[("a", 7), ("b", 3), ("c", 6)]),
-            [("a".into(), Some(7)), ("b".into(), None), ("c".into(), None)]
+            [
+                ("a".into(), Some(7)),
+                ("b".into(), None),
+                ("c".into(), None)
+            ]
         );
         // Five is enough.
         assert_eq!(
@@ -546,14 +568,32 @@ mod tests {
             d("2025-03-31")
         );
         assert_eq!(
-            member_day(SurveyStatus::Closed, closes, Some(t("2025-04-02 10:00:00")), today),
+            member_day(
+                SurveyStatus::Closed,
+                closes,
+                Some(t("2025-04-02 10:00:00")),
+                today
+            ),
             d("2025-03-31")
         );
         assert_eq!(
-            member_day(SurveyStatus::Closed, closes, Some(t("2025-03-25 10:00:00")), today),
+            member_day(
+                SurveyStatus::Closed,
+                closes,
+                Some(t("2025-03-25 10:00:00")),
+                today
+            ),
             d("2025-03-25")
         );
-        assert!(is_member(d("2025-03-30"), Some(d("2025-03-30")), Some(d("2025-03-31"))));
-        assert!(!is_member(d("2025-03-31"), Some(d("2025-03-30")), Some(d("2025-03-31"))));
+        assert!(is_member(
+            d("2025-03-30"),
+            Some(d("2025-03-30")),
+            Some(d("2025-03-31"))
+        ));
+        assert!(!is_member(
+            d("2025-03-31"),
+            Some(d("2025-03-30")),
+            Some(d("2025-03-31"))
+        ));
     }
 }

@@ -10,4 +10,5 @@ mod documents;
 mod meetings;
 mod municipalities;
 mod operations;
+mod surveys;
 mod users;
