@@ -44,9 +44,11 @@ macro_rules! text_enum {
         // value comes from a macro argument, and would document the variant names.
         impl utoipa::PartialSchema for $name {
             fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::Schema> {
+                let values = [$($text),+];
                 utoipa::openapi::schema::ObjectBuilder::new()
                     .schema_type(utoipa::openapi::schema::Type::String)
-                    .enum_values(Some([$($text),+]))
+                    .enum_values(Some(values))
+                    .examples([serde_json::json!(values[0])])
                     .into()
             }
         }

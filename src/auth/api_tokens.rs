@@ -323,14 +323,9 @@ async fn delete_api_token(
     db.transaction(move |conn| {
         let current = live(find(conn, &id)?, "API token")?;
         if_match.check(&current)?;
-        let at = now();
-        diesel::update(api_tokens::table.find(&id))
-            .set((
-                api_tokens::deleted_at.eq(at),
-                api_tokens::updated_at.eq(at),
-                api_tokens::version.eq(current.version + 1),
-            ))
-            .execute(conn)?;
+        if !crate::soft_delete!(conn, api_tokens, &id, current.version)? {
+            return Err(ApiError::precondition_failed());
+        }
         Ok(())
     })
     .await?;

@@ -346,19 +346,7 @@ pub fn set_status(
 }
 
 pub fn soft_delete(conn: &mut DbConnection, id: &str, version: i32) -> QueryResult<bool> {
-    let at = now();
-    diesel::update(
-        documents::table
-            .find(id)
-            .filter(documents::version.eq(version)),
-    )
-    .set((
-        documents::deleted_at.eq(at),
-        documents::updated_at.eq(at),
-        documents::version.eq(version + 1),
-    ))
-    .execute(conn)
-    .map(|n| n == 1)
+    crate::soft_delete!(conn, documents, id, version)
 }
 
 pub fn replace_parts(conn: &mut DbConnection, id: &str, input: &DocumentInput) -> QueryResult<()> {
@@ -420,19 +408,7 @@ pub fn insert_attachment(
 }
 
 pub fn delete_attachment(conn: &mut DbConnection, id: &str, version: i32) -> QueryResult<bool> {
-    let at = now();
-    diesel::update(
-        attachments::table
-            .find(id)
-            .filter(attachments::version.eq(version)),
-    )
-    .set((
-        attachments::deleted_at.eq(at),
-        attachments::updated_at.eq(at),
-        attachments::version.eq(version + 1),
-    ))
-    .execute(conn)
-    .map(|n| n == 1)
+    crate::soft_delete!(conn, attachments, id, version)
 }
 
 pub fn new_attachment(

@@ -34,6 +34,24 @@ macro_rules! impl_record {
     };
 }
 
+/// Turns the row `$id` of `$table` into a tombstone if it is still at `$version` (the
+/// version grows, so sync scripts see the deletion); `Ok(false)` when someone changed it first.
+#[macro_export]
+macro_rules! soft_delete {
+    ($conn:expr, $table:ident, $id:expr, $version:expr) => {{
+        let at = $crate::db::now();
+        let version: i32 = $version;
+        diesel::update($table::table.find($id).filter($table::version.eq(version)))
+            .set((
+                $table::deleted_at.eq(at),
+                $table::updated_at.eq(at),
+                $table::version.eq(version + 1),
+            ))
+            .execute($conn)
+            .map(|n| n == 1)
+    }};
+}
+
 /// A row as a single-resource read sees it: absent is 404, soft-deleted is 410.
 pub fn live<R: Record>(row: Option<R>, what: &str) -> Result<R, ApiError> {
     match row {

@@ -420,19 +420,7 @@ pub fn set_status(
 }
 
 pub fn soft_delete(conn: &mut DbConnection, id: &str, version: i32) -> QueryResult<bool> {
-    let at = now();
-    diesel::update(
-        meetings::table
-            .find(id)
-            .filter(meetings::version.eq(version)),
-    )
-    .set((
-        meetings::deleted_at.eq(at),
-        meetings::updated_at.eq(at),
-        meetings::version.eq(version + 1),
-    ))
-    .execute(conn)
-    .map(|n| n == 1)
+    crate::soft_delete!(conn, meetings, id, version)
 }
 
 /// Replaces agenda, topics and documents.
@@ -659,19 +647,7 @@ pub fn update_registration(
 
 /// Withdraws a registration: it becomes a tombstone, so sync lists see the withdrawal.
 pub fn withdraw_registration(conn: &mut DbConnection, id: &str, version: i32) -> QueryResult<bool> {
-    let at = now();
-    diesel::update(
-        meeting_registrations::table
-            .find(id)
-            .filter(meeting_registrations::version.eq(version)),
-    )
-    .set((
-        meeting_registrations::deleted_at.eq(at),
-        meeting_registrations::updated_at.eq(at),
-        meeting_registrations::version.eq(version + 1),
-    ))
-    .execute(conn)
-    .map(|n| n == 1)
+    crate::soft_delete!(conn, meeting_registrations, id, version)
 }
 
 fn filtered_registrations(

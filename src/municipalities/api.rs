@@ -16,6 +16,7 @@ pub const NRW_LONGITUDE: (f64, f64) = (5.8, 9.5);
 
 /// A point in WGS 84.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"lat": 51.5348, "lon": 7.6889}))]
 #[serde(deny_unknown_fields)]
 pub struct Location {
     /// Latitude, within North Rhine-Westphalia (50.3 to 52.6).
@@ -30,7 +31,10 @@ pub struct Location {
 /// of the joint declaration ≤ joining ≤ leaving.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"status": "member", "council_decision_on": "2023-12-07", "declaration_signed_on": "2024-01-15", "joined_on": "2024-01-15", "left_on": null}))]
 pub struct Membership {
+    /// The current status.
+    #[schema(example = "member")]
     pub status: MembershipStatus,
     /// The council decision (Ratsbeschluss) to join.
     #[serde(default)]
@@ -46,6 +50,7 @@ pub struct Membership {
     pub joined_on: Option<NaiveDate>,
     /// First day no longer a member; required for former members.
     #[serde(default)]
+    #[schema(example = "2030-12-31")]
     pub left_on: Option<NaiveDate>,
 }
 
@@ -64,16 +69,24 @@ impl Default for Membership {
 /// The local contact point for volunteering (Ehrenamtsagentur, Anlaufstelle).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"name": "Ehrenamtsagentur Unna", "url": "https://www.unna.de/ehrenamt", "email": "ehrenamt@unna.de", "phone": "+49 2303 103-0", "address": "Rathausplatz 1, 59423 Unna"}))]
 pub struct EngagementOffice {
+    /// Its name.
     #[schema(example = "Ehrenamtsagentur Unna", max_length = 200)]
     pub name: String,
+    /// Its web page.
     #[serde(default)]
+    #[schema(example = "https://www.unna.de/ehrenamt")]
     pub url: Option<HttpUrl>,
+    /// Its e-mail address.
     #[serde(default)]
+    #[schema(example = "ehrenamt@unna.de")]
     pub email: Option<Email>,
+    /// Its phone number.
     #[serde(default)]
     #[schema(example = "+49 2303 103-0", max_length = 50)]
     pub phone: Option<String>,
+    /// Its postal address, one line.
     #[serde(default)]
     #[schema(example = "Rathausplatz 1, 59423 Unna", max_length = 300)]
     pub address: Option<String>,
@@ -85,44 +98,63 @@ pub struct EngagementOffice {
 pub struct ContactInput {
     /// The id of an existing contact to keep; omitted for a new one.
     #[serde(default)]
+    #[schema(example = "01932c4e-7a4b-7cc2-9d1e-1f2a3b4c5d6f")]
     pub id: Option<Uuid>,
+    /// Full name.
     #[schema(example = "Erika Mustermann", max_length = 200)]
     pub name: String,
+    /// Function or title.
     #[serde(default)]
     #[schema(example = "Ehrenamtskoordinatorin", max_length = 200)]
     pub role: Option<String>,
+    /// E-mail address.
     #[serde(default)]
+    #[schema(example = "ehrenamt@unna.de")]
     pub email: Option<Email>,
+    /// Phone number.
     #[serde(default)]
     #[schema(example = "+49 2303 103-123", max_length = 50)]
     pub phone: Option<String>,
     /// Whether anonymous readers see this contact.
     #[serde(default)]
+    #[schema(example = true)]
     pub public: bool,
 }
 
 /// A contact person as shown. Anonymous readers see only public contacts.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Contact {
+    /// The contact's id.
     #[schema(example = "01932c4e-7a4b-7cc2-9d1e-1f2a3b4c5d6f")]
     pub id: String,
+    /// Full name.
     #[schema(example = "Erika Mustermann")]
     pub name: String,
+    /// Function or title.
     #[schema(example = "Ehrenamtskoordinatorin")]
     pub role: Option<String>,
+    /// E-mail address.
+    #[schema(example = "ehrenamt@unna.de")]
     pub email: Option<String>,
+    /// Phone number.
+    #[schema(example = "+49 2303 103-123")]
     pub phone: Option<String>,
+    /// Whether anonymous readers see this contact.
+    #[schema(example = true)]
     pub public: bool,
 }
 
 /// One change of membership status.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct MembershipEvent {
+    /// The status from then on.
+    #[schema(example = "member")]
     pub status: MembershipStatus,
     /// The day the status took effect.
     #[schema(example = "2024-01-15")]
     pub on: NaiveDate,
     /// When the change was recorded.
+    #[schema(example = json!("2024-01-15T09:30:00Z"))]
     pub recorded_at: DateTime<Utc>,
 }
 
@@ -133,41 +165,64 @@ pub struct MembershipEvent {
 pub struct MunicipalityInput {
     /// Derived from the name when omitted.
     #[serde(default)]
+    #[schema(example = "unna")]
     pub slug: Option<Slug>,
+    /// The short name.
     #[schema(example = "Unna", max_length = 200)]
     pub name: String,
     /// The full name; the name when omitted.
     #[serde(default)]
     #[schema(example = "Kreisstadt Unna", max_length = 300)]
     pub official_name: Option<String>,
+    /// What kind of body it is.
+    #[schema(example = "town")]
     pub kind: Kind,
     /// 8 digits for cities and municipalities, 5 for districts, null for regional authorities.
     #[serde(default)]
+    #[schema(example = "05978036")]
     pub ags: Option<Ags>,
     /// Derived from the AGS when omitted; must agree with it.
     #[serde(default)]
+    #[schema(example = "arnsberg")]
     pub region: Option<Region>,
     /// The district of a town or municipality; with an AGS, the district whose key begins it.
     #[serde(default)]
+    #[schema(example = "01932c4e-7a4b-7cc2-9d1e-1f2a3b4c5d6d")]
     pub district_id: Option<Uuid>,
+    /// Inhabitants.
     #[serde(default)]
     #[schema(example = 58633, minimum = 0)]
     pub population: Option<u32>,
+    /// The official website.
     #[serde(default)]
+    #[schema(example = "https://www.unna.de")]
     pub website: Option<HttpUrl>,
+    /// The town hall or centre, within North Rhine-Westphalia.
     #[serde(default)]
+    #[schema(example = json!({"lat": 51.5348, "lon": 7.6889}))]
     pub location: Option<Location>,
+    /// Membership and its dates (network office only).
     #[serde(default)]
+    #[schema(example = json!({"status": "member", "council_decision_on": "2023-12-07", "declaration_signed_on": "2024-01-15", "joined_on": "2024-01-15", "left_on": null}))]
     pub membership: Membership,
+    /// The local contact point for volunteering.
     #[serde(default)]
+    #[schema(example = json!({"name": "Ehrenamtsagentur Unna", "url": "https://www.unna.de/ehrenamt", "email": "ehrenamt@unna.de", "phone": "+49 2303 103-0", "address": "Rathausplatz 1, 59423 Unna"}))]
     pub engagement_office: Option<EngagementOffice>,
+    /// Contact persons; an `id` keeps an existing one.
     #[serde(default)]
+    #[schema(example = json!([{"name": "Erika Mustermann", "role": "Ehrenamtskoordinatorin", "email": "ehrenamt@unna.de", "phone": "+49 2303 103-123", "public": true}]))]
     pub contacts: Vec<ContactInput>,
+    /// Participation in the Ehrenamtskarte NRW (network office only).
     #[serde(default)]
+    #[schema(example = "yes")]
     pub volunteer_card: Option<VolunteerCard>,
     /// Profile text in Markdown.
     #[serde(default)]
-    #[schema(max_length = 20000)]
+    #[schema(
+        example = "Die Kreisstadt Unna fördert das Ehrenamt mit einer eigenen **Ehrenamtsagentur**.",
+        max_length = 20000
+    )]
     pub description: Option<String>,
     /// Topic tags.
     #[serde(default)]
@@ -408,39 +463,69 @@ fn check_topics(topics: &[String], checks: &mut Checks) {
 /// A member municipality, district or authority of the network.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Municipality {
+    /// The municipality's id (UUID).
     #[schema(example = "01932c4e-7a4b-7cc2-9d1e-1f2a3b4c5d6e")]
     pub id: String,
+    /// A URL-friendly unique name, usable instead of the id in paths.
     #[schema(example = "unna")]
     pub slug: String,
+    /// The short name.
     #[schema(example = "Unna")]
     pub name: String,
+    /// The full official name.
     #[schema(example = "Kreisstadt Unna")]
     pub official_name: String,
+    /// What kind of body it is.
+    #[schema(example = "town")]
     pub kind: Kind,
     /// Amtlicher Gemeindeschlüssel; null for regional authorities.
     #[schema(example = "05978036")]
     pub ags: Option<String>,
+    /// The Regierungsbezirk (from the AGS's third digit).
+    #[schema(example = "arnsberg")]
     pub region: Region,
     /// The district a town or municipality belongs to.
+    #[schema(example = "01932c4e-7a4b-7cc2-9d1e-1f2a3b4c5d6d")]
     pub district_id: Option<String>,
+    /// Inhabitants.
     #[schema(example = 58633)]
     pub population: Option<i32>,
+    /// The official website.
     #[schema(example = "https://www.unna.de")]
     pub website: Option<String>,
+    /// The town hall or centre, for maps.
+    #[schema(example = json!({"lat": 51.5348, "lon": 7.6889}))]
     pub location: Option<Location>,
+    /// Membership in the network and its dates.
+    #[schema(example = json!({"status": "member", "council_decision_on": "2023-12-07", "declaration_signed_on": "2024-01-15", "joined_on": "2024-01-15", "left_on": null}))]
     pub membership: Membership,
+    /// The local contact point for volunteering.
+    #[schema(example = json!({"name": "Ehrenamtsagentur Unna", "url": "https://www.unna.de/ehrenamt", "email": "ehrenamt@unna.de", "phone": "+49 2303 103-0", "address": "Rathausplatz 1, 59423 Unna"}))]
     pub engagement_office: Option<EngagementOffice>,
     /// Contact persons; anonymous readers see only the public ones.
+    #[schema(example = json!([{"id": "01932c4e-7a4b-7cc2-9d1e-1f2a3b4c5d6f", "name": "Erika Mustermann", "role": "Ehrenamtskoordinatorin", "email": "ehrenamt@unna.de", "phone": "+49 2303 103-123", "public": true}]))]
     pub contacts: Vec<Contact>,
+    /// Participation in the Ehrenamtskarte NRW.
+    #[schema(example = "yes")]
     pub volunteer_card: Option<VolunteerCard>,
     /// Profile text in Markdown.
+    #[schema(
+        example = "Die Kreisstadt Unna fördert das Ehrenamt mit einer eigenen **Ehrenamtsagentur**."
+    )]
     pub description: Option<String>,
+    /// Topic tags.
     #[schema(example = json!(["ehrenamtskarte", "engagementstrategie"]))]
     pub topics: Vec<String>,
     /// Every change of membership status, oldest first (read-only).
+    #[schema(example = json!([{"status": "member", "on": "2024-01-15", "recorded_at": "2024-01-15T09:30:00Z"}]))]
     pub membership_history: Vec<MembershipEvent>,
+    /// When it was added.
+    #[schema(example = json!("2024-01-15T09:30:00Z"))]
     pub created_at: DateTime<Utc>,
+    /// When it last changed.
+    #[schema(example = json!("2024-01-15T09:30:00Z"))]
     pub updated_at: DateTime<Utc>,
+    /// Grows by one with every change.
     #[schema(example = 1)]
     pub version: i32,
 }

@@ -420,19 +420,7 @@ pub fn update(
 }
 
 pub fn soft_delete(conn: &mut DbConnection, id: &str, version: i32) -> QueryResult<bool> {
-    let at = now();
-    diesel::update(
-        municipalities::table
-            .find(id)
-            .filter(municipalities::version.eq(version)),
-    )
-    .set((
-        municipalities::deleted_at.eq(at),
-        municipalities::updated_at.eq(at),
-        municipalities::version.eq(version + 1),
-    ))
-    .execute(conn)
-    .map(|n| n == 1)
+    crate::soft_delete!(conn, municipalities, id, version)
 }
 
 /// Replaces topics and contacts (contacts keep their ids when the input names one of theirs).

@@ -29,6 +29,7 @@ pub struct MembershipStats {
     #[schema(example = 91)]
     pub members: usize,
     /// The day the figures describe (today unless asked otherwise).
+    #[schema(example = "2024-01-15")]
     pub on: NaiveDate,
     /// Members on `on` by region (every region listed).
     #[schema(example = json!({"duesseldorf": 20, "koeln": 18, "muenster": 15, "detmold": 14, "arnsberg": 24}))]
@@ -37,13 +38,16 @@ pub struct MembershipStats {
     #[schema(example = json!({"independent_city": 20, "town": 40, "municipality": 10, "district": 20, "regional_authority": 1}))]
     pub by_kind: BTreeMap<String, usize>,
     /// One point per day on which the member count changed, with the count at the end of it.
+    #[schema(example = json!([{"date": "2020-09-25", "members": 72}, {"date": "2024-01-15", "members": 91}]))]
     pub timeline: Vec<TimelinePoint>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct TimelinePoint {
+    /// A day on which the member count changed.
     #[schema(example = "2020-09-25")]
     pub date: NaiveDate,
+    /// Members at the end of that day.
     #[schema(example = 72)]
     pub members: i64,
 }

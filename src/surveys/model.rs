@@ -272,15 +272,7 @@ pub fn set_status(
 }
 
 pub fn soft_delete(conn: &mut DbConnection, id: &str, version: i32) -> QueryResult<bool> {
-    let at = now();
-    diesel::update(surveys::table.find(id).filter(surveys::version.eq(version)))
-        .set((
-            surveys::deleted_at.eq(at),
-            surveys::updated_at.eq(at),
-            surveys::version.eq(version + 1),
-        ))
-        .execute(conn)
-        .map(|n| n == 1)
+    crate::soft_delete!(conn, surveys, id, version)
 }
 
 fn filtered(

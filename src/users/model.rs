@@ -131,15 +131,7 @@ pub fn update(
 }
 
 pub fn soft_delete(conn: &mut DbConnection, id: &str, version: i32) -> QueryResult<bool> {
-    let at = now();
-    diesel::update(users::table.find(id).filter(users::version.eq(version)))
-        .set((
-            users::deleted_at.eq(at),
-            users::updated_at.eq(at),
-            users::version.eq(version + 1),
-        ))
-        .execute(conn)
-        .map(|n| n == 1)
+    crate::soft_delete!(conn, users, id, version)
 }
 
 fn filtered(paging: &Paging, filter: &UserFilter) -> users::BoxedQuery<'static, MultiBackend> {

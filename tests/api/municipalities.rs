@@ -394,3 +394,57 @@ both_backends! {
         app.post("/api/v1/auth/login").json(&json!({"email": engagiert::demo::DEMO_EDITOR_EMAIL, "password": "demo-passwort-lang"})).send().await.expect(200);
     }
 }
+
+/// Every field of the directory's schemas is described and has an example, so website
+/// builders can work from the document alone.
+#[test]
+fn municipality_fields_are_described_with_examples() {
+    let doc: Value =
+        serde_json::from_str(&engagiert::openapi::to_json(&engagiert::app::document())).unwrap();
+    let schemas = &doc["components"]["schemas"];
+    // A property is itself, a `$ref`, or a `oneOf` of a `$ref` and null (an optional one).
+    let resolve = |v: &Value| -> Vec<Value> {
+        let mut parts = vec![v.clone()];
+        parts.extend(
+            v.get("oneOf")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default(),
+        );
+        let referenced: Vec<Value> = parts
+            .iter()
+            .filter_map(|p| p.get("$ref").and_then(Value::as_str))
+            .map(|r| schemas[r.rsplit('/').next().unwrap()].clone())
+            .collect();
+        parts.extend(referenced);
+        parts
+    };
+    let mut missing = Vec::new();
+    for name in [
+        "Municipality",
+        "MunicipalityInput",
+        "Membership",
+        "EngagementOffice",
+        "Contact",
+        "ContactInput",
+        "Location",
+        "MembershipEvent",
+        "MembershipStats",
+        "TimelinePoint",
+    ] {
+        for (field, property) in schemas[name]["properties"].as_object().unwrap() {
+            let parts = resolve(property);
+            let described = parts.iter().any(|p| p.get("description").is_some());
+            let exemplified = parts
+                .iter()
+                .any(|p| p.get("example").is_some() || p.get("examples").is_some());
+            if !(described && exemplified) {
+                missing.push(format!("{name}.{field}"));
+            }
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "without description or example: {missing:?}"
+    );
+}
