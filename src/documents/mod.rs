@@ -89,6 +89,11 @@ fn checked(
             checks.add(format!("municipality_ids[{i}]"), "names no municipality");
         }
     }
+    if let Some(meeting) = input.meeting_id
+        && !crate::meetings::model::exists(conn, &meeting.to_string())?
+    {
+        checks.add("meeting_id", "names no meeting");
+    }
     checks.finish()?;
     let authors: Vec<String> = input
         .municipality_ids

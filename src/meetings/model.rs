@@ -331,6 +331,16 @@ impl Details {
     }
 }
 
+/// Whether a live meeting has this id.
+pub fn exists(conn: &mut DbConnection, id: &str) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        meetings::table
+            .find(id)
+            .filter(meetings::deleted_at.is_null()),
+    ))
+    .get_result(conn)
+}
+
 pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<MeetingRow>> {
     meetings::table
         .find(id)

@@ -189,7 +189,16 @@ both_backends! {
 
     async fn every_document_filter(app) {
         let n = network(&app).await;
-        let meeting = "01932c4e-7a4b-7cc2-9d1e-1f2a3b4c5d99";
+        let problem = app.post("/api/v1/documents").bearer(&n.admin)
+            .json(&json!({"kind": "recommendation", "title": "X", "meeting_id": "01932c4e-7a4b-7cc2-9d1e-1f2a3b4c5d99"}))
+            .send().await.problem(422);
+        assert_eq!(error_fields(&problem), ["meeting_id"]);
+        let meeting = app.post("/api/v1/meetings").bearer(&n.admin).json(&json!({
+            "kind": "network_meeting", "title": "Netzwerktreffen", "format": "online",
+            "online_url": "https://meet.example.org/treffen",
+            "starts_at": "2030-05-04T08:00:00Z", "ends_at": "2030-05-04T12:00:00Z"
+        })).send().await.expect(201).json();
+        let meeting = meeting["id"].as_str().unwrap().to_owned();
         let a = create(&app, &n.admin, &json!({"kind": "recommendation", "title": "A", "topics": ["digitalisierung"], "municipality_ids": [n.unna], "meeting_id": meeting})).await;
         let b = create(&app, &n.admin, &json!({"kind": "method", "title": "B", "topics": ["quartier"], "municipality_ids": [n.paderborn]})).await;
         create(&app, &n.admin, &json!({"kind": "method", "title": "C (Entwurf)"})).await;
