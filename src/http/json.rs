@@ -108,7 +108,13 @@ pub async fn read_limited(payload: &mut Payload, limit: usize) -> Result<web::By
 /// failure the offending value is removed and the rest tried again, so a body with three bad
 /// fields is answered with three errors rather than one at a time.
 pub fn from_value<T: DeserializeOwned>(mut value: Value) -> Result<T, Vec<FieldError>> {
+    // PostgreSQL cannot store NUL in text (SQLite can): refuse it here, for every field, so
+    // both databases answer alike.
     let mut errors: Vec<FieldError> = Vec::new();
+    find_nul(&value, &mut Vec::new(), &mut errors);
+    if !errors.is_empty() {
+        return Err(errors);
+    }
     for _ in 0..64 {
         let error = match serde_path_to_error::deserialize::<_, T>(&value) {
             Ok(parsed) if errors.is_empty() => return Ok(parsed),
@@ -147,6 +153,35 @@ pub fn from_value<T: DeserializeOwned>(mut value: Value) -> Result<T, Vec<FieldE
         }
     }
     Err(errors)
+}
+
+fn find_nul(value: &Value, path: &mut Vec<Segment>, errors: &mut Vec<FieldError>) {
+    match value {
+        Value::String(text) if text.contains('\0') => {
+            let field = render(path);
+            let field = if field.is_empty() {
+                "body".to_owned()
+            } else {
+                field
+            };
+            errors.push(FieldError::new(field, "must not contain NUL characters"));
+        }
+        Value::Array(items) => {
+            for (index, item) in items.iter().enumerate() {
+                path.push(Segment::Index(index));
+                find_nul(item, path, errors);
+                path.pop();
+            }
+        }
+        Value::Object(map) => {
+            for (key, item) in map {
+                path.push(Segment::Key(key.clone()));
+                find_nul(item, path, errors);
+                path.pop();
+            }
+        }
+        _ => {}
+    }
 }
 
 enum Segment {

@@ -60,6 +60,15 @@ fn split_list_query<F: DeserializeOwned>(query: &str) -> Result<ListQuery<F>, Ap
 }
 
 pub fn parse<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
+    // As in bodies: PostgreSQL cannot compare with text holding NUL.
+    if let Some((name, _)) =
+        form_urlencoded::parse(query.as_bytes()).find(|(_, value)| value.contains('\0'))
+    {
+        return Err(ApiError::bad_parameter(
+            name.into_owned(),
+            "must not contain NUL characters",
+        ));
+    }
     let deserializer =
         serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
     serde_path_to_error::deserialize(deserializer).map_err(|error| {

@@ -182,3 +182,24 @@ both_backends! {
         app.get("/readyz").send().await.expect(200);
     }
 }
+
+both_backends! {
+    async fn nul_characters_are_refused_on_both_databases(app) {
+        let admin = app.admin().await;
+        let problem = app.post("/api/v1/municipalities").bearer(&admin)
+            .json(&json!({"name": "Nul", "kind": "district", "ags": "05111", "description": "a\u{0}b", "topics": ["x\u{0}"]}))
+            .send().await.problem(422);
+        assert_eq!(error_fields(&problem), ["description", "topics[0]"]);
+        let list = app.get("/api/v1/municipalities").send().await.expect(200).json();
+        assert_eq!(list["total"], 0, "nothing was stored");
+    }
+}
+
+both_backends! {
+    async fn nul_characters_in_queries_are_refused(app) {
+        for path in ["/api/v1/municipalities?topic=x%00", "/api/v1/documents?topic=%00", "/api/v1/exports/municipalities.csv?topic=%00"] {
+            let problem = app.get(path).send().await.problem(400);
+            assert_eq!(error_fields(&problem), ["topic"], "{path}");
+        }
+    }
+}
