@@ -392,6 +392,17 @@ impl Checks {
         }
     }
 
+    /// Topic tags: at most 30, each a text of at most 60 characters, none twice.
+    pub fn topics(&mut self, topics: &[String]) {
+        self.require(topics.len() <= 30, "topics", "must hold at most 30 topics");
+        for (i, topic) in topics.iter().enumerate() {
+            self.text(&format!("topics[{i}]"), topic, 60);
+            if topics[..i].iter().any(|t| t.trim() == topic.trim()) {
+                self.add(format!("topics[{i}]"), "is given twice");
+            }
+        }
+    }
+
     pub fn push(&mut self, error: FieldError) {
         self.0.push(error);
     }

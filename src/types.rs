@@ -248,6 +248,13 @@ pub fn fold(text: &str) -> String {
     out.trim_end().to_owned()
 }
 
+/// An optional text trimmed, with blank treated as absent.
+pub fn trimmed(text: Option<&str>) -> Option<String> {
+    text.map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(str::to_owned)
+}
+
 /// A LIKE pattern matching `text` anywhere in a folded column: `%folded%`, with LIKE's
 /// wildcards in the text escaped (use with `.escape('\\')`).
 pub fn like_pattern(text: &str) -> String {

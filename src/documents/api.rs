@@ -95,17 +95,7 @@ impl DocumentInput {
             "language",
             "must be a two-letter ISO 639-1 code such as de or en",
         );
-        checks.require(
-            self.topics.len() <= 30,
-            "topics",
-            "must hold at most 30 topics",
-        );
-        for (i, topic) in self.topics.iter().enumerate() {
-            checks.text(&format!("topics[{i}]"), topic, 60);
-            if self.topics[..i].iter().any(|t| t.trim() == topic.trim()) {
-                checks.add(format!("topics[{i}]"), "is given twice");
-            }
-        }
+        checks.topics(&self.topics);
         checks.require(
             self.municipality_ids.len() <= 100,
             "municipality_ids",

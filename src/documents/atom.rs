@@ -9,7 +9,7 @@ use crate::auth::MaybeUser;
 use crate::db::{Db, utc};
 use crate::error::ApiError;
 use crate::http::ApiQuery;
-use crate::http::conditional::{content_etag, if_none_match, not_modified};
+use crate::http::conditional::computed;
 use crate::openapi::responses::*;
 
 /// How many entries the feed carries.
@@ -127,13 +127,10 @@ pub async fn documents_feed(
     let info = req.connection_info();
     let base = format!("{}://{}", info.scheme(), info.host());
     let body = render(&base, &rows, &details);
-    let etag = content_etag(body.as_bytes());
-    if if_none_match(&req, &etag) {
-        return Ok(not_modified(&etag));
-    }
-    Ok(HttpResponse::Ok()
-        .content_type("application/atom+xml; charset=utf-8")
-        .insert_header(("ETag", etag))
-        .insert_header(("Cache-Control", "no-cache"))
-        .body(body))
+    Ok(computed(
+        &req,
+        "application/atom+xml; charset=utf-8",
+        None,
+        body.into_bytes(),
+    ))
 }

@@ -16,7 +16,7 @@ use crate::db::schema::{
 };
 use crate::db::{DbConnection, MultiBackend, new_id, now, utc};
 use crate::http::list::{Paging, Sort};
-use crate::types::{HttpUrl, fold, like_pattern};
+use crate::types::{HttpUrl, fold, like_pattern, trimmed};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = documents)]
@@ -56,18 +56,11 @@ pub struct DocumentValues {
     pub search_topics: String,
 }
 
-fn trimmed(text: &Option<String>) -> Option<String> {
-    text.as_deref()
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
-        .map(str::to_owned)
-}
-
 impl DocumentValues {
     /// The stored form of an input, with the folded copies search runs on.
     pub fn from_input(input: &DocumentInput) -> Self {
-        let summary = trimmed(&input.summary);
-        let body = trimmed(&input.body);
+        let summary = trimmed(input.summary.as_deref());
+        let body = trimmed(input.body.as_deref());
         Self {
             kind: input.kind,
             title: input.title.trim().to_owned(),

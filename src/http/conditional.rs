@@ -52,6 +52,30 @@ pub fn not_modified(etag: &str) -> HttpResponse {
         .finish()
 }
 
+/// A body computed per request (a page, feed, export or statistic): its ETag hashes the
+/// content, and a client that already has it gets 304. `disposition` names a file.
+pub fn computed(
+    req: &HttpRequest,
+    content_type: &str,
+    disposition: Option<String>,
+    body: Vec<u8>,
+) -> HttpResponse {
+    let etag = content_etag(&body);
+    if if_none_match(req, &etag) {
+        return not_modified(&etag);
+    }
+    let mut response = HttpResponse::Ok();
+    response
+        .content_type(content_type)
+        .insert_header((header::ETAG, etag))
+        .insert_header((header::CACHE_CONTROL, "no-cache"))
+        .insert_header((header::VARY, "Authorization"));
+    if let Some(disposition) = disposition {
+        response.insert_header((header::CONTENT_DISPOSITION, disposition));
+    }
+    response.body(body)
+}
+
 /// A single resource with the headers of its version. `respond` answers 304 to a `GET` whose
 /// `If-None-Match` (or, lacking that, `If-Modified-Since`) says the client has it.
 pub struct Tagged<T> {

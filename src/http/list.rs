@@ -12,7 +12,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::db::utc;
 use crate::error::ApiError;
-use crate::http::conditional::{self, not_modified};
+use crate::http::conditional;
 use crate::http::query;
 use crate::http::record::Record;
 
@@ -241,28 +241,12 @@ impl<T: Serialize> Page<T> {
     /// client already has it.
     pub fn respond(&self, req: &HttpRequest) -> Result<HttpResponse, ApiError> {
         let body = serde_json::to_vec(self).map_err(ApiError::internal)?;
-        let etag = conditional::content_etag(&body);
-        let links = link_header(req, self.limit, self.offset, self.total);
-        if conditional::if_none_match(req, &etag) {
-            let mut response = not_modified(&etag);
-            if let Some(links) = links {
-                response.headers_mut().insert(
-                    header::LINK,
-                    header::HeaderValue::from_str(&links).map_err(ApiError::internal)?,
-                );
-            }
-            return Ok(response);
+        let mut response = conditional::computed(req, "application/json", None, body);
+        if let Some(links) = link_header(req, self.limit, self.offset, self.total) {
+            let links = header::HeaderValue::from_str(&links).map_err(ApiError::internal)?;
+            response.headers_mut().insert(header::LINK, links);
         }
-        let mut response = HttpResponse::Ok();
-        response
-            .content_type("application/json")
-            .insert_header((header::ETAG, etag))
-            .insert_header((header::CACHE_CONTROL, "no-cache"))
-            .insert_header((header::VARY, "Authorization"));
-        if let Some(links) = links {
-            response.insert_header((header::LINK, links));
-        }
-        Ok(response.body(body))
+        Ok(response)
     }
 }
 

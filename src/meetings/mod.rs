@@ -12,7 +12,6 @@ pub mod model;
 
 use std::collections::HashMap;
 
-use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, put, web};
 use chrono::{DateTime, Duration, NaiveDateTime, Utc};
 use serde_json::Value;
@@ -27,7 +26,7 @@ use self::model::{Details, MeetingRow, MeetingValues, RegistrationRow};
 use crate::auth::{AuthUser, MaybeUser};
 use crate::db::{Db, DbConnection, new_id, now, utc};
 use crate::error::{ApiError, FieldError};
-use crate::http::conditional::{content_etag, if_none_match, not_modified};
+use crate::http::conditional::computed;
 use crate::http::list::{ListParams, Listed, Page};
 use crate::http::record::{Record, live};
 use crate::http::{ApiJson, ApiQuery, IfMatch, ListQuery, Tagged, merge_patch, path_id};
@@ -452,21 +451,8 @@ async fn change_status(
 
 /// An iCalendar body with a content ETag, 304 when the client has it.
 fn calendar_response(req: &HttpRequest, filename: &str, body: String) -> HttpResponse {
-    let body = body.into_bytes();
-    let etag = content_etag(&body);
-    if if_none_match(req, &etag) {
-        return not_modified(&etag);
-    }
-    HttpResponse::Ok()
-        .content_type(ics::CONTENT_TYPE)
-        .insert_header((header::ETAG, etag))
-        .insert_header((header::CACHE_CONTROL, "no-cache"))
-        .insert_header((header::VARY, "Authorization"))
-        .insert_header((
-            header::CONTENT_DISPOSITION,
-            format!("inline; filename=\"{filename}\""),
-        ))
-        .body(body)
+    let disposition = format!("inline; filename=\"{filename}\"");
+    computed(req, ics::CONTENT_TYPE, Some(disposition), body.into_bytes())
 }
 
 /// The network's meetings as an iCalendar feed.

@@ -16,7 +16,7 @@ use crate::db::schema::{
 };
 use crate::db::{DbConnection, MultiBackend, new_id, now, utc};
 use crate::http::list::{Paging, Sort};
-use crate::types::HttpUrl;
+use crate::types::{HttpUrl, trimmed};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = meetings)]
@@ -62,12 +62,6 @@ pub struct MeetingValues {
     pub host_municipality_id: Option<String>,
     pub registration_deadline: Option<NaiveDateTime>,
     pub capacity: Option<i32>,
-}
-
-fn trimmed(text: Option<&str>) -> Option<String> {
-    text.map(str::trim)
-        .filter(|t| !t.is_empty())
-        .map(str::to_owned)
 }
 
 impl MeetingValues {

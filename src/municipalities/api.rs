@@ -336,7 +336,7 @@ impl MunicipalityInput {
                 "must be at most 20000 characters long",
             );
         }
-        check_topics(&self.topics, &mut checks);
+        checks.topics(&self.topics);
         checks
     }
 
@@ -447,16 +447,6 @@ fn check_phone(checks: &mut Checks, field: &str, phone: Option<&str>) {
             field,
             "must be a phone number (digits, spaces and + - / ( ), at most 50 characters)",
         );
-    }
-}
-
-fn check_topics(topics: &[String], checks: &mut Checks) {
-    checks.require(topics.len() <= 30, "topics", "must hold at most 30 topics");
-    for (i, topic) in topics.iter().enumerate() {
-        checks.text(&format!("topics[{i}]"), topic, 60);
-        if topics[..i].iter().any(|t| t.trim() == topic.trim()) {
-            checks.add(format!("topics[{i}]"), "is given twice");
-        }
     }
 }
 

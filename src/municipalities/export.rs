@@ -4,7 +4,6 @@
 
 use std::collections::HashMap;
 
-use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -16,7 +15,7 @@ use crate::auth::MaybeUser;
 use crate::db::{Db, DbConnection};
 use crate::error::ApiError;
 use crate::http::ApiQuery;
-use crate::http::conditional::{content_etag, if_none_match, not_modified};
+use crate::http::conditional::computed;
 use crate::openapi::responses::*;
 
 /// One line of the CSV exchange format. The export writes every column; the import needs
@@ -205,27 +204,6 @@ pub fn csv_of_all(conn: &mut DbConnection) -> Result<Vec<u8>, ApiError> {
     Ok(out)
 }
 
-fn file_response(
-    req: &HttpRequest,
-    content_type: &str,
-    filename: &str,
-    body: Vec<u8>,
-) -> HttpResponse {
-    let etag = content_etag(&body);
-    if if_none_match(req, &etag) {
-        return not_modified(&etag);
-    }
-    HttpResponse::Ok()
-        .content_type(content_type)
-        .insert_header((header::ETAG, etag))
-        .insert_header((header::CACHE_CONTROL, "no-cache"))
-        .insert_header((
-            header::CONTENT_DISPOSITION,
-            format!("inline; filename=\"{filename}\""),
-        ))
-        .body(body)
-}
-
 /// Export municipalities as CSV.
 ///
 /// RFC 4180, UTF-8, a header row; the list's filters, never paginated. Contacts are not
@@ -254,10 +232,10 @@ pub async fn municipalities_csv(
             Ok(out)
         })
         .await?;
-    Ok(file_response(
+    Ok(computed(
         &req,
         "text/csv; charset=utf-8; header=present",
-        "municipalities.csv",
+        Some(format!("inline; filename=\"{}\"", "municipalities.csv")),
         body,
     ))
 }
@@ -308,10 +286,10 @@ pub async fn municipalities_geojson(
         .collect();
     let collection = json!({"type": "FeatureCollection", "features": features});
     let body = serde_json::to_vec(&collection).map_err(ApiError::internal)?;
-    Ok(file_response(
+    Ok(computed(
         &req,
         "application/geo+json",
-        "municipalities.geojson",
+        Some(format!("inline; filename=\"{}\"", "municipalities.geojson")),
         body,
     ))
 }

@@ -16,7 +16,7 @@ use crate::db::schema::{
 };
 use crate::db::{DbConnection, MultiBackend, new_id, now, utc};
 use crate::http::list::{Paging, Sort};
-use crate::types::{Email, HttpUrl, fold};
+use crate::types::{Email, HttpUrl, fold, trimmed};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = municipalities)]
@@ -83,13 +83,6 @@ pub struct MunicipalityValues {
     pub search_name: String,
 }
 
-fn trimmed(text: &Option<String>) -> Option<String> {
-    text.as_deref()
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
-        .map(str::to_owned)
-}
-
 impl MunicipalityValues {
     /// The stored form of a checked input.
     pub fn from_input(input: &MunicipalityInput) -> Option<Self> {
@@ -99,7 +92,7 @@ impl MunicipalityValues {
         let name = input.name.trim().to_owned();
         Some(Self {
             slug: slug.as_str().to_owned(),
-            official_name: trimmed(&input.official_name).unwrap_or_else(|| name.clone()),
+            official_name: trimmed(input.official_name.as_deref()).unwrap_or_else(|| name.clone()),
             search_name: fold(&name),
             name,
             kind: input.kind,
@@ -120,10 +113,10 @@ impl MunicipalityValues {
             office_name: office.map(|o| o.name.trim().to_owned()),
             office_url: office.and_then(|o| o.url.as_ref().map(|u| u.as_str().to_owned())),
             office_email: office.and_then(|o| o.email.as_ref().map(|e| e.as_str().to_owned())),
-            office_phone: office.and_then(|o| trimmed(&o.phone)),
-            office_address: office.and_then(|o| trimmed(&o.address)),
+            office_phone: office.and_then(|o| trimmed(o.phone.as_deref())),
+            office_address: office.and_then(|o| trimmed(o.address.as_deref())),
             volunteer_card: input.volunteer_card,
-            description: trimmed(&input.description),
+            description: trimmed(input.description.as_deref()),
         })
     }
 }
@@ -459,9 +452,9 @@ pub fn replace_parts(
                 municipality_id: id.to_owned(),
                 position: position as i32,
                 name: contact.name.trim().to_owned(),
-                role: trimmed(&contact.role),
+                role: trimmed(contact.role.as_deref()),
                 email: contact.email.as_ref().map(|e| e.as_str().to_owned()),
-                phone: trimmed(&contact.phone),
+                phone: trimmed(contact.phone.as_deref()),
                 public: contact.public,
             })
             .execute(conn)?;

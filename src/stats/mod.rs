@@ -13,7 +13,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use crate::db::{Db, now};
 use crate::error::ApiError;
 use crate::http::ApiQuery;
-use crate::http::conditional::{content_etag, if_none_match, not_modified};
+use crate::http::conditional::computed;
 use crate::municipalities::model;
 use crate::municipalities::values::{Kind, Region};
 use crate::openapi::responses::*;
@@ -134,15 +134,7 @@ async fn membership_stats(
         timeline: timeline(&spans),
     };
     let body = serde_json::to_vec(&stats).map_err(ApiError::internal)?;
-    let etag = content_etag(&body);
-    if if_none_match(&req, &etag) {
-        return Ok(not_modified(&etag));
-    }
-    Ok(HttpResponse::Ok()
-        .content_type("application/json")
-        .insert_header(("ETag", etag))
-        .insert_header(("Cache-Control", "no-cache"))
-        .body(body))
+    Ok(computed(&req, "application/json", None, body))
 }
 
 #[cfg(test)]

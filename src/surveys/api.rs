@@ -10,6 +10,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::error::{ApiError, Checks};
+use crate::types::trimmed;
 
 crate::text_enum! {
     /// `draft` (being prepared; visible to admins only), `open` (accepting responses between
@@ -152,31 +153,24 @@ pub struct SurveyInput {
     pub questions: Vec<QuestionInput>,
 }
 
-fn trimmed(text: &Option<String>) -> Option<String> {
-    text.as_deref()
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
-        .map(str::to_owned)
-}
-
 impl SurveyInput {
     /// The input as it is stored: texts trimmed, empty optional texts absent, timestamps at
     /// the microsecond precision both databases keep. Comparisons with the stored survey
     /// are made on this form, so a resent survey does not count as changed.
     pub fn normalized(mut self) -> Self {
         self.title = self.title.trim().to_owned();
-        self.description = trimmed(&self.description);
+        self.description = trimmed(self.description.as_deref());
         self.opens_at = self.opens_at.trunc_subsecs(6);
         self.closes_at = self.closes_at.trunc_subsecs(6);
         for question in &mut self.questions {
             question.text = question.text.trim().to_owned();
-            question.help = trimmed(&question.help);
+            question.help = trimmed(question.help.as_deref());
             for option in &mut question.options {
                 option.label = option.label.trim().to_owned();
             }
             if let Some(scale) = &mut question.scale {
-                scale.min_label = trimmed(&scale.min_label);
-                scale.max_label = trimmed(&scale.max_label);
+                scale.min_label = trimmed(scale.min_label.as_deref());
+                scale.max_label = trimmed(scale.max_label.as_deref());
             }
             if question
                 .range

@@ -13,7 +13,6 @@ pub mod results;
 
 use std::collections::HashMap;
 
-use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, put, web};
 use chrono::{NaiveDateTime, SecondsFormat};
 use serde_json::Value;
@@ -28,7 +27,7 @@ use self::model::{ParticipationRow, Questionnaires, SurveyRow, SurveyValues};
 use crate::auth::{AuthUser, MaybeUser};
 use crate::db::{Db, DbConnection, new_id, now, utc};
 use crate::error::{ApiError, FieldError};
-use crate::http::conditional::{content_etag, if_none_match, not_modified};
+use crate::http::conditional::computed;
 use crate::http::list::{ListParams, Listed, Page};
 use crate::http::record::live;
 use crate::http::{ApiJson, IfMatch, ListQuery, Tagged, merge_patch, path_id};
@@ -886,20 +885,13 @@ async fn survey_responses_csv(
             Ok((survey.id, body))
         })
         .await?;
-    let etag = content_etag(&body);
-    if if_none_match(&req, &etag) {
-        return Ok(not_modified(&etag));
-    }
-    Ok(HttpResponse::Ok()
-        .content_type("text/csv; charset=utf-8; header=present")
-        .insert_header((header::ETAG, etag))
-        .insert_header((header::CACHE_CONTROL, "no-cache"))
-        .insert_header((header::VARY, "Authorization"))
-        .insert_header((
-            header::CONTENT_DISPOSITION,
-            format!("attachment; filename=\"survey-{survey_id}-responses.csv\""),
-        ))
-        .body(body))
+    let disposition = format!("attachment; filename=\"survey-{survey_id}-responses.csv\"");
+    Ok(computed(
+        &req,
+        "text/csv; charset=utf-8; header=present",
+        Some(disposition),
+        body,
+    ))
 }
 
 /// A survey's results.
@@ -925,7 +917,7 @@ async fn get_survey_results(
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path_id(&id, "survey")?;
-    let computed: SurveyResults = db
+    let results: SurveyResults = db
         .run(move |conn| {
             let viewer = user.0.as_ref();
             let is_admin = viewer.is_some_and(AuthUser::is_admin);
@@ -964,17 +956,8 @@ async fn get_survey_results(
             }))
         })
         .await?;
-    let body = serde_json::to_vec(&computed).map_err(ApiError::internal)?;
-    let etag = content_etag(&body);
-    if if_none_match(&req, &etag) {
-        return Ok(not_modified(&etag));
-    }
-    Ok(HttpResponse::Ok()
-        .content_type("application/json")
-        .insert_header((header::ETAG, etag))
-        .insert_header((header::CACHE_CONTROL, "no-cache"))
-        .insert_header((header::VARY, "Authorization"))
-        .body(body))
+    let body = serde_json::to_vec(&results).map_err(ApiError::internal)?;
+    Ok(computed(&req, "application/json", None, body))
 }
 
 /// Responses of the demo surveys: municipality, single choice, multiple choice, scale,
