@@ -131,7 +131,7 @@ fn run(backend: &str, url: &str) {
             .unwrap()
             .id
     };
-    let ctx = Context::new(&settings, db, SECRET);
+    let ctx = Context::new(&settings, db, SECRET).expect("context");
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     let (started_tx, started_rx) = std::sync::mpsc::channel();

@@ -16,7 +16,7 @@ use utoipa_swagger_ui::{Config as SwaggerConfig, SwaggerUi};
 
 use crate::auth::jwt::{JwtKeys, MIN_SECRET_BYTES};
 use crate::auth::rate_limit::LoginLimiter;
-use crate::config::{Limits, Settings};
+use crate::config::{Limits, PublicUrl, Settings};
 use crate::db::{Db, DbTarget};
 use crate::http::fallback::{self, RouteTable};
 use crate::telemetry::Metrics;
@@ -37,15 +37,18 @@ pub struct Context {
     pub routes: web::Data<RouteTable>,
     pub openapi_json: web::Data<OpenApiJson>,
     pub storage: web::Data<crate::documents::storage::Storage>,
+    pub public_url: web::Data<PublicUrl>,
     pub cors_origins: Vec<String>,
 }
 
 pub struct OpenApiJson(pub String);
 
 impl Context {
-    pub fn new(settings: &Settings, db: Db, jwt_secret: &[u8]) -> Self {
+    /// The context of `settings`; fails only for a malformed `ENGAGIERT_PUBLIC_URL`.
+    pub fn new(settings: &Settings, db: Db, jwt_secret: &[u8]) -> anyhow::Result<Self> {
         let doc = document();
-        Self {
+        let public_url = settings.public_url().map_err(anyhow::Error::msg)?;
+        Ok(Self {
             db: web::Data::new(db),
             keys: web::Data::new(JwtKeys::new(
                 jwt_secret,
@@ -62,8 +65,9 @@ impl Context {
             storage: web::Data::new(crate::documents::storage::Storage::new(
                 &settings.attachment_dir,
             )),
+            public_url: web::Data::new(public_url),
             cors_origins: settings.cors_origins.clone(),
-        }
+        })
     }
 }
 
@@ -113,12 +117,15 @@ pub fn build(
         .app_data(ctx.routes.clone())
         .app_data(ctx.openapi_json.clone())
         .app_data(ctx.storage.clone())
+        .app_data(ctx.public_url.clone())
         .route("/docs", web::get().to(docs_redirect))
         .service(SwaggerUi::new("/docs/{_:.*}").config(SwaggerConfig::new([OPENAPI_PATH])))
         .default_service(web::to(fallback::unmatched))
         .wrap(crate::http::cors::cors(&ctx.cors_origins))
         .wrap(from_fn(fallback::problem_responses))
+        .wrap(from_fn(crate::http::body::stall_guard))
         .wrap(from_fn(crate::telemetry::observe))
+        .wrap(from_fn(fallback::head_as_get))
 }
 
 /// The OpenAPI 3.1 document (identical to `openapi/openapi.json` in the repository).
@@ -164,7 +171,7 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
     let db = Db::new(target, &settings.pool_options());
     migrate_with_retry(&db).await?;
     bootstrap::run(&db, &settings).await?;
-    let ctx = Context::new(&settings, db, &secret);
+    let ctx = Context::new(&settings, db, &secret)?;
     let listener = TcpListener::bind(&settings.bind)
         .with_context(|| format!("cannot listen on {}", settings.bind))?;
     tracing::info!(address = %settings.bind, docs = %format!("http://{}/docs/", settings.bind), "listening");

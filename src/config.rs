@@ -97,6 +97,15 @@ pub struct Settings {
     /// Database connections in the pool.
     #[arg(long, env = "ENGAGIERT_DB_POOL_SIZE", default_value_t = 4)]
     pub db_pool_size: u32,
+    /// Seconds a request body may send nothing before it is answered 408 (rule 30).
+    #[arg(long, env = "ENGAGIERT_BODY_TIMEOUT", default_value_t = 30)]
+    pub body_timeout: u64,
+
+    /// The address clients reach the service at (`https://api.engagiert.nrw`): the only
+    /// source of absolute links in feeds and `Location` headers (default: http:// + bind).
+    #[arg(long, env = "ENGAGIERT_PUBLIC_URL")]
+    pub public_url: Option<String>,
+
     /// HTTP worker threads (default: one per core).
     #[arg(long, env = "ENGAGIERT_WORKERS")]
     pub workers: Option<usize>,
@@ -121,6 +130,8 @@ impl Settings {
             attachment_limit: 25 * 1024 * 1024,
             attachment_dir: "data/attachments".into(),
             db_pool_size: 4,
+            body_timeout: 30,
+            public_url: None,
             workers: None,
         }
     }
@@ -129,6 +140,7 @@ impl Settings {
         Limits {
             json_body_bytes: self.json_limit,
             attachment_bytes: self.attachment_limit,
+            body_idle_timeout: Duration::from_secs(self.body_timeout.max(1)),
         }
     }
 
@@ -140,11 +152,55 @@ impl Settings {
     }
 }
 
+/// The base of every absolute link the service writes (rule 29): from configuration, never
+/// from the request's `Host` or `X-Forwarded-*` headers, which any client can set.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PublicUrl(String);
+
+impl PublicUrl {
+    /// An `http`/`https` URL without query or fragment; a trailing `/` is dropped.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let url = url::Url::parse(text.trim())
+            .map_err(|e| format!("ENGAGIERT_PUBLIC_URL {text:?} is not a URL: {e}"))?;
+        if !matches!(url.scheme(), "http" | "https")
+            || url.host_str().is_none()
+            || url.query().is_some()
+            || url.fragment().is_some()
+        {
+            return Err(format!(
+                "ENGAGIERT_PUBLIC_URL {text:?} must be an http(s) URL without query or fragment"
+            ));
+        }
+        Ok(Self(url.as_str().trim_end_matches('/').to_owned()))
+    }
+
+    /// The absolute URL of an absolute path (`/api/v1/...`).
+    pub fn link(&self, path: &str) -> String {
+        format!("{}{path}", self.0)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl Settings {
+    /// `ENGAGIERT_PUBLIC_URL`, or `http://` and the bind address.
+    pub fn public_url(&self) -> Result<PublicUrl, String> {
+        match &self.public_url {
+            Some(url) => PublicUrl::parse(url),
+            None => PublicUrl::parse(&format!("http://{}", self.bind)),
+        }
+    }
+}
+
 /// Body size limits, shared with the extractors through app data.
 #[derive(Clone, Copy, Debug)]
 pub struct Limits {
     pub json_body_bytes: usize,
     pub attachment_bytes: usize,
+    /// How long a request body may send nothing before it is answered 408.
+    pub body_idle_timeout: Duration,
 }
 
 impl Default for Limits {

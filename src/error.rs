@@ -64,6 +64,18 @@ pub struct ApiError {
     detail: Option<String>,
     errors: Vec<FieldError>,
     retry_after: Option<u64>,
+    cause: Cause,
+}
+
+/// What the database layer needs to know of a failure beyond its status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Cause {
+    Other,
+    /// The connection to the database is gone: retire it (and its generation).
+    DatabaseLost,
+    /// A transaction lost a race (serialization failure, deadlock, SQLite's lock wait):
+    /// running it again may well succeed.
+    Retryable,
 }
 
 impl ApiError {
@@ -75,7 +87,23 @@ impl ApiError {
             detail: None,
             errors: Vec::new(),
             retry_after: None,
+            cause: Cause::Other,
         }
+    }
+
+    fn because(mut self, cause: Cause) -> Self {
+        self.cause = cause;
+        self
+    }
+
+    /// The database connection this came from is gone.
+    pub fn is_database_lost(&self) -> bool {
+        self.cause == Cause::DatabaseLost
+    }
+
+    /// A transaction that failed this way may succeed when run again.
+    pub fn is_retryable(&self) -> bool {
+        self.cause == Cause::Retryable
     }
 
     pub fn with_detail(mut self, detail: impl Into<String>) -> Self {
@@ -132,6 +160,16 @@ impl ApiError {
             "method-not-allowed",
             "Method not allowed",
         )
+    }
+
+    /// 408: the request body stopped arriving.
+    pub fn request_timeout() -> Self {
+        Self::new(
+            StatusCode::REQUEST_TIMEOUT,
+            "request-timeout",
+            "Request timeout",
+        )
+        .with_detail("the request body stopped arriving; send it again")
     }
 
     /// 409: a duplicate unique value, or a state change the resource's state forbids.
@@ -222,7 +260,18 @@ impl ApiError {
 
     pub fn unavailable_from(cause: impl fmt::Display) -> Self {
         tracing::warn!(error = %cause, "database unavailable");
-        Self::unavailable("the database is unreachable")
+        Self::unavailable("the database is unreachable").because(Cause::DatabaseLost)
+    }
+
+    /// 503: the database is there but too busy to take this write in time (SQLite's write
+    /// lock was held by others for longer than the busy timeout, even after retries).
+    pub fn busy(cause: impl fmt::Display) -> Self {
+        tracing::warn!(error = %cause, "database busy");
+        let mut e = Self::new(StatusCode::SERVICE_UNAVAILABLE, "busy", "Service busy")
+            .with_detail("the database is busy with other writes; try again in a moment")
+            .because(Cause::Retryable);
+        e.retry_after = Some(1);
+        e
     }
 
     /// 500: a fault of ours. The cause is logged; the client learns nothing of it.
@@ -306,11 +355,19 @@ impl From<DieselError> for ApiError {
                 DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
                 _,
             ) => Self::unavailable_from(&error),
+            DieselError::DatabaseError(_, info) if is_connection_lost(info.message()) => {
+                Self::unavailable_from(&error)
+            }
             DieselError::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => {
                 Self::conflict("a concurrent change interfered; try again")
+                    .because(Cause::Retryable)
+            }
+            DieselError::DatabaseError(_, info) if info.message().contains("deadlock detected") => {
+                Self::conflict("a concurrent change interfered; try again")
+                    .because(Cause::Retryable)
             }
             DieselError::DatabaseError(_, info) if is_sqlite_busy(info.message()) => {
-                Self::unavailable_from(&error)
+                Self::busy(&error)
             }
             _ => Self::internal(&error),
         }
@@ -321,6 +378,23 @@ impl From<diesel::r2d2::PoolError> for ApiError {
     fn from(error: diesel::r2d2::PoolError) -> Self {
         Self::unavailable_from(error)
     }
+}
+
+/// PostgreSQL's words when the server ended the session (a restart, `pg_terminate_backend`)
+/// or the socket broke, for the cases libpq does not classify as a closed connection.
+fn is_connection_lost(message: &str) -> bool {
+    [
+        "terminating connection",
+        "server closed the connection",
+        "could not receive data from server",
+        "could not send data to server",
+        "no connection to the server",
+        "connection to server",
+        "the database system is shutting down",
+        "the database system is starting up",
+    ]
+    .iter()
+    .any(|words| message.contains(words))
 }
 
 fn is_sqlite_busy(message: &str) -> bool {

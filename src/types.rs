@@ -209,45 +209,6 @@ impl utoipa::PartialSchema for HttpUrl {
 
 impl utoipa::ToSchema for HttpUrl {}
 
-/// Folds text for search: lower case, umlauts and ß spelled out (`Bürgerschaft` and
-/// `buergerschaft` both become `buergerschaft`), other accents dropped, runs of anything
-/// that is not a letter or digit made one space. Done here rather than in SQL, because the
-/// two databases fold case and umlauts differently.
-pub fn fold(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut space = true;
-    for c in text.chars().flat_map(char::to_lowercase) {
-        let mapped: &str = match c {
-            'ä' | 'æ' => "ae",
-            'ö' | 'ø' | 'œ' => "oe",
-            'ü' => "ue",
-            'ß' => "ss",
-            'à' | 'á' | 'â' | 'ã' | 'å' => "a",
-            'è' | 'é' | 'ê' | 'ë' => "e",
-            'ì' | 'í' | 'î' | 'ï' => "i",
-            'ò' | 'ó' | 'ô' | 'õ' => "o",
-            'ù' | 'ú' | 'û' => "u",
-            'ç' => "c",
-            'ñ' => "n",
-            c if c.is_alphanumeric() => {
-                out.push(c);
-                space = false;
-                continue;
-            }
-            _ => {
-                if !space {
-                    out.push(' ');
-                    space = true;
-                }
-                continue;
-            }
-        };
-        out.push_str(mapped);
-        space = false;
-    }
-    out.trim_end().to_owned()
-}
-
 /// An optional text trimmed, with blank treated as absent.
 pub fn trimmed(text: Option<&str>) -> Option<String> {
     text.map(str::trim)
@@ -255,30 +216,9 @@ pub fn trimmed(text: Option<&str>) -> Option<String> {
         .map(str::to_owned)
 }
 
-/// A LIKE pattern matching `text` anywhere in a folded column: `%folded%`, with LIKE's
-/// wildcards in the text escaped (use with `.escape('\\')`).
-pub fn like_pattern(text: &str) -> String {
-    let folded = fold(text)
-        .replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_");
-    format!("%{folded}%")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn folding() {
-        assert_eq!(
-            fold("Bürgerschaftliches  Engagement!"),
-            "buergerschaftliches engagement"
-        );
-        assert_eq!(fold("Straße"), fold("STRASSE"));
-        assert_eq!(fold("Mönchengladbach"), "moenchengladbach");
-        assert_eq!(fold("Fröndenberg/Ruhr"), "froendenberg ruhr");
-    }
 
     #[test]
     fn urls() {

@@ -239,6 +239,7 @@ async fn get_api_token(
 )]
 #[post("/api-tokens")]
 async fn create_api_token(
+    req: HttpRequest,
     db: web::Data<Db>,
     keys: web::Data<JwtKeys>,
     user: AuthUser,
@@ -293,7 +294,10 @@ async fn create_api_token(
         .await?;
     let location = format!("/api/v1/api-tokens/{}", row.id);
     Ok(HttpResponse::Created()
-        .insert_header(("Location", location))
+        .insert_header((
+            "Location",
+            crate::http::conditional::absolute(&req, &location),
+        ))
         .insert_header(("Cache-Control", "no-store"))
         .json(IssuedApiToken {
             api_token: ApiToken::from(row),

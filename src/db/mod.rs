@@ -4,13 +4,16 @@
 
 pub mod schema;
 
+use std::ops::{Deref, DerefMut};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use actix_web::web;
 use chrono::{DateTime, NaiveDateTime, SubsecRound, Utc};
-use diesel::connection::SimpleConnection;
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
 use diesel::prelude::*;
-use diesel::r2d2::{self, ManageConnection};
+use diesel::r2d2::{self, ManageConnection, R2D2Connection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
 use crate::error::ApiError;
@@ -81,47 +84,91 @@ pub fn redact_url(url: &str) -> String {
     }
 }
 
+/// A pooled connection with what the pool needs to know to throw it away: whether a query
+/// on it found the database gone, and the generation it was opened in.
+pub struct PoolConn {
+    conn: DbConnection,
+    generation: u64,
+    lost: bool,
+}
+
+impl Deref for PoolConn {
+    type Target = DbConnection;
+    fn deref(&self) -> &DbConnection {
+        &self.conn
+    }
+}
+
+impl DerefMut for PoolConn {
+    fn deref_mut(&mut self) -> &mut DbConnection {
+        &mut self.conn
+    }
+}
+
 /// Picks the backend from the URL scheme, so a failing connection reports its real cause
 /// (diesel's stock manager tries every backend and reports only that none matched).
+///
+/// Recovery after the database went away (a PostgreSQL restart, a failover): the first query
+/// that finds its connection gone marks it lost and starts a new *generation*; every
+/// connection of an older generation is then dropped instead of reused, so the burst of
+/// failures is limited to the requests already under way, without a check on every checkout.
 #[derive(Debug)]
 pub struct Manager {
     target: DbTarget,
+    generation: Arc<AtomicU64>,
 }
 
 impl ManageConnection for Manager {
-    type Connection = DbConnection;
+    type Connection = PoolConn;
     type Error = r2d2::Error;
 
-    fn connect(&self) -> Result<DbConnection, r2d2::Error> {
-        match self.target.backend {
+    fn connect(&self) -> Result<PoolConn, r2d2::Error> {
+        let generation = self.generation.load(Ordering::Acquire);
+        let conn = match self.target.backend {
             Backend::Postgres => diesel::PgConnection::establish(&self.target.address)
                 .map(DbConnection::Postgresql)
-                .map_err(r2d2::Error::ConnectionError),
+                .map_err(r2d2::Error::ConnectionError)?,
             Backend::Sqlite => {
                 let mut conn = diesel::SqliteConnection::establish(&self.target.address)
                     .map_err(r2d2::Error::ConnectionError)?;
                 // busy_timeout first: switching to WAL takes a lock other new connections wait on.
-                conn.batch_execute(
-                    "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; \
-                     PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
-                )
+                conn.batch_execute(&format!(
+                    "PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}; PRAGMA journal_mode = WAL; \
+                     PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;"
+                ))
                 .map_err(r2d2::Error::QueryError)?;
-                Ok(DbConnection::Sqlite(conn))
+                DbConnection::Sqlite(conn)
             }
-        }
+        };
+        Ok(PoolConn {
+            conn,
+            generation,
+            lost: false,
+        })
     }
 
-    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), r2d2::Error> {
-        conn.batch_execute("SELECT 1")
+    fn is_valid(&self, conn: &mut PoolConn) -> Result<(), r2d2::Error> {
+        conn.conn
+            .batch_execute("SELECT 1")
             .map_err(r2d2::Error::QueryError)
     }
 
-    fn has_broken(&self, _conn: &mut DbConnection) -> bool {
-        false
+    fn has_broken(&self, conn: &mut PoolConn) -> bool {
+        conn.lost
+            || conn.generation < self.generation.load(Ordering::Acquire)
+            || conn.conn.is_broken()
     }
 }
 
+/// How long an SQLite writer waits for the write lock before giving up.
+const SQLITE_BUSY_TIMEOUT_MS: u32 = 10_000;
+
+/// How often a transaction that lost a serialization race, a deadlock or (SQLite) the wait
+/// for the lock is tried again before the error is reported.
+const TRANSACTION_ATTEMPTS: u32 = 4;
+
 pub type Pool = r2d2::Pool<Manager>;
+pub type PooledConn = r2d2::PooledConnection<Manager>;
 
 #[derive(Clone, Debug)]
 pub struct PoolOptions {
@@ -134,30 +181,66 @@ pub struct PoolOptions {
 pub struct Db {
     pool: Pool,
     backend: Backend,
+    generation: Arc<AtomicU64>,
 }
 
 impl Db {
     /// Builds the pool without connecting, so the service can start (and answer `/readyz`
     /// with 503) while the database is still away.
-    pub fn new(target: DbTarget, options: &PoolOptions) -> Self {
+    pub fn new(mut target: DbTarget, options: &PoolOptions) -> Self {
         let backend = target.backend;
+        if backend == Backend::Postgres {
+            target.address = with_connect_timeout(&target.address, options.connection_timeout);
+        }
+        let generation = Arc::new(AtomicU64::new(0));
         let pool = r2d2::Pool::builder()
             .max_size(options.max_size)
             .min_idle(Some(0))
             .connection_timeout(options.connection_timeout)
             // Checking every checkout costs a third of the throughput; a connection that died
-            // while idle fails its next query instead, which answers 503.
+            // while idle fails its next query instead, which answers 503 and retires it and
+            // every other connection of its generation (see `Manager`).
             .test_on_check_out(false)
-            .build_unchecked(Manager { target });
-        Self { pool, backend }
+            .build_unchecked(Manager {
+                target,
+                generation: generation.clone(),
+            });
+        Self {
+            pool,
+            backend,
+            generation,
+        }
     }
 
     pub fn backend(&self) -> Backend {
         self.backend
     }
 
-    pub fn connection(&self) -> Result<r2d2::PooledConnection<Manager>, ApiError> {
-        self.pool.get().map_err(ApiError::unavailable_from)
+    /// A connection of the current generation.
+    pub fn connection(&self) -> Result<PooledConn, ApiError> {
+        loop {
+            let mut conn = self.pool.get().map_err(ApiError::unavailable_from)?;
+            if conn.generation >= self.generation.load(Ordering::Acquire) {
+                return Ok(conn);
+            }
+            // Opened before the database was last found gone: retire it, take another.
+            conn.lost = true;
+        }
+    }
+
+    /// Notes what a failed unit of work says about its connection.
+    fn after_failure(&self, conn: &mut PooledConn, error: &ApiError) {
+        if error.is_database_lost() {
+            conn.lost = true;
+            let current = self.generation.load(Ordering::Acquire);
+            // Only the first to notice starts a new generation.
+            let _ = self.generation.compare_exchange(
+                conn.generation,
+                current.max(conn.generation) + 1,
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            );
+        }
     }
 
     /// Runs blocking database work on the blocking thread pool.
@@ -169,30 +252,39 @@ impl Db {
         let db = self.clone();
         web::block(move || {
             let mut conn = db.connection()?;
-            work(&mut conn)
+            let result = work(&mut conn);
+            if let Err(error) = &result {
+                db.after_failure(&mut conn, error);
+            }
+            result
         })
         .await
         .map_err(|_| ApiError::internal("the database task was cancelled"))?
     }
 
-    /// Like `run`, inside one transaction.
-    pub async fn transaction<T, F>(&self, work: F) -> Result<T, ApiError>
+    /// Like `run`, inside one write transaction (see [`write_transaction`]). `work` may run
+    /// more than once: it is tried again after a serialization failure or a deadlock.
+    pub async fn transaction<T, F>(&self, mut work: F) -> Result<T, ApiError>
     where
-        F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
+        F: FnMut(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
         T: Send + 'static,
     {
-        self.run(move |conn| conn.transaction(work)).await
+        self.run(move |conn| write_transaction(conn, &mut work))
+            .await
     }
 
     /// A cheap round trip with a short timeout, for `/readyz`.
     pub async fn ping(&self) -> Result<(), ApiError> {
-        let pool = self.pool.clone();
+        let db = self.clone();
         web::block(move || {
-            let mut conn = pool
-                .get_timeout(Duration::from_secs(2))
-                .map_err(ApiError::unavailable_from)?;
-            conn.batch_execute("SELECT 1")
-                .map_err(ApiError::unavailable_from)
+            let mut conn = db.connection()?;
+            let result = conn
+                .batch_execute("SELECT 1")
+                .map_err(ApiError::unavailable_from);
+            if let Err(error) = &result {
+                db.after_failure(&mut conn, error);
+            }
+            result
         })
         .await
         .map_err(|_| ApiError::internal("the database task was cancelled"))?
@@ -201,6 +293,67 @@ impl Db {
     pub fn migrate(&self) -> anyhow::Result<Vec<String>> {
         let mut conn = self.pool.get()?;
         migrate(&mut conn)
+    }
+}
+
+/// Adds libpq's `connect_timeout` (whole seconds, at least 2) unless the URL sets one, so a
+/// database host that does not answer cannot hold a request longer than the pool's timeout.
+fn with_connect_timeout(url: &str, timeout: Duration) -> String {
+    if url.contains("connect_timeout=") {
+        return url.to_owned();
+    }
+    let separator = if url.contains('?') { '&' } else { '?' };
+    format!(
+        "{url}{separator}connect_timeout={}",
+        timeout.as_secs().max(2)
+    )
+}
+
+/// Runs `work` in a transaction that writes: on SQLite it takes the write lock up front
+/// (`BEGIN IMMEDIATE`), so it waits its turn (busy timeout) instead of failing when it
+/// reads and then writes; on PostgreSQL it is an ordinary transaction. A transaction that
+/// lost a serialization race, a deadlock or the wait for SQLite's lock is rolled back and
+/// tried again a few times, with a short pause.
+pub fn write_transaction<T>(
+    conn: &mut DbConnection,
+    work: &mut impl FnMut(&mut DbConnection) -> Result<T, ApiError>,
+) -> Result<T, ApiError> {
+    let mut attempt = 1;
+    loop {
+        match attempt_transaction(conn, work) {
+            Err(error) if error.is_retryable() && attempt < TRANSACTION_ATTEMPTS => {
+                tracing::info!(%error, attempt, "transaction retried");
+                std::thread::sleep(Duration::from_millis(10 << attempt));
+                attempt += 1;
+            }
+            result => return result,
+        }
+    }
+}
+
+type Transactions = <DbConnection as diesel::Connection>::TransactionManager;
+
+fn attempt_transaction<T>(
+    conn: &mut DbConnection,
+    work: &mut impl FnMut(&mut DbConnection) -> Result<T, ApiError>,
+) -> Result<T, ApiError> {
+    match conn {
+        DbConnection::Sqlite(inner) => {
+            AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN IMMEDIATE")?
+        }
+        DbConnection::Postgresql(_) => Transactions::begin_transaction(conn)?,
+    }
+    match work(conn) {
+        Ok(value) => {
+            Transactions::commit_transaction(conn)?;
+            Ok(value)
+        }
+        Err(error) => {
+            if let Err(rollback) = Transactions::rollback_transaction(conn) {
+                tracing::warn!(error = %rollback, "rollback failed");
+            }
+            Err(error)
+        }
     }
 }
 

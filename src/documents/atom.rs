@@ -6,9 +6,10 @@ use actix_web::{HttpRequest, HttpResponse, get, web};
 use super::api::DocumentFilter;
 use super::model::{self, DocumentRow};
 use crate::auth::MaybeUser;
+use crate::config::PublicUrl;
 use crate::db::{Db, utc};
 use crate::error::ApiError;
-use crate::http::ApiQuery;
+use crate::http::LenientQuery;
 use crate::http::conditional::computed;
 use crate::openapi::responses::*;
 
@@ -114,7 +115,8 @@ pub async fn documents_feed(
     req: HttpRequest,
     db: web::Data<Db>,
     _user: MaybeUser,
-    filter: ApiQuery<DocumentFilter>,
+    public_url: web::Data<PublicUrl>,
+    filter: LenientQuery<DocumentFilter>,
 ) -> Result<HttpResponse, ApiError> {
     let filter = filter.0;
     let (rows, details) = db
@@ -124,9 +126,7 @@ pub async fn documents_feed(
             Ok((rows, model::load_details(conn, &ids)?))
         })
         .await?;
-    let info = req.connection_info();
-    let base = format!("{}://{}", info.scheme(), info.host());
-    let body = render(&base, &rows, &details);
+    let body = render(public_url.as_str(), &rows, &details);
     Ok(computed(
         &req,
         "application/atom+xml; charset=utf-8",

@@ -227,7 +227,7 @@ async fn replace_document(
     let id = path_id(&id, "document")?;
     authorise_change(&db, &user, &id).await?;
     let input = body.parse::<DocumentInput>().await?;
-    save(&db, user, id, if_match, move |_| Ok(input))
+    save(&db, user, id, if_match, move |_| Ok(input.clone()))
         .await?
         .respond(&req)
 }
@@ -277,7 +277,7 @@ async fn save(
     user: AuthUser,
     id: String,
     if_match: IfMatch,
-    build: impl FnOnce(&DocumentInput) -> Result<DocumentInput, ApiError> + Send + 'static,
+    build: impl Fn(&DocumentInput) -> Result<DocumentInput, ApiError> + Send + 'static,
 ) -> Result<Tagged<Document>, ApiError> {
     let (row, details) = db
         .transaction(move |conn| {
@@ -469,21 +469,17 @@ async fn upload_attachment(
     let mut multipart = actix_multipart::Multipart::new(req.headers(), payload);
     let mut stored = None;
     while let Some(field) = multipart.next().await {
-        let mut field = field
-            .map_err(|e| ApiError::bad_request(format!("the multipart body is malformed: {e}")))?;
+        let mut field = field.map_err(multipart_error)?;
         if field.name() != Some("file") || stored.is_some() {
             while let Some(chunk) = field.next().await {
-                chunk.map_err(|e| {
-                    ApiError::bad_request(format!("the multipart body is malformed: {e}"))
-                })?;
+                chunk.map_err(multipart_error)?;
             }
             continue;
         }
         let filename = safe_filename(field.content_disposition().and_then(|cd| cd.get_filename()));
         let mut upload = storage.begin().map_err(ApiError::internal)?;
         while let Some(chunk) = field.next().await {
-            let chunk =
-                chunk.map_err(|e| ApiError::bad_request(format!("the upload broke off: {e}")))?;
+            let chunk = chunk.map_err(multipart_error)?;
             if upload.size() + chunk.len() as u64 > limit {
                 return Err(ApiError::payload_too_large(limits.attachment_bytes));
             }
@@ -662,4 +658,14 @@ async fn delete_attachment(
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// 408 when the upload stalled (see `http::body`), else 400 naming what broke.
+fn multipart_error(error: actix_multipart::MultipartError) -> ApiError {
+    match error {
+        actix_multipart::MultipartError::Payload(payload) => {
+            crate::http::body::unreadable(&payload)
+        }
+        other => ApiError::bad_request(format!("the multipart body is malformed: {other}")),
+    }
 }

@@ -16,7 +16,8 @@ use crate::db::schema::{
 };
 use crate::db::{DbConnection, MultiBackend, new_id, now, utc};
 use crate::http::list::{Paging, Sort};
-use crate::types::{HttpUrl, fold, like_pattern, trimmed};
+use crate::text::{fold, like_pattern};
+use crate::types::{HttpUrl, trimmed};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = documents)]
@@ -489,15 +490,7 @@ fn filtered(
 }
 
 fn search_words(filter: &DocumentFilter) -> Vec<String> {
-    filter
-        .q
-        .as_deref()
-        .map(fold)
-        .unwrap_or_default()
-        .split(' ')
-        .filter(|w| !w.is_empty())
-        .map(str::to_owned)
-        .collect()
+    crate::text::search_words(filter.q.as_deref())
 }
 
 /// How well a document matches the words: a word in the title counts most, then topics,

@@ -129,7 +129,7 @@ impl<T: Serialize> Tagged<T> {
             .insert_header((header::CACHE_CONTROL, "no-cache"))
             .insert_header((header::VARY, "Authorization"));
         if let Some(location) = self.location {
-            response.insert_header((header::LOCATION, location));
+            response.insert_header((header::LOCATION, absolute(req, &location)));
         }
         Ok(response.body(body))
     }
@@ -199,6 +199,14 @@ impl FromRequest for IfMatch {
                 .map_err(|_| ApiError::bad_request("If-Match is not a valid header value"))
         });
         ready(value.transpose().map(IfMatch))
+    }
+}
+
+/// The absolute form of a path for `Location`, from `ENGAGIERT_PUBLIC_URL` (rule 29).
+pub fn absolute(req: &HttpRequest, path: &str) -> String {
+    match req.app_data::<actix_web::web::Data<crate::config::PublicUrl>>() {
+        Some(public) if path.starts_with('/') => public.link(path),
+        _ => path.to_owned(),
     }
 }
 

@@ -68,6 +68,19 @@ pub async fn unmatched(
     }
 }
 
+/// Answers `HEAD` wherever `GET` answers (rule 27): the request is routed as a `GET`, and
+/// actix's HTTP/1 codec, which noted the method when it read the request, sends the status
+/// and headers (with the `GET`'s `Content-Length`) and leaves the body out.
+pub async fn head_as_get(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, Error> {
+    if req.method() == actix_web::http::Method::HEAD {
+        req.head_mut().method = actix_web::http::Method::GET;
+    }
+    next.call(req).await
+}
+
 /// Rewrites any error response that is not yet `application/problem+json`.
 pub async fn problem_responses(
     req: ServiceRequest,

@@ -94,8 +94,7 @@ fn check_declared_length(req: &HttpRequest, limit: usize) -> Result<(), ApiError
 pub async fn read_limited(payload: &mut Payload, limit: usize) -> Result<web::BytesMut, ApiError> {
     let mut body = web::BytesMut::new();
     while let Some(chunk) = payload.next().await {
-        let chunk =
-            chunk.map_err(|e| ApiError::bad_request(format!("the body could not be read: {e}")))?;
+        let chunk = chunk.map_err(|e| super::body::unreadable(&e))?;
         if body.len() + chunk.len() > limit {
             return Err(ApiError::payload_too_large(limit));
         }
@@ -108,10 +107,10 @@ pub async fn read_limited(payload: &mut Payload, limit: usize) -> Result<web::By
 /// failure the offending value is removed and the rest tried again, so a body with three bad
 /// fields is answered with three errors rather than one at a time.
 pub fn from_value<T: DeserializeOwned>(mut value: Value) -> Result<T, Vec<FieldError>> {
-    // PostgreSQL cannot store NUL in text (SQLite can): refuse it here, for every field, so
-    // both databases answer alike.
+    // Every string of every body follows the text rules (NFC, no control characters or
+    // noncharacters): checked here once, so no field can be forgotten.
     let mut errors: Vec<FieldError> = Vec::new();
-    find_nul(&value, &mut Vec::new(), &mut errors);
+    clean_strings(&mut value, &mut Vec::new(), &mut errors);
     if !errors.is_empty() {
         return Err(errors);
     }
@@ -155,28 +154,33 @@ pub fn from_value<T: DeserializeOwned>(mut value: Value) -> Result<T, Vec<FieldE
     Err(errors)
 }
 
-fn find_nul(value: &Value, path: &mut Vec<Segment>, errors: &mut Vec<FieldError>) {
+fn clean_strings(value: &mut Value, path: &mut Vec<Segment>, errors: &mut Vec<FieldError>) {
     match value {
-        Value::String(text) if text.contains('\0') => {
-            let field = render(path);
-            let field = if field.is_empty() {
-                "body".to_owned()
-            } else {
-                field
-            };
-            errors.push(FieldError::new(field, "must not contain NUL characters"));
-        }
+        Value::String(text) => match crate::text::clean(text) {
+            Ok(std::borrow::Cow::Borrowed(_)) => {}
+            Ok(std::borrow::Cow::Owned(normalised)) => *text = normalised,
+            Err(refused) => {
+                let field = render(path);
+                let field = if field.is_empty() {
+                    "body".to_owned()
+                } else {
+                    field
+                };
+                errors.push(FieldError::new(field, refused.message()));
+            }
+        },
         Value::Array(items) => {
-            for (index, item) in items.iter().enumerate() {
+            for (index, item) in items.iter_mut().enumerate() {
                 path.push(Segment::Index(index));
-                find_nul(item, path, errors);
+                clean_strings(item, path, errors);
                 path.pop();
             }
         }
         Value::Object(map) => {
-            for (key, item) in map {
+            // Keys are field names: an unknown one is refused by the schema anyway.
+            for (key, item) in map.iter_mut() {
                 path.push(Segment::Key(key.clone()));
-                find_nul(item, path, errors);
+                clean_strings(item, path, errors);
                 path.pop();
             }
         }

@@ -2,6 +2,7 @@
 //! strict queries, the list envelope, conditional requests, merge patch, CORS, and the
 //! fallbacks that turn actix's own errors into problem documents.
 
+pub mod body;
 pub mod conditional;
 pub mod cors;
 pub mod fallback;
@@ -13,7 +14,7 @@ pub mod query;
 pub use conditional::{IfMatch, Tagged};
 pub use json::ApiJson;
 pub use list::{ListParams, Listed, Page};
-pub use query::{ApiQuery, ListQuery};
+pub use query::{ApiQuery, LenientQuery, ListQuery};
 pub mod record;
 
 use crate::error::ApiError;

@@ -60,32 +60,84 @@ fn split_list_query<F: DeserializeOwned>(query: &str) -> Result<ListQuery<F>, Ap
 }
 
 pub fn parse<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
-    // As in bodies: PostgreSQL cannot compare with text holding NUL.
-    if let Some((name, _)) =
-        form_urlencoded::parse(query.as_bytes()).find(|(_, value)| value.contains('\0'))
-    {
-        return Err(ApiError::bad_parameter(
-            name.into_owned(),
-            "must not contain NUL characters",
-        ));
+    let pairs =
+        form_urlencoded::parse(query.as_bytes()).map(|(k, v)| (k.into_owned(), v.into_owned()));
+    deserialize(&clean_pairs(pairs)?).map_err(refusal)
+}
+
+/// Query parameters of a feed or an export (rule 26): calendar apps, feed readers and
+/// newsletter tools add their own (`_=123`, `utm_source=`), so parameters `T` does not define
+/// are ignored; the ones it defines are as strict as everywhere.
+pub struct LenientQuery<T>(pub T);
+
+impl<T: DeserializeOwned> FromRequest for LenientQuery<T> {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(parse_lenient(req.query_string()).map(LenientQuery))
     }
-    let deserializer =
-        serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
-    serde_path_to_error::deserialize(deserializer).map_err(|error| {
-        let message = error.inner().to_string();
-        let name = message
-            .strip_prefix("unknown field `")
-            .or_else(|| message.strip_prefix("duplicate field `"))
-            .and_then(|rest| rest.split('`').next())
-            .map(str::to_owned)
-            .unwrap_or_else(|| error.path().to_string());
-        let message = if message.starts_with("unknown field") {
-            "is not a parameter of this endpoint".to_owned()
-        } else {
-            message
+}
+
+pub fn parse_lenient<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
+    let mut raw: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes())
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    // `T` denies unknown fields and names the first one: drop it and ask again.
+    for _ in 0..=raw.len() {
+        let unknown = match deserialize::<T>(&raw) {
+            Err(error) => backticked(&error.inner().to_string(), "unknown field `"),
+            Ok(_) => None,
         };
-        ApiError::bad_parameter(name, message)
-    })
+        match unknown {
+            Some(name) => raw.retain(|(key, _)| *key != name),
+            None => break,
+        }
+    }
+    deserialize(&clean_pairs(raw)?).map_err(refusal)
+}
+
+type QueryError = serde_path_to_error::Error<serde_urlencoded::de::Error>;
+
+fn deserialize<T: DeserializeOwned>(pairs: &[(String, String)]) -> Result<T, QueryError> {
+    // serde_urlencoded reads only an encoded query: encode the (cleaned) pairs again.
+    let mut encoded = form_urlencoded::Serializer::new(String::new());
+    encoded.extend_pairs(pairs);
+    let encoded = encoded.finish();
+    let deserializer =
+        serde_urlencoded::Deserializer::new(form_urlencoded::parse(encoded.as_bytes()));
+    serde_path_to_error::deserialize(deserializer)
+}
+
+fn backticked(message: &str, prefix: &str) -> Option<String> {
+    Some(message.strip_prefix(prefix)?.split('`').next()?.to_owned())
+}
+
+fn refusal(error: QueryError) -> ApiError {
+    let message = error.inner().to_string();
+    let name = backticked(&message, "unknown field `")
+        .or_else(|| backticked(&message, "duplicate field `"))
+        .unwrap_or_else(|| error.path().to_string());
+    let message = if message.starts_with("unknown field") {
+        "is not a parameter of this endpoint".to_owned()
+    } else {
+        message
+    };
+    ApiError::bad_parameter(name, message)
+}
+
+/// The decoded pairs of a query, every value following the text rules as bodies do (NFC; no
+/// control characters, so no NUL that PostgreSQL could not compare with).
+fn clean_pairs(
+    pairs: impl IntoIterator<Item = (String, String)>,
+) -> Result<Vec<(String, String)>, ApiError> {
+    pairs
+        .into_iter()
+        .map(|(name, value)| match crate::text::clean(&value) {
+            Ok(clean) => Ok((name.clone(), clean.into_owned())),
+            Err(refused) => Err(ApiError::bad_parameter(name, refused.message())),
+        })
+        .collect()
 }
 
 /// An RFC 3339 timestamp in a query. A `+` of the offset often arrives decoded as a space;

@@ -29,7 +29,7 @@ use crate::error::{ApiError, FieldError};
 use crate::http::conditional::computed;
 use crate::http::list::{ListParams, Listed, Page};
 use crate::http::record::{Record, live};
-use crate::http::{ApiJson, ApiQuery, IfMatch, ListQuery, Tagged, merge_patch, path_id};
+use crate::http::{ApiJson, IfMatch, LenientQuery, ListQuery, Tagged, merge_patch, path_id};
 use crate::municipalities::resolve_live;
 use crate::openapi::responses::*;
 
@@ -244,7 +244,7 @@ async fn replace_meeting(
     user.require_admin()?;
     let id = path_id(&id, "meeting")?;
     let input = body.parse::<MeetingInput>().await?;
-    save(&db, id, if_match, move |_| Ok(input))
+    save(&db, id, if_match, move |_| Ok(input.clone()))
         .await?
         .respond(&req)
 }
@@ -285,7 +285,7 @@ async fn save(
     db: &Db,
     id: String,
     if_match: IfMatch,
-    build: impl FnOnce(&MeetingInput) -> Result<MeetingInput, ApiError> + Send + 'static,
+    build: impl Fn(&MeetingInput) -> Result<MeetingInput, ApiError> + Send + 'static,
 ) -> Result<Tagged<Meeting>, ApiError> {
     let (row, details) = db
         .transaction(move |conn| {
@@ -476,7 +476,7 @@ async fn meetings_feed(
     req: HttpRequest,
     db: web::Data<Db>,
     user: MaybeUser,
-    filter: ApiQuery<MeetingFilter>,
+    filter: LenientQuery<MeetingFilter>,
 ) -> Result<HttpResponse, ApiError> {
     let filter = filter.0;
     check_window(&filter)?;
@@ -698,8 +698,13 @@ async fn create_registration(
             ensure_places(&meeting, taken, i64::from(attendees))?;
             // A concurrent double registration that slipped past the check above fails on
             // the unique index, which the error mapping answers with 409 too.
-            let row =
-                model::insert_registration(conn, &meeting.id, &municipality_id, attendees, note)?;
+            let row = model::insert_registration(
+                conn,
+                &meeting.id,
+                &municipality_id,
+                attendees,
+                note.clone(),
+            )?;
             let names = model::municipality_names(conn, std::slice::from_ref(&row))?;
             Ok((row, names))
         })

@@ -14,7 +14,7 @@ use super::values::{Kind, MembershipStatus};
 use crate::auth::MaybeUser;
 use crate::db::{Db, DbConnection};
 use crate::error::ApiError;
-use crate::http::ApiQuery;
+use crate::http::LenientQuery;
 use crate::http::conditional::computed;
 use crate::openapi::responses::*;
 
@@ -221,7 +221,7 @@ pub async fn municipalities_csv(
     req: HttpRequest,
     db: web::Data<Db>,
     _user: MaybeUser,
-    filter: ApiQuery<MunicipalityFilter>,
+    filter: LenientQuery<MunicipalityFilter>,
 ) -> Result<HttpResponse, ApiError> {
     let filter = filter.0;
     let body = db
@@ -257,7 +257,7 @@ pub async fn municipalities_geojson(
     req: HttpRequest,
     db: web::Data<Db>,
     _user: MaybeUser,
-    filter: ApiQuery<MunicipalityFilter>,
+    filter: LenientQuery<MunicipalityFilter>,
 ) -> Result<HttpResponse, ApiError> {
     let filter = filter.0;
     let municipalities = db.run(move |conn| Ok(selected(conn, &filter)?.0)).await?;

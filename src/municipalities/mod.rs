@@ -193,7 +193,7 @@ async fn replace_municipality(
     db.run(move |conn| precheck_user.require_municipality(&resolve_live(conn, &precheck_key)?.id))
         .await?;
     let input = body.parse::<MunicipalityInput>().await?;
-    save(&db, user, key, if_match, move |_| Ok(input))
+    save(&db, user, key, if_match, move |_| Ok(input.clone()))
         .await?
         .respond(&req)
 }
@@ -238,7 +238,7 @@ async fn save(
     user: AuthUser,
     key: String,
     if_match: IfMatch,
-    build: impl FnOnce(&MunicipalityInput) -> Result<MunicipalityInput, ApiError> + Send + 'static,
+    build: impl Fn(&MunicipalityInput) -> Result<MunicipalityInput, ApiError> + Send + 'static,
 ) -> Result<Tagged<Municipality>, ApiError> {
     let (row, details) = db
         .transaction(move |conn| {

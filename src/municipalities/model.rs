@@ -16,7 +16,8 @@ use crate::db::schema::{
 };
 use crate::db::{DbConnection, MultiBackend, new_id, now, utc};
 use crate::http::list::{Paging, Sort};
-use crate::types::{Email, HttpUrl, fold, trimmed};
+use crate::text::{fold, like_pattern, search_words};
+use crate::types::{Email, HttpUrl, trimmed};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = municipalities)]
@@ -514,10 +515,10 @@ fn filtered(
             .select(municipality_topics::municipality_id);
         query = query.filter(municipalities::id.eq_any(tagged));
     }
-    if let Some(q) = &filter.q {
+    for word in search_words(filter.q.as_deref()) {
         query = query.filter(
             municipalities::search_name
-                .like(crate::types::like_pattern(q))
+                .like(like_pattern(&word))
                 .escape('\\'),
         );
     }

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::openapi::schema::{ObjectBuilder, Type};
 use utoipa::openapi::{RefOr, Schema};
 
-use crate::types::fold;
+use crate::text::fold;
 
 crate::text_enum! {
     /// `independent_city` (kreisfreie Stadt), `town` (kreisangehörige Stadt), `municipality`

@@ -33,7 +33,7 @@ use crate::http::record::live;
 use crate::http::{ApiJson, IfMatch, ListQuery, Tagged, merge_patch, path_id};
 use crate::municipalities::resolve_live;
 use crate::openapi::responses::*;
-use crate::types::fold;
+use crate::text::fold;
 
 pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(list_surveys)
@@ -154,7 +154,9 @@ async fn create_survey(
 ) -> Result<HttpResponse, ApiError> {
     user.require_admin()?;
     let input = body.parse::<SurveyInput>().await?;
-    let (row, questionnaires) = db.transaction(move |conn| create(conn, input)).await?;
+    let (row, questionnaires) = db
+        .transaction(move |conn| create(conn, input.clone()))
+        .await?;
     let location = format!("/api/v1/surveys/{}", row.id);
     Tagged::of(row, None, |row| questionnaires.show(row))
         .created(location)
@@ -203,7 +205,7 @@ async fn replace_survey(
     user.require_admin()?;
     let id = path_id(&id, "survey")?;
     let input = body.parse::<SurveyInput>().await?;
-    save(&db, id, if_match, move |_| Ok(input))
+    save(&db, id, if_match, move |_| Ok(input.clone()))
         .await?
         .respond(&req)
 }
@@ -247,7 +249,7 @@ async fn save(
     db: &Db,
     id: String,
     if_match: IfMatch,
-    build: impl FnOnce(&SurveyInput) -> Result<SurveyInput, ApiError> + Send + 'static,
+    build: impl Fn(&SurveyInput) -> Result<SurveyInput, ApiError> + Send + 'static,
 ) -> Result<Tagged<Survey>, ApiError> {
     let (row, questionnaires) = db
         .transaction(move |conn| {

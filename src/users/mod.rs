@@ -258,7 +258,7 @@ async fn save(
                     "the last active admin cannot be demoted or deactivated",
                 ));
             }
-            model::update(conn, &id, version, &changes, password_hash)?
+            model::update(conn, &id, version, &changes, password_hash.clone())?
                 .ok_or_else(ApiError::precondition_failed)
         })
         .await?;

@@ -19,6 +19,8 @@ use serde_json::Value;
 
 pub const SECRET: &[u8] = b"a test secret that is long enough for HS256";
 pub const PASSWORD: &str = "ein sicheres Passwort";
+/// `ENGAGIERT_PUBLIC_URL` of every test app: the base of absolute links.
+pub const PUBLIC_URL: &str = "https://api.engagiert.example";
 
 /// Generates one test per backend from one body: `name::sqlite` and `name::postgres`.
 #[macro_export]
@@ -61,6 +63,32 @@ impl Drop for Cleanup {
     }
 }
 
+/// Connects to the test database, creating it first when it does not exist yet, so the
+/// README's test command works on a machine where only the server runs.
+fn connect_creating(base_url: &str) -> diesel::PgConnection {
+    static CREATED: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    if let Ok(conn) = diesel::PgConnection::establish(base_url) {
+        return conn;
+    }
+    let _once = CREATED.lock().unwrap_or_else(|e| e.into_inner());
+    if let Ok(conn) = diesel::PgConnection::establish(base_url) {
+        return conn;
+    }
+    let mut url = url::Url::parse(base_url).expect("TEST_DATABASE_URL is a URL");
+    let name = url.path().trim_start_matches('/').to_owned();
+    assert!(
+        !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'),
+        "TEST_DATABASE_URL must name a database of letters, digits and _"
+    );
+    url.set_path("/postgres");
+    let mut admin = diesel::PgConnection::establish(url.as_str())
+        .unwrap_or_else(|e| panic!("TEST_DATABASE_URL is set but unreachable: {e}"));
+    // Another test binary may create it at the same moment: a duplicate is fine.
+    let _ = admin.batch_execute(&format!("CREATE DATABASE {name}"));
+    diesel::PgConnection::establish(base_url)
+        .unwrap_or_else(|e| panic!("TEST_DATABASE_URL is set but unreachable: {e}"))
+}
+
 pub struct TestApp {
     pub backend: Backend,
     pub ctx: Context,
@@ -72,6 +100,7 @@ pub struct TestApp {
 pub fn settings() -> Settings {
     let mut settings = Settings::defaults();
     settings.cors_origins = vec!["https://admin.engagiert.example".into()];
+    settings.public_url = Some(PUBLIC_URL.into());
     settings
 }
 
@@ -88,12 +117,14 @@ impl TestApp {
             .ok()
             .filter(|u| !u.is_empty())?;
         let schema = format!("t_{}", uuid::Uuid::now_v7().simple());
-        let mut conn = diesel::PgConnection::establish(&base_url)
-            .unwrap_or_else(|e| panic!("TEST_DATABASE_URL is set but unreachable: {e}"));
+        let mut conn = connect_creating(&base_url);
         conn.batch_execute(&format!("CREATE SCHEMA {schema}"))
             .expect("create schema");
         let separator = if base_url.contains('?') { '&' } else { '?' };
-        let url = format!("{base_url}{separator}options=-c%20search_path%3D{schema}");
+        // The application name lets a test find (and terminate) this app's sessions only.
+        let url = format!(
+            "{base_url}{separator}options=-c%20search_path%3D{schema}&application_name={schema}"
+        );
         Some(Self::start(&url, Cleanup::Postgres { base_url, schema }, settings()).await)
     }
 
@@ -114,7 +145,7 @@ impl TestApp {
             .await
             .expect("block")
             .expect("migrate");
-        let ctx = Context::new(&settings, db, SECRET);
+        let ctx = Context::new(&settings, db, SECRET).expect("context");
         Self {
             backend,
             ctx,
@@ -136,7 +167,7 @@ impl TestApp {
                 connection_timeout: std::time::Duration::from_millis(500),
             },
         );
-        Context::new(&settings(), db, SECRET)
+        Context::new(&settings(), db, SECRET).expect("context")
     }
 
     pub fn db(&self) -> &Db {
@@ -154,8 +185,8 @@ impl TestApp {
     pub fn with_attachment_limit(&self, bytes: usize, method: Method, path: &str) -> Req {
         let mut ctx = self.ctx.clone();
         ctx.limits = actix_web::web::Data::new(engagiert::config::Limits {
-            json_body_bytes: ctx.limits.json_body_bytes,
             attachment_bytes: bytes,
+            ..**ctx.limits
         });
         Req {
             ctx,

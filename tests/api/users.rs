@@ -15,7 +15,7 @@ both_backends! {
         let created = app.post("/api/v1/users").bearer(&admin).json(&new_user("erika@unna.de", &unna)).send().await.expect(201);
         let location = created.header("location").unwrap();
         let user = created.json();
-        assert_eq!(location, format!("/api/v1/users/{}", user["id"].as_str().unwrap()));
+        assert_eq!(location, format!("{PUBLIC_URL}/api/v1/users/{}", user["id"].as_str().unwrap()));
         assert_eq!(user["version"], 1);
         assert!(user["created_at"].as_str().unwrap().ends_with('Z'));
         assert!(user.get("password").is_none());
