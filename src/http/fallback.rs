@@ -71,14 +71,33 @@ pub async fn unmatched(
 /// Answers `HEAD` wherever `GET` answers (rule 27): the request is routed as a `GET`, and
 /// actix's HTTP/1 codec, which noted the method when it read the request, sends the status
 /// and headers (with the `GET`'s `Content-Length`) and leaves the body out.
+///
+/// A path whose segments decode to control characters names nothing, and is answered 404
+/// here, before any handler could hand such a key to the database (PostgreSQL cannot even
+/// compare text holding NUL).
 pub async fn head_as_get(
     mut req: ServiceRequest,
     next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<impl MessageBody>, Error> {
+) -> Result<ServiceResponse<EitherBody<impl MessageBody, BoxBody>>, Error> {
+    if encodes_control(req.path()) {
+        let refusal = ApiError::not_found("there is no resource at this path").error_response();
+        return Ok(req.into_response(refusal).map_into_right_body());
+    }
     if req.method() == actix_web::http::Method::HEAD {
         req.head_mut().method = actix_web::http::Method::GET;
     }
-    next.call(req).await
+    Ok(next.call(req).await?.map_into_left_body())
+}
+
+/// `%00`–`%1F` or `%7F` in a raw path.
+fn encodes_control(path: &str) -> bool {
+    path.as_bytes().windows(3).any(|w| {
+        w[0] == b'%'
+            && matches!(
+                (w[1], w[2].to_ascii_uppercase()),
+                (b'0' | b'1', _) | (b'7', b'F')
+            )
+    })
 }
 
 /// Rewrites any error response that is not yet `application/problem+json`.

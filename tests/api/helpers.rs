@@ -6,8 +6,8 @@ use std::net::TcpListener;
 use actix_web::http::{Method, StatusCode, header};
 use actix_web::test::{self, TestRequest};
 use actix_web::web::Bytes;
-use diesel::Connection;
 use diesel::connection::SimpleConnection;
+use diesel::{Connection, RunQueryDsl};
 use engagiert::app::{self, Context};
 use engagiert::auth::Role;
 use engagiert::auth::jwt::TokenUse;
@@ -168,6 +168,36 @@ impl TestApp {
             },
         );
         Context::new(&settings(), db, SECRET).expect("context")
+    }
+
+    /// Ends every PostgreSQL session of this app's pool from outside, as a database restart
+    /// or a failover would; returns how many there were (0 on SQLite).
+    pub fn terminate_sessions(&self) -> usize {
+        let Cleanup::Postgres { base_url, schema } = &self._cleanup else {
+            return 0;
+        };
+        #[derive(diesel::QueryableByName)]
+        struct Ended {
+            #[diesel(sql_type = diesel::sql_types::Bool)]
+            ended: bool,
+        }
+        let mut conn = diesel::PgConnection::establish(base_url).expect("connect");
+        let ended: Vec<Ended> = diesel::sql_query(format!(
+            "SELECT pg_terminate_backend(pid) AS ended FROM pg_stat_activity \
+             WHERE application_name = '{schema}' AND pid <> pg_backend_pid()"
+        ))
+        .load(&mut conn)
+        .expect("terminate");
+        ended.iter().filter(|e| e.ended).count()
+    }
+
+    /// This app with another idle timeout for request bodies.
+    pub fn with_body_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.ctx.limits = actix_web::web::Data::new(engagiert::config::Limits {
+            body_idle_timeout: timeout,
+            ..**self.ctx.limits
+        });
+        self
     }
 
     pub fn db(&self) -> &Db {

@@ -6,6 +6,7 @@ mod helpers;
 
 mod auth;
 mod conventions;
+mod dependable;
 mod documents;
 mod meetings;
 mod municipalities;
