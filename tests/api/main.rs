@@ -8,6 +8,7 @@ mod auth;
 mod conventions;
 mod dependable;
 mod documents;
+mod hostile_text;
 mod meetings;
 mod municipalities;
 mod operations;

@@ -119,15 +119,15 @@ fn unescape(text: &str) -> String {
 
 /// A parsed calendar: its properties, the TZIDs of its time zones, and per event each
 /// property as (parameters, raw value).
-struct Ics {
-    properties: HashMap<String, String>,
-    timezones: Vec<String>,
-    events: Vec<HashMap<String, (String, String)>>,
+pub(crate) struct Ics {
+    pub(crate) properties: HashMap<String, String>,
+    pub(crate) timezones: Vec<String>,
+    pub(crate) events: Vec<HashMap<String, (String, String)>>,
 }
 
 /// Checks the physical form (CRLF, lines of at most 75 octets) and parses `body` with the
 /// `ical` crate.
-fn parse_ics(body: &[u8]) -> Ics {
+pub(crate) fn parse_ics(body: &[u8]) -> Ics {
     let text = std::str::from_utf8(body).expect("UTF-8");
     assert!(text.ends_with("\r\n"), "the last line ends with CRLF");
     for line in text.trim_end_matches("\r\n").split("\r\n") {
