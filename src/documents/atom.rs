@@ -2,6 +2,9 @@
 //! newest first, with the list's filters.
 
 use actix_web::{HttpRequest, HttpResponse, get, web};
+use atom_syndication::{
+    Category, Content, Entry, Feed, FixedDateTime, Generator, Link, Person, Text,
+};
 
 use super::api::DocumentFilter;
 use super::model::{self, DocumentRow};
@@ -10,92 +13,110 @@ use crate::config::PublicUrl;
 use crate::db::{Db, utc};
 use crate::error::ApiError;
 use crate::http::LenientQuery;
-use crate::http::conditional::computed;
+use crate::http::conditional::computed_since;
 use crate::openapi::responses::*;
 
 /// How many entries the feed carries.
 const ENTRIES: i64 = 50;
 
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            // Characters XML 1.0 cannot carry at all.
-            c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => {}
-            c => out.push(c),
-        }
+fn timestamp(at: chrono::NaiveDateTime) -> FixedDateTime {
+    utc(at).fixed_offset()
+}
+
+fn link(href: String, rel: &str, mime_type: &str) -> Link {
+    Link {
+        href,
+        rel: rel.to_owned(),
+        mime_type: Some(mime_type.to_owned()),
+        ..Link::default()
     }
-    out
 }
 
-fn timestamp(at: chrono::NaiveDateTime) -> String {
-    utc(at).to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
-}
-
-/// The feed document for `rows` (already newest first), with links under `base`.
-pub fn render(base: &str, rows: &[DocumentRow], details: &model::Details) -> String {
+/// The feed document for `rows` (already newest first), with links under `base`. Every text
+/// goes through the writer's escaping; the characters XML cannot carry at all never get
+/// this far (the text rules refuse them at the door).
+pub fn render(
+    base: &str,
+    rows: &[DocumentRow],
+    details: &model::Details,
+) -> Result<String, ApiError> {
     let updated = rows
         .iter()
         .map(|r| r.updated_at)
         .max()
-        .map_or_else(|| "1970-01-01T00:00:00Z".to_owned(), timestamp);
-    let mut xml = String::new();
-    xml.push_str("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n");
-    xml.push_str("<feed xmlns=\"http://www.w3.org/2005/Atom\" xml:lang=\"de\">\n");
-    xml.push_str("  <id>tag:engagiert-in-nrw,2024:documents</id>\n");
-    xml.push_str("  <title>Kommunen-Netzwerk: engagiert in NRW – Dokumente</title>\n");
-    xml.push_str("  <subtitle>Handlungsempfehlungen, Dokumentationen, Publikationen, Praxisbeispiele und Methoden</subtitle>\n");
-    xml.push_str(&format!("  <updated>{updated}</updated>\n"));
-    xml.push_str(&format!(
-        "  <link rel=\"self\" type=\"application/atom+xml\" href=\"{}\"/>\n",
-        escape(&format!("{base}/api/v1/feeds/documents.atom"))
-    ));
-    xml.push_str("  <author><name>Kommunen-Netzwerk: engagiert in NRW</name></author>\n");
-    xml.push_str("  <generator>engagiert</generator>\n");
-    for row in rows {
-        let href = format!("{base}/api/v1/documents/{}", row.id);
-        xml.push_str("  <entry>\n");
-        xml.push_str(&format!("    <id>urn:uuid:{}</id>\n", row.id));
-        xml.push_str(&format!("    <title>{}</title>\n", escape(&row.title)));
-        xml.push_str(&format!(
-            "    <updated>{}</updated>\n",
-            timestamp(row.updated_at)
-        ));
-        if let Some(published) = row.published_at {
-            xml.push_str(&format!(
-                "    <published>{}</published>\n",
-                timestamp(published)
-            ));
-        }
-        xml.push_str(&format!(
-            "    <link rel=\"alternate\" type=\"application/json\" href=\"{}\"/>\n",
-            escape(&href)
-        ));
-        xml.push_str(&format!(
-            "    <category term=\"{}\" label=\"kind\"/>\n",
-            row.kind
-        ));
-        for topic in details.show(row.clone()).topics {
-            xml.push_str(&format!("    <category term=\"{}\"/>\n", escape(&topic)));
-        }
-        if let Some(summary) = &row.summary {
-            xml.push_str(&format!("    <summary>{}</summary>\n", escape(summary)));
-        }
-        if let Some(body) = &row.body {
-            xml.push_str(&format!(
-                "    <content type=\"text\">{}</content>\n",
-                escape(body)
-            ));
-        }
-        xml.push_str("  </entry>\n");
+        .map_or_else(|| chrono::DateTime::UNIX_EPOCH.fixed_offset(), timestamp);
+    let feed = Feed {
+        id: "tag:engagiert-in-nrw,2024:documents".into(),
+        title: Text::plain("Kommunen-Netzwerk: engagiert in NRW – Dokumente"),
+        subtitle: Some(Text::plain(
+            "Handlungsempfehlungen, Dokumentationen, Publikationen, Praxisbeispiele und Methoden",
+        )),
+        updated,
+        lang: Some("de".into()),
+        links: vec![link(
+            format!("{base}/api/v1/feeds/documents.atom"),
+            "self",
+            "application/atom+xml",
+        )],
+        authors: vec![Person {
+            name: "Kommunen-Netzwerk: engagiert in NRW".into(),
+            ..Person::default()
+        }],
+        generator: Some(Generator {
+            value: "engagiert".into(),
+            ..Generator::default()
+        }),
+        entries: rows.iter().map(|row| entry(base, row, details)).collect(),
+        ..Feed::default()
+    };
+    let mut xml = feed
+        .write_to(Vec::new())
+        .map_err(|e| ApiError::internal(format!("the Atom feed could not be written: {e}")))?;
+    xml.push(b'\n');
+    String::from_utf8(xml).map_err(ApiError::internal)
+}
+
+fn entry(base: &str, row: &DocumentRow, details: &model::Details) -> Entry {
+    let document = details.show(row.clone());
+    let mut links = vec![link(
+        format!("{base}/api/v1/documents/{}", row.id),
+        "alternate",
+        "application/json",
+    )];
+    // Feed readers and podcatchers offer enclosures for download.
+    links.extend(document.attachments.iter().map(|attachment| Link {
+        title: Some(attachment.filename.clone()),
+        length: Some(attachment.size_bytes.to_string()),
+        ..link(
+            format!("{base}{}", attachment.url),
+            "enclosure",
+            &attachment.media_type,
+        )
+    }));
+    let kind = Category {
+        term: row.kind.to_string(),
+        label: Some("kind".into()),
+        ..Category::default()
+    };
+    let topics = document.topics.iter().map(|topic| Category {
+        term: topic.clone(),
+        ..Category::default()
+    });
+    Entry {
+        id: format!("urn:uuid:{}", row.id),
+        title: Text::plain(row.title.clone()),
+        updated: timestamp(row.updated_at),
+        published: row.published_at.map(timestamp),
+        links,
+        categories: std::iter::once(kind).chain(topics).collect(),
+        summary: row.summary.clone().map(Text::plain),
+        content: row.body.clone().map(|body| Content {
+            value: Some(body),
+            content_type: Some("text".into()),
+            ..Content::default()
+        }),
+        ..Entry::default()
     }
-    xml.push_str("</feed>\n");
-    xml
 }
 
 /// Published documents as an Atom feed.
@@ -106,7 +127,7 @@ pub fn render(base: &str, rows: &[DocumentRow], details: &model::Details) -> Str
     tag = "documents",
     params(DocumentFilter),
     responses(
-        (status = 200, description = "An Atom 1.0 feed.", content_type = "application/atom+xml", body = String, headers(("ETag" = String))),
+        (status = 200, description = "An Atom 1.0 feed.", content_type = "application/atom+xml", body = String, headers(("ETag" = String), ("Last-Modified" = String))),
         NotModified, BadRequest, Unauthorized, Unavailable
     )
 )]
@@ -119,18 +140,22 @@ pub async fn documents_feed(
     filter: LenientQuery<DocumentFilter>,
 ) -> Result<HttpResponse, ApiError> {
     let filter = filter.0;
-    let (rows, details) = db
+    let (rows, details, last_change) = db
         .run(move |conn| {
             let rows = model::published(conn, &filter, ENTRIES)?;
             let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
-            Ok((rows, model::load_details(conn, &ids)?))
+            Ok((
+                rows,
+                model::load_details(conn, &ids)?,
+                model::last_change(conn)?,
+            ))
         })
         .await?;
-    let body = render(public_url.as_str(), &rows, &details);
-    Ok(computed(
+    let body = render(public_url.as_str(), &rows, &details)?;
+    Ok(computed_since(
         &req,
         "application/atom+xml; charset=utf-8",
-        None,
+        last_change,
         body.into_bytes(),
     ))
 }

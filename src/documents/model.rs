@@ -604,6 +604,19 @@ pub fn published(
         .load(conn)
 }
 
+/// When anything that the feed shows last changed: a document (its publication, edit or
+/// deletion) or an attachment (rule 20: those change without the document's version).
+pub fn last_change(conn: &mut DbConnection) -> QueryResult<Option<NaiveDateTime>> {
+    use diesel::dsl::max;
+    let documents: Option<NaiveDateTime> = documents::table
+        .select(max(documents::updated_at))
+        .first(conn)?;
+    let attachments: Option<NaiveDateTime> = attachments::table
+        .select(max(attachments::updated_at))
+        .first(conn)?;
+    Ok(documents.max(attachments))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

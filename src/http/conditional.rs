@@ -76,6 +76,54 @@ pub fn computed(
     response.body(body)
 }
 
+/// Like `computed`, for a body whose data last changed at `last_change`: it also sends
+/// `Last-Modified` and answers `If-Modified-Since` (when no `If-None-Match` is given), as
+/// feed readers that keep only the date expect.
+pub fn computed_since(
+    req: &HttpRequest,
+    content_type: &str,
+    last_change: Option<chrono::NaiveDateTime>,
+    body: Vec<u8>,
+) -> HttpResponse {
+    let Some(last_change) = last_change else {
+        return computed(req, content_type, None, body);
+    };
+    let last_modified = http_date(last_change);
+    let fresh =
+        !req.headers().contains_key(header::IF_NONE_MATCH) && not_modified_since(req, last_change);
+    let mut response = if fresh {
+        not_modified(&content_etag(&body))
+    } else {
+        computed(req, content_type, None, body)
+    };
+    if let Ok(value) = header::HeaderValue::from_str(&last_modified.to_string()) {
+        response.headers_mut().insert(header::LAST_MODIFIED, value);
+    }
+    response
+}
+
+fn http_date(at: chrono::NaiveDateTime) -> header::HttpDate {
+    header::HttpDate::from(std::time::SystemTime::from(at.and_utc()))
+}
+
+/// Whether `If-Modified-Since` names `last_change` or later (HTTP dates have whole seconds).
+fn not_modified_since(req: &HttpRequest, last_change: chrono::NaiveDateTime) -> bool {
+    let since = req
+        .headers()
+        .get(header::IF_MODIFIED_SINCE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<header::HttpDate>().ok());
+    let seconds = |at: std::time::SystemTime| {
+        at.duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0)
+    };
+    since.is_some_and(|since| {
+        seconds(std::time::SystemTime::from(last_change.and_utc()))
+            <= seconds(std::time::SystemTime::from(since))
+    })
+}
+
 /// A single resource with the headers of its version. `respond` answers 304 to a `GET` whose
 /// `If-None-Match` (or, lacking that, `If-Modified-Since`) says the client has it.
 pub struct Tagged<T> {
@@ -108,8 +156,7 @@ impl<T: Serialize> Tagged<T> {
     }
 
     pub fn respond(self, req: &HttpRequest) -> Result<HttpResponse, ApiError> {
-        let last_modified =
-            header::HttpDate::from(std::time::SystemTime::from(self.last_modified.and_utc()));
+        let last_modified = http_date(self.last_modified);
         let is_read = req.method() == Method::GET || req.method() == Method::HEAD;
         if is_read && self.status == StatusCode::OK && self.is_fresh_at_client(req) {
             let mut response = not_modified(&self.etag);
@@ -138,26 +185,7 @@ impl<T: Serialize> Tagged<T> {
         if req.headers().contains_key(header::IF_NONE_MATCH) {
             return if_none_match(req, &self.etag);
         }
-        let since = req
-            .headers()
-            .get(header::IF_MODIFIED_SINCE)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse::<header::HttpDate>().ok());
-        match since {
-            Some(since) => {
-                let modified = std::time::SystemTime::from(self.last_modified.and_utc());
-                let modified_secs = modified
-                    .duration_since(std::time::UNIX_EPOCH)
-                    .map(|d| d.as_secs())
-                    .unwrap_or(0);
-                let since_secs = std::time::SystemTime::from(since)
-                    .duration_since(std::time::UNIX_EPOCH)
-                    .map(|d| d.as_secs())
-                    .unwrap_or(0);
-                modified_secs <= since_secs
-            }
-            None => false,
-        }
+        not_modified_since(req, self.last_modified)
     }
 }
 

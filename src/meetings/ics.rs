@@ -1,105 +1,96 @@
-//! iCalendar (RFC 5545) for the meetings feed and for single meetings: CRLF lines folded at
-//! 75 octets, TEXT values escaped, times in Europe/Berlin with its VTIMEZONE, a stable UID
-//! per meeting and a SEQUENCE that grows with its version, so calendar programs update the
-//! events they imported (and remove cancelled ones).
+//! iCalendar (RFC 5545) for the meetings feed and for single meetings, written with the
+//! `icalendar` crate (escaping, line folding), times in Europe/Berlin from the tz database
+//! (`chrono-tz`) with a VTIMEZONE generated from its transitions, a stable UID per meeting
+//! and a SEQUENCE that grows with its version, so calendar programs update the events they
+//! imported (and remove cancelled ones).
 
 use std::fmt::Write as _;
 
-use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, Utc};
+use chrono::{DateTime, Duration, LocalResult, NaiveDateTime, Offset, TimeZone, Utc};
+use chrono_tz::{OffsetComponents, OffsetName, Tz};
+use icalendar::{Calendar, CalendarDateTime, Component, Event, EventLike, EventStatus, Property};
 
 use super::api::{Meeting, MeetingFormat, MeetingStatus};
 
 pub const PRODID: &str = "-//Kommunen-Netzwerk engagiert in NRW//engagiert API//DE";
 pub const TZID: &str = "Europe/Berlin";
 pub const CONTENT_TYPE: &str = "text/calendar; charset=utf-8";
-
-/// Europe/Berlin as calendar programs expect it: CET, and CEST from the last Sunday in
-/// March to the last Sunday in October.
-const VTIMEZONE: [&str; 18] = [
-    "BEGIN:VTIMEZONE",
-    "TZID:Europe/Berlin",
-    "X-LIC-LOCATION:Europe/Berlin",
-    "BEGIN:DAYLIGHT",
-    "TZOFFSETFROM:+0100",
-    "TZOFFSETTO:+0200",
-    "TZNAME:CEST",
-    "DTSTART:19700329T020000",
-    "RRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU",
-    "END:DAYLIGHT",
-    "BEGIN:STANDARD",
-    "TZOFFSETFROM:+0200",
-    "TZOFFSETTO:+0100",
-    "TZNAME:CET",
-    "DTSTART:19701025T030000",
-    "RRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU",
-    "END:STANDARD",
-    "END:VTIMEZONE",
-];
+const ZONE: Tz = chrono_tz::Europe::Berlin;
 
 /// A calendar named `name` holding one event per meeting. The meetings are shown as their
 /// reader may see them: an anonymous reader's carry no online link, and none is written.
 pub fn calendar(name: &str, meetings: &[Meeting]) -> String {
-    let mut out = Writer::default();
-    out.line("BEGIN:VCALENDAR");
-    out.line("VERSION:2.0");
-    out.line(&format!("PRODID:{PRODID}"));
-    out.line("CALSCALE:GREGORIAN");
-    out.line("METHOD:PUBLISH");
-    out.line(&format!("NAME:{}", text(name)));
-    out.line(&format!("X-WR-CALNAME:{}", text(name)));
-    out.line(&format!("X-WR-TIMEZONE:{TZID}"));
-    out.line("REFRESH-INTERVAL;VALUE=DURATION:PT6H");
-    out.line("X-PUBLISHED-TTL:PT6H");
-    for line in VTIMEZONE {
-        out.line(line);
+    let mut calendar = Calendar::empty();
+    for (key, value) in [
+        ("VERSION", "2.0"),
+        ("PRODID", PRODID),
+        ("CALSCALE", "GREGORIAN"),
+        ("METHOD", "PUBLISH"),
+        ("X-WR-CALNAME", &lines(name)),
+        ("X-WR-TIMEZONE", TZID),
+        ("X-PUBLISHED-TTL", "PT6H"),
+    ] {
+        calendar.append_property(Property::new(key, value));
     }
+    // NAME (RFC 7986) is TEXT, which the crate does not know: say so, so it is escaped.
+    calendar.append_property(
+        Property::new("NAME", lines(name))
+            .add_parameter("VALUE", "TEXT")
+            .done(),
+    );
+    calendar.append_property(
+        Property::new("REFRESH-INTERVAL", "PT6H")
+            .add_parameter("VALUE", "DURATION")
+            .done(),
+    );
     for meeting in meetings {
-        event(&mut out, meeting);
+        calendar.push(event(meeting));
     }
-    out.line("END:VCALENDAR");
-    out.0
+    let text = calendar.to_string();
+    // The crate writes no VTIMEZONE (and would stamp any component of its own with a DTSTAMP
+    // and a UID): it goes in before the first event.
+    let zone = vtimezone(meetings);
+    let at = text
+        .find("BEGIN:VEVENT\r\n")
+        .or_else(|| text.find("END:VCALENDAR\r\n"))
+        .unwrap_or(text.len());
+    format!("{}{zone}{}", &text[..at], &text[at..])
 }
 
-fn event(out: &mut Writer, meeting: &Meeting) {
-    out.line("BEGIN:VEVENT");
-    out.line(&format!("UID:{}@engagiert", meeting.id));
-    // The time of the meeting's last revision rather than of this response: the body, and
-    // with it the feed's ETag, then stays the same until a meeting changes.
-    out.line(&format!("DTSTAMP:{}", utc_stamp(meeting.updated_at)));
-    out.line(&format!("CREATED:{}", utc_stamp(meeting.created_at)));
-    out.line(&format!("LAST-MODIFIED:{}", utc_stamp(meeting.updated_at)));
-    out.line(&format!("SEQUENCE:{}", (meeting.version - 1).max(0)));
-    out.line(&format!(
-        "DTSTART;TZID={TZID}:{}",
-        local_stamp(meeting.starts_at)
-    ));
-    out.line(&format!(
-        "DTEND;TZID={TZID}:{}",
-        local_stamp(meeting.ends_at)
-    ));
-    out.line(&format!("SUMMARY:{}", text(&meeting.title)));
+fn event(meeting: &Meeting) -> Event {
+    let mut event = Event::new();
+    event
+        .uid(&format!("{}@engagiert", meeting.id))
+        // The time of the meeting's last revision rather than of this response: the body,
+        // and with it the feed's ETag, then stays the same until a meeting changes.
+        .timestamp(meeting.updated_at)
+        .created(meeting.created_at)
+        .last_modified(meeting.updated_at)
+        .sequence(u32::try_from(meeting.version - 1).unwrap_or(0))
+        .starts(local(meeting.starts_at))
+        .ends(local(meeting.ends_at))
+        .summary(&lines(&meeting.title))
+        .status(if meeting.status == MeetingStatus::Cancelled {
+            EventStatus::Cancelled
+        } else {
+            EventStatus::Confirmed
+        })
+        .add_property("TRANSP", "OPAQUE");
     if let Some(description) = description(meeting) {
-        out.line(&format!("DESCRIPTION:{}", text(&description)));
+        event.description(&lines(&description));
     }
     if let Some(location) = location(meeting) {
-        out.line(&format!("LOCATION:{}", text(&location)));
+        event.location(&lines(&location));
     }
     if let Some(Some(url)) = &meeting.online_url {
-        out.line(&format!("URL:{}", uri(url)));
+        event.url(url);
     }
     let categories: Vec<String> = std::iter::once(meeting.kind.label())
         .chain(meeting.topics.iter().map(String::as_str))
-        .map(text)
+        .map(list_item)
         .collect();
-    out.line(&format!("CATEGORIES:{}", categories.join(",")));
-    let status = if meeting.status == MeetingStatus::Cancelled {
-        "CANCELLED"
-    } else {
-        "CONFIRMED"
-    };
-    out.line(&format!("STATUS:{status}"));
-    out.line("TRANSP:OPAQUE");
-    out.line("END:VEVENT");
+    event.add_property("CATEGORIES", categories.join(","));
+    event.done()
 }
 
 /// The description, the agenda and (for members) the link to join, as plain text.
@@ -148,128 +139,153 @@ fn location(meeting: &Meeting) -> Option<String> {
     }
 }
 
-/// A TEXT value (RFC 5545, 3.3.11): backslash, semicolon and comma escaped, line breaks
-/// written as `\n`, other control characters (except tab) dropped.
-pub fn text(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    let mut chars = value.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            ';' => out.push_str("\\;"),
-            ',' => out.push_str("\\,"),
-            '\r' => {
-                if chars.peek() == Some(&'\n') {
-                    chars.next();
-                }
-                out.push_str("\\n");
-            }
-            '\n' => out.push_str("\\n"),
-            c if c.is_control() && c != '\t' => {}
-            c => out.push(c),
-        }
+/// Line breaks as iCalendar TEXT knows them: LF only (the crate escapes LF as `\n`; a CR
+/// the text rules let in would end the content line).
+fn lines(text: &str) -> String {
+    text.replace("\r\n", "\n").replace('\r', "\n")
+}
+
+/// One value of a TEXT list (CATEGORIES): the crate leaves lists as given, since their
+/// commas separate values, so the value's own `\`, `;`, `,` and line breaks are escaped here.
+fn list_item(value: &str) -> String {
+    lines(value)
+        .replace('\\', "\\\\")
+        .replace(';', "\\;")
+        .replace(',', "\\,")
+        .replace('\n', "\\n")
+}
+
+/// A meeting time as calendar programs show it: Europe/Berlin wall-clock time with its TZID.
+/// A wall-clock time that occurs twice (the hour repeated in October) cannot name the second
+/// occurrence that way (RFC 5545 takes the first), so such an instant is written in UTC.
+fn local(at: DateTime<Utc>) -> CalendarDateTime {
+    let wall = at.with_timezone(&ZONE).naive_local();
+    match ZONE.from_local_datetime(&wall) {
+        LocalResult::Single(_) => CalendarDateTime::WithTimezone {
+            date_time: wall,
+            tzid: TZID.to_owned(),
+        },
+        _ => CalendarDateTime::Utc(at),
     }
-    out
-}
-
-/// A URI value: not escaped (a comma belongs to the URI), but nothing that could end the line.
-fn uri(value: &str) -> String {
-    value
-        .chars()
-        .filter(|c| !c.is_control() && !c.is_whitespace())
-        .collect()
-}
-
-fn utc_stamp(at: DateTime<Utc>) -> String {
-    at.format("%Y%m%dT%H%M%SZ").to_string()
-}
-
-fn local_stamp(at: DateTime<Utc>) -> String {
-    berlin(at.naive_utc()).format("%Y%m%dT%H%M%S").to_string()
 }
 
 /// The Europe/Berlin wall-clock time of a UTC instant.
 pub fn berlin(utc: NaiveDateTime) -> NaiveDateTime {
-    utc + berlin_offset(utc)
-}
-
-/// The offset of Europe/Berlin at a UTC instant: CEST (+2 h) from 01:00 UTC on the last
-/// Sunday in March until 01:00 UTC on the last Sunday in October, CET (+1 h) otherwise (the
-/// EU rule since 1996; the meetings lie after 2000).
-pub fn berlin_offset(utc: NaiveDateTime) -> Duration {
-    let year = utc.year();
-    let summer_begins = last_sunday(year, 3).and_then(|day| day.and_hms_opt(1, 0, 0));
-    let summer_ends = last_sunday(year, 10).and_then(|day| day.and_hms_opt(1, 0, 0));
-    match (summer_begins, summer_ends) {
-        (Some(begins), Some(ends)) if utc >= begins && utc < ends => Duration::hours(2),
-        _ => Duration::hours(1),
-    }
+    ZONE.from_utc_datetime(&utc).naive_local()
 }
 
 /// The UTC instant of a Europe/Berlin wall-clock time (for the hour that occurs twice in
 /// October, the first; for the hour skipped in March, an hour later).
 pub fn from_berlin(local: NaiveDateTime) -> NaiveDateTime {
-    let summer = local - Duration::hours(2);
-    if berlin_offset(summer) == Duration::hours(2) {
-        summer
-    } else {
-        local - Duration::hours(1)
+    match ZONE.from_local_datetime(&local) {
+        LocalResult::Single(at) | LocalResult::Ambiguous(at, _) => at.naive_utc(),
+        LocalResult::None => from_berlin(local + Duration::hours(1)),
     }
 }
 
-fn last_sunday(year: i32, month: u32) -> Option<NaiveDate> {
-    let next_month = if month == 12 {
-        NaiveDate::from_ymd_opt(year + 1, 1, 1)
-    } else {
-        NaiveDate::from_ymd_opt(year, month + 1, 1)
-    }?;
-    let last = next_month.pred_opt()?;
-    last.checked_sub_signed(Duration::days(i64::from(
-        last.weekday().num_days_from_sunday(),
-    )))
+/// One change of Europe/Berlin's offset: the instant and the offsets before and after.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Transition {
+    at: NaiveDateTime,
+    from_seconds: i32,
+    to_seconds: i32,
+    to_name: String,
+    daylight: bool,
 }
 
-/// Collects content lines, each folded and ended with CRLF.
-#[derive(Default)]
-struct Writer(String);
-
-impl Writer {
-    fn line(&mut self, content: &str) {
-        self.0.push_str(&fold(content));
-    }
+fn offset_at(utc: NaiveDateTime) -> (i32, String, bool) {
+    let offset = ZONE.offset_from_utc_datetime(&utc);
+    (
+        offset.fix().local_minus_utc(),
+        offset.abbreviation().unwrap_or("LMT").to_owned(),
+        !offset.dst_offset().is_zero(),
+    )
 }
 
-/// A content line as written (RFC 5545, 3.1): physical lines of at most 75 octets, ended
-/// by CRLF, each continuation starting with a space; multi-byte characters stay whole.
-pub fn fold(content: &str) -> String {
-    let mut out = String::with_capacity(content.len() + content.len() / 70 * 3 + 2);
-    let mut rest = content;
-    let mut limit = 75;
-    while rest.len() > limit {
-        let cut = fold_point(rest, limit);
-        out.push_str(&rest[..cut]);
-        out.push_str("\r\n ");
-        rest = &rest[cut..];
-        // The leading space of a continuation line counts towards its 75 octets.
-        limit = 74;
+/// The transitions of the tz database between `from` and `to`, found day by day and then to
+/// the second, so the VTIMEZONE follows whatever rule the database holds for those years.
+fn transitions(from: NaiveDateTime, to: NaiveDateTime) -> Vec<Transition> {
+    let mut found = Vec::new();
+    let mut day = from;
+    while day < to {
+        let next = day + Duration::days(1);
+        let (before, _, _) = offset_at(day);
+        let (after, name, daylight) = offset_at(next);
+        if before != after {
+            // Offsets change on whole seconds: search the seconds of that day.
+            let (mut low, mut high) = (day.and_utc().timestamp(), next.and_utc().timestamp());
+            while high - low > 1 {
+                let middle = low + (high - low) / 2;
+                match DateTime::from_timestamp(middle, 0) {
+                    Some(at) if offset_at(at.naive_utc()).0 == before => low = middle,
+                    _ => high = middle,
+                }
+            }
+            found.push(Transition {
+                at: DateTime::from_timestamp(high, 0).map_or(next, |at| at.naive_utc()),
+                from_seconds: before,
+                to_seconds: after,
+                to_name: name,
+                daylight,
+            });
+        }
+        day = next;
     }
-    out.push_str(rest);
-    out.push_str("\r\n");
+    found
+}
+
+fn utc_offset(seconds: i32) -> String {
+    let sign = if seconds < 0 { '-' } else { '+' };
+    let minutes = seconds.abs() / 60;
+    format!("{sign}{:02}{:02}", minutes / 60, minutes % 60)
+}
+
+/// The VTIMEZONE for the meetings' time span: every transition from a year before the first
+/// meeting to the end of the last (one observance per transition, no recurrence rule to get
+/// wrong when the rule changes).
+fn vtimezone(meetings: &[Meeting]) -> String {
+    let now = Utc::now().naive_utc();
+    let first = meetings
+        .iter()
+        .map(|m| m.starts_at.naive_utc())
+        .min()
+        .unwrap_or(now);
+    let last = meetings
+        .iter()
+        .map(|m| m.ends_at.naive_utc())
+        .max()
+        .unwrap_or(now);
+    let mut out = format!("BEGIN:VTIMEZONE\r\nTZID:{TZID}\r\nX-LIC-LOCATION:{TZID}\r\n");
+    let found = transitions(first - Duration::days(366), last + Duration::days(1));
+    if found.is_empty() {
+        let (seconds, name, daylight) = offset_at(first);
+        let offset = utc_offset(seconds);
+        let kind = if daylight { "DAYLIGHT" } else { "STANDARD" };
+        let _ = write!(
+            out,
+            "BEGIN:{kind}\r\nDTSTART:19700101T000000\r\nTZOFFSETFROM:{offset}\r\n\
+             TZOFFSETTO:{offset}\r\nTZNAME:{name}\r\nEND:{kind}\r\n"
+        );
+    }
+    for transition in found {
+        let kind = if transition.daylight {
+            "DAYLIGHT"
+        } else {
+            "STANDARD"
+        };
+        // DTSTART is the wall-clock time of the change in the offset in force before it.
+        let start = transition.at + Duration::seconds(i64::from(transition.from_seconds));
+        let _ = write!(
+            out,
+            "BEGIN:{kind}\r\nDTSTART:{}\r\nTZOFFSETFROM:{}\r\nTZOFFSETTO:{}\r\nTZNAME:{}\r\nEND:{kind}\r\n",
+            start.format("%Y%m%dT%H%M%S"),
+            utc_offset(transition.from_seconds),
+            utc_offset(transition.to_seconds),
+            transition.to_name,
+        );
+    }
+    out.push_str("END:VTIMEZONE\r\n");
     out
-}
-
-/// Where to break `rest` (longer than `limit`): at a character boundary, and before rather
-/// than after blanks, since some readers trim each physical line before unfolding.
-fn fold_point(rest: &str, limit: usize) -> usize {
-    let mut cut = limit;
-    while cut > 1 && !rest.is_char_boundary(cut) {
-        cut -= 1;
-    }
-    let mut kept = cut;
-    while kept > 0 && rest[..kept].ends_with([' ', '\t']) {
-        kept -= 1;
-    }
-    if kept > 0 { kept } else { cut }
 }
 
 #[cfg(test)]
@@ -281,44 +297,45 @@ mod tests {
     }
 
     #[test]
-    fn text_is_escaped() {
-        assert_eq!(
-            text("Treffen; Köln, \"neu\" \\ a\r\nb\nc\u{0}"),
-            "Treffen\\; Köln\\, \"neu\" \\\\ a\\nb\\nc"
-        );
+    fn list_items_are_escaped() {
+        assert_eq!(list_item("a,b;c\\d\r\ne"), "a\\,b\\;c\\\\d\\ne");
     }
 
     #[test]
-    fn lines_fold_at_75_octets_and_unfold_to_the_original() {
-        let long = format!(
-            "DESCRIPTION:{}",
-            "Bürgerschaftliches Engagement ".repeat(20).trim_end()
-        );
-        let folded = fold(&long);
-        assert!(folded.ends_with("\r\n"));
-        for line in folded.trim_end_matches("\r\n").split("\r\n") {
-            assert!(line.len() <= 75, "{} octets: {line}", line.len());
-            assert!(!line.ends_with(' '), "ends with a blank: {line:?}");
-        }
-        assert_eq!(folded.trim_end_matches("\r\n").replace("\r\n ", ""), long);
-        let umlauts = "ä".repeat(100);
-        let folded = fold(&umlauts);
-        assert_eq!(
-            folded.trim_end_matches("\r\n").replace("\r\n ", ""),
-            umlauts
-        );
-        assert_eq!(fold("SHORT:x"), "SHORT:x\r\n");
-    }
-
-    #[test]
-    fn berlin_switches_on_the_last_sundays_of_march_and_october() {
-        assert_eq!(berlin_offset(at("2026-03-29 00:59")), Duration::hours(1));
-        assert_eq!(berlin_offset(at("2026-03-29 01:00")), Duration::hours(2));
-        assert_eq!(berlin_offset(at("2026-10-25 00:59")), Duration::hours(2));
-        assert_eq!(berlin_offset(at("2026-10-25 01:00")), Duration::hours(1));
-        assert_eq!(berlin(at("2030-06-15 08:00")), at("2030-06-15 10:00"));
-        assert_eq!(berlin(at("2030-12-02 09:00")), at("2030-12-02 10:00"));
+    fn berlin_follows_the_tz_database() {
+        assert_eq!(berlin(at("2026-03-29 00:59")), at("2026-03-29 01:59"));
+        assert_eq!(berlin(at("2026-03-29 01:00")), at("2026-03-29 03:00"));
+        assert_eq!(berlin(at("2026-10-25 00:59")), at("2026-10-25 02:59"));
+        assert_eq!(berlin(at("2026-10-25 01:00")), at("2026-10-25 02:00"));
         assert_eq!(from_berlin(at("2030-06-15 10:00")), at("2030-06-15 08:00"));
         assert_eq!(from_berlin(at("2030-12-02 10:00")), at("2030-12-02 09:00"));
+        // The hour skipped in March, and the one repeated in October (its first occurrence).
+        assert_eq!(from_berlin(at("2026-03-29 02:30")), at("2026-03-29 01:30"));
+        assert_eq!(from_berlin(at("2026-10-25 02:30")), at("2026-10-25 00:30"));
+    }
+
+    #[test]
+    fn transitions_are_the_last_sundays_of_march_and_october_at_one_utc() {
+        let found = transitions(at("2024-01-01 00:00"), at("2031-01-01 00:00"));
+        assert_eq!(found.len(), 14);
+        for (year, pair) in (2024..=2030).zip(found.chunks(2)) {
+            let (spring, autumn) = (&pair[0], &pair[1]);
+            assert!(spring.daylight && !autumn.daylight);
+            assert_eq!((spring.from_seconds, spring.to_seconds), (3600, 7200));
+            assert_eq!((autumn.from_seconds, autumn.to_seconds), (7200, 3600));
+            assert_eq!(spring.to_name, "CEST");
+            assert_eq!(autumn.to_name, "CET");
+            for (transition, month) in [(spring, 3), (autumn, 10)] {
+                use chrono::Datelike;
+                let day = transition.at.date();
+                assert_eq!((day.year(), day.month()), (year, month));
+                assert_eq!(day.weekday(), chrono::Weekday::Sun);
+                assert!(
+                    (day + Duration::days(7)).month() != month,
+                    "the last Sunday"
+                );
+                assert_eq!(transition.at.time(), at("2000-01-01 01:00").time());
+            }
+        }
     }
 }
