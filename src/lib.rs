@@ -17,5 +17,6 @@ pub mod ops;
 pub mod stats;
 pub mod surveys;
 pub mod telemetry;
+pub mod text;
 pub mod types;
 pub mod users;
