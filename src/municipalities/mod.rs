@@ -28,6 +28,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(create_municipality)
         .service(export::municipalities_csv)
         .service(export::municipalities_geojson)
+        .service(import::import_municipalities)
         .service(get_municipality)
         .service(replace_municipality)
         .service(update_municipality)

@@ -7,6 +7,7 @@ mod helpers;
 mod auth;
 mod conventions;
 mod documents;
+mod imports;
 mod meetings;
 mod municipalities;
 mod operations;
