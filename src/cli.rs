@@ -1,7 +1,7 @@
 //! The command line: `serve` (the default), `migrate`, `openapi`, `user create`,
 //! `import municipalities`, `export municipalities`.
 
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::{BufRead, IsTerminal, Read, Write};
 use std::path::PathBuf;
 
 use anyhow::Context as _;
@@ -11,6 +11,7 @@ use uuid::Uuid;
 use crate::auth::Role;
 use crate::config::Settings;
 use crate::db::{Db, DbTarget};
+use crate::municipalities::import::ImportReport;
 use crate::types::Email;
 use crate::users::{self, api::NewUser};
 
@@ -58,13 +59,18 @@ pub enum Command {
 
 #[derive(Subcommand, Debug)]
 pub enum ImportCommand {
-    /// Upsert municipalities by AGS (by slug without one) from a CSV in the export's format.
+    /// Create and change municipalities from a CSV in the export's format, matched by AGS
+    /// (by slug without one); the rules and the report of `POST /api/v1/imports/municipalities`.
+    /// Any error writes nothing and exits with status 1.
     Municipalities {
         /// The CSV file (`-` for standard input).
         file: PathBuf,
         /// Report what would happen and change nothing.
         #[arg(long)]
         dry_run: bool,
+        /// Print the report as JSON, as the HTTP endpoint answers it.
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -119,8 +125,13 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Import {
-            what: ImportCommand::Municipalities { file, dry_run },
-        } => import_municipalities(&cli.settings, &file, dry_run),
+            what:
+                ImportCommand::Municipalities {
+                    file,
+                    dry_run,
+                    json,
+                },
+        } => import_municipalities(&cli.settings, &file, dry_run, json),
         Command::Export {
             what: ExportCommand::Municipalities { output },
         } => export_municipalities(&cli.settings, output.as_deref()),
@@ -160,19 +171,20 @@ fn import_municipalities(
     settings: &Settings,
     file: &std::path::Path,
     dry_run: bool,
+    json: bool,
 ) -> anyhow::Result<()> {
     let db = open(settings)?;
     db.migrate()?;
-    let input: Box<dyn std::io::Read> = if file.as_os_str() == "-" {
-        Box::new(std::io::stdin().lock())
+    let data = if file.as_os_str() == "-" {
+        let mut data = Vec::new();
+        std::io::stdin().lock().read_to_end(&mut data)?;
+        data
     } else {
-        Box::new(
-            std::fs::File::open(file).with_context(|| format!("cannot read {}", file.display()))?,
-        )
+        std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?
     };
     let mut conn = db.connection().map_err(|e| anyhow::anyhow!("{e}"))?;
     let show_progress = std::io::stderr().is_terminal();
-    let report = crate::municipalities::import::import(&mut conn, input, dry_run, |done, total| {
+    let report = crate::municipalities::import::import(&mut conn, &data, dry_run, |done, total| {
         if show_progress && total > 0 {
             let width = 30;
             let filled = done * width / total;
@@ -187,26 +199,45 @@ fn import_municipalities(
         }
     })
     .map_err(|e| anyhow::anyhow!("{e}"))?;
-    for name in &report.created {
-        println!("created   {name}");
-    }
-    for name in &report.changed {
-        println!("changed   {name}");
-    }
-    for (line, name, reason) in &report.rejected {
-        println!("rejected  line {line} {name}: {reason}");
-    }
-    let mode = if dry_run {
-        " (dry run: nothing was changed)"
+    if json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
-        ""
-    };
-    println!("{}{mode}", report.summary());
-    if report.rejected.is_empty() {
+        print_report(&report);
+    }
+    if report.errors.is_empty() {
         Ok(())
     } else {
-        anyhow::bail!("{} row(s) rejected", report.rejected.len())
+        anyhow::bail!("{} error(s): nothing was written", report.errors.len())
     }
+}
+
+fn print_report(report: &ImportReport) {
+    for created in &report.created {
+        println!("line {:>5}  created    {}", created.line, created.slug);
+    }
+    for changed in &report.changed {
+        println!("line {:>5}  changed    {}", changed.line, changed.slug);
+        for (field, change) in &changed.fields {
+            let show = |value: &Option<String>| value.clone().unwrap_or_else(|| "(empty)".into());
+            println!(
+                "              {field}: {} -> {}",
+                show(&change.from),
+                show(&change.to)
+            );
+        }
+    }
+    for error in &report.errors {
+        let field = error
+            .field
+            .as_deref()
+            .map(|f| format!("{f}: "))
+            .unwrap_or_default();
+        println!(
+            "line {:>5}  error      {field}{} ({})",
+            error.line, error.message, error.code
+        );
+    }
+    println!("{}", report.summary());
 }
 
 fn export_municipalities(

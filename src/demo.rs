@@ -30,9 +30,10 @@ pub fn load(
         return Ok(false);
     }
     let report = import::import(conn, MUNICIPALITIES_CSV.as_bytes(), false, |_, _| {})?;
-    if let Some((line, name, reason)) = report.rejected.first() {
+    if let Some(error) = report.errors.first() {
         return Err(ApiError::internal(format!(
-            "demo data line {line} ({name}) refused: {reason}"
+            "demo data line {} refused: {:?} {}",
+            error.line, error.field, error.message
         )));
     }
     if let Some(unna) = municipalities::resolve(conn, "unna")? {

@@ -100,7 +100,12 @@ fn encodes_control(path: &str) -> bool {
     })
 }
 
-/// Rewrites any error response that is not yet `application/problem+json`.
+/// Marks an error response whose body is the answer itself, as the import's 422 report is:
+/// `problem_responses` leaves it as it is.
+pub struct OwnErrorBody;
+
+/// Rewrites any error response that is not yet `application/problem+json` (nor marked
+/// `OwnErrorBody`).
 pub async fn problem_responses(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
@@ -119,7 +124,8 @@ pub async fn problem_responses(
         .headers()
         .get(header::CONTENT_TYPE)
         .is_some_and(|v| v.as_bytes().starts_with(PROBLEM_JSON.as_bytes()));
-    if status.as_u16() < 400 || is_problem {
+    let own_body = response.response().extensions().contains::<OwnErrorBody>();
+    if status.as_u16() < 400 || is_problem || own_body {
         return Ok(response.map_into_left_body());
     }
     let (request, old) = response.into_parts();

@@ -26,10 +26,7 @@ impl FromRequest for ApiJson {
     type Future = std::future::Ready<Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let limit = req
-            .app_data::<web::Data<Limits>>()
-            .map(|l| l.json_body_bytes)
-            .unwrap_or(Limits::default().json_body_bytes);
+        let limit = body_limit(req);
         std::future::ready(Ok(Self {
             payload: payload.take(),
             content_type: check_content_type(req),
@@ -51,6 +48,13 @@ impl ApiJson {
             .map_err(|e| ApiError::bad_request(format!("the body is not valid JSON: {e}")))?;
         from_value(value).map_err(ApiError::validation)
     }
+}
+
+/// The size limit of request bodies other than attachments.
+pub(crate) fn body_limit(req: &HttpRequest) -> usize {
+    req.app_data::<web::Data<Limits>>()
+        .map(|l| l.json_body_bytes)
+        .unwrap_or(Limits::default().json_body_bytes)
 }
 
 fn check_content_type(req: &HttpRequest) -> Result<(), ApiError> {
@@ -78,7 +82,7 @@ fn check_content_type(req: &HttpRequest) -> Result<(), ApiError> {
     }
 }
 
-fn check_declared_length(req: &HttpRequest, limit: usize) -> Result<(), ApiError> {
+pub(crate) fn check_declared_length(req: &HttpRequest, limit: usize) -> Result<(), ApiError> {
     let declared = req
         .headers()
         .get(header::CONTENT_LENGTH)

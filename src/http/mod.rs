@@ -5,6 +5,7 @@
 pub mod body;
 pub mod conditional;
 pub mod cors;
+pub mod csv_body;
 pub mod fallback;
 pub mod json;
 pub mod list;
@@ -12,6 +13,7 @@ pub mod merge_patch;
 pub mod query;
 
 pub use conditional::{IfMatch, Tagged};
+pub use csv_body::CsvBody;
 pub use json::ApiJson;
 pub use list::{ListParams, Listed, Page};
 pub use query::{ApiQuery, LenientQuery, ListQuery};

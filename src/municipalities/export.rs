@@ -1,12 +1,17 @@
 //! The municipality list as files for websites and scripts: CSV (RFC 4180, the format the
-//! import reads back) and GeoJSON (members with a location, for maps). Both take the list's
-//! filters and are never paginated.
+//! import reads back; or semicolons and a BOM for German spreadsheet software) and GeoJSON
+//! (members with a location, for maps). Both take the list's filters and are never paginated.
 
 use std::collections::HashMap;
 
-use actix_web::{HttpRequest, HttpResponse, get, web};
+use std::future::{Ready, ready};
+
+use actix_web::dev::Payload;
+use actix_web::{FromRequest, HttpRequest, HttpResponse, get, web};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
+use url::form_urlencoded;
+use utoipa::IntoParams;
 
 use super::api::{Municipality, MunicipalityFilter};
 use super::model::{self, Details};
@@ -18,8 +23,8 @@ use crate::http::LenientQuery;
 use crate::http::conditional::computed;
 use crate::openapi::responses::*;
 
-/// One line of the CSV exchange format. The export writes every column; the import needs
-/// only `name` and `kind` and ignores `id`, `district_id` and `updated_at`.
+/// One line of the CSV exchange format. The export writes every column; the import takes
+/// any of them besides the key (`ags` or `slug`) and ignores `id` and `updated_at`.
 #[derive(Debug, Default, Serialize, Deserialize)]
 pub struct CsvRecord {
     #[serde(default)]
@@ -114,7 +119,10 @@ fn text<T: ToString>(value: Option<T>) -> String {
 }
 
 impl CsvRecord {
-    fn from_municipality(m: &Municipality, district_keys: &HashMap<String, String>) -> Self {
+    pub(super) fn from_municipality(
+        m: &Municipality,
+        district_keys: &HashMap<String, String>,
+    ) -> Self {
         let office = m.engagement_office.as_ref();
         Self {
             id: m.id.clone(),
@@ -150,6 +158,68 @@ impl CsvRecord {
     }
 }
 
+crate::text_enum! {
+    /// `standard`: RFC 4180, commas, no byte order mark. `excel`: semicolons and a UTF-8 byte
+    /// order mark, which German spreadsheet software needs to open the file correctly.
+    pub enum CsvDialect {
+        Standard = "standard",
+        Excel = "excel",
+    }
+}
+
+impl CsvDialect {
+    fn delimiter(self) -> u8 {
+        match self {
+            CsvDialect::Standard => b',',
+            CsvDialect::Excel => b';',
+        }
+    }
+}
+
+/// The options of the CSV export besides the list's filters.
+#[derive(Debug, Clone, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct CsvOptions {
+    /// `standard` (the default: commas, no byte order mark) or `excel` (semicolons and a UTF-8
+    /// byte order mark, for German spreadsheet software). The import reads both.
+    #[param(inline, example = "excel")]
+    pub dialect: Option<CsvDialect>,
+}
+
+/// The query of the CSV export: its own options and the list's filters. Split by name rather
+/// than merged into one type, so the list (which shares the filter type) still refuses
+/// `dialect`; parameters neither defines are ignored, as on every export (rule 26).
+pub struct CsvQuery {
+    pub options: CsvOptions,
+    pub filter: MunicipalityFilter,
+}
+
+impl FromRequest for CsvQuery {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(CsvQuery::parse(req.query_string()))
+    }
+}
+
+impl CsvQuery {
+    fn parse(query: &str) -> Result<Self, ApiError> {
+        let (own, filters): (Vec<_>, Vec<_>) =
+            form_urlencoded::parse(query.as_bytes()).partition(|(name, _)| name == "dialect");
+        let encode = |pairs: Vec<_>| {
+            form_urlencoded::Serializer::new(String::new())
+                .extend_pairs(pairs)
+                .finish()
+        };
+        Ok(CsvQuery {
+            options: crate::http::query::parse(&encode(own))?,
+            filter: crate::http::query::parse_lenient(&encode(filters))?,
+        })
+    }
+}
+
 /// Every municipality the filter selects, with the keys of their districts.
 fn selected(
     conn: &mut DbConnection,
@@ -177,14 +247,20 @@ fn selected(
     ))
 }
 
-/// Writes the CSV of `municipalities` (UTF-8, a header row, RFC 4180 quoting, CRLF).
+/// Writes the CSV of `municipalities` (UTF-8, a header row, RFC 4180 quoting, CRLF) in
+/// `dialect`.
 pub fn write_csv(
-    out: impl std::io::Write,
+    mut out: impl std::io::Write,
     municipalities: &[Municipality],
     district_keys: &HashMap<String, String>,
+    dialect: CsvDialect,
 ) -> Result<(), csv::Error> {
+    if dialect == CsvDialect::Excel {
+        out.write_all(b"\xEF\xBB\xBF")?;
+    }
     let mut writer = csv::WriterBuilder::new()
         .has_headers(false)
+        .delimiter(dialect.delimiter())
         .terminator(csv::Terminator::CRLF)
         .from_writer(out);
     // The header is written by hand so that an empty selection still has one.
@@ -200,17 +276,20 @@ pub fn write_csv(
 pub fn csv_of_all(conn: &mut DbConnection) -> Result<Vec<u8>, ApiError> {
     let (municipalities, keys) = selected(conn, &MunicipalityFilter::default())?;
     let mut out = Vec::new();
-    write_csv(&mut out, &municipalities, &keys).map_err(ApiError::internal)?;
+    write_csv(&mut out, &municipalities, &keys, CsvDialect::Standard)
+        .map_err(ApiError::internal)?;
     Ok(out)
 }
 
 /// Export municipalities as CSV.
 ///
 /// RFC 4180, UTF-8, a header row; the list's filters, never paginated. Contacts are not
-/// exported. The import (`engagiert import municipalities`) reads this format back.
+/// exported. `dialect=excel` writes semicolons and a UTF-8 byte order mark for German
+/// spreadsheet software. The import (`POST /api/v1/imports/municipalities`, or
+/// `engagiert import municipalities`) reads either back.
 #[utoipa::path(
     tag = "exports",
-    params(MunicipalityFilter),
+    params(CsvOptions, MunicipalityFilter),
     responses(
         (status = 200, description = "Every selected municipality, one per line.", content_type = "text/csv", body = String, headers(("ETag" = String))),
         NotModified, BadRequest, Unauthorized, Unavailable
@@ -221,14 +300,15 @@ pub async fn municipalities_csv(
     req: HttpRequest,
     db: web::Data<Db>,
     _user: MaybeUser,
-    filter: LenientQuery<MunicipalityFilter>,
+    query: CsvQuery,
 ) -> Result<HttpResponse, ApiError> {
-    let filter = filter.0;
+    let CsvQuery { options, filter } = query;
+    let dialect = options.dialect.unwrap_or(CsvDialect::Standard);
     let body = db
         .run(move |conn| {
             let (municipalities, keys) = selected(conn, &filter)?;
             let mut out = Vec::new();
-            write_csv(&mut out, &municipalities, &keys).map_err(ApiError::internal)?;
+            write_csv(&mut out, &municipalities, &keys, dialect).map_err(ApiError::internal)?;
             Ok(out)
         })
         .await?;

@@ -28,6 +28,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(create_municipality)
         .service(export::municipalities_csv)
         .service(export::municipalities_geojson)
+        .service(import::import_municipalities)
         .service(get_municipality)
         .service(replace_municipality)
         .service(update_municipality)
@@ -251,18 +252,30 @@ async fn save(
             if !user.is_admin() {
                 forbid_office_changes(&current_input, &input)?;
             }
-            let values = checked_values(conn, &input)?;
-            let row = model::update(conn, &current.id, current.version, &values)?
-                .ok_or_else(ApiError::precondition_failed)?;
-            model::replace_parts(conn, &row.id, &input)?;
-            if current.membership_status != input.membership.status {
-                model::record_status(conn, &row.id, &input.membership)?;
-            }
+            let row = store(conn, &current, &input)?;
             let details = model::load_details(conn, std::slice::from_ref(&row.id))?;
             Ok((row, details))
         })
         .await?;
     Ok(Tagged::of(row, None, |row| details.show(row, true)))
+}
+
+/// Validates and stores a new state of `current` (used by `PUT`, `PATCH` and the CSV import):
+/// every rule checked, written only if nobody changed it in between (412), a change of
+/// membership status recorded in the history.
+fn store(
+    conn: &mut DbConnection,
+    current: &MunicipalityRow,
+    input: &MunicipalityInput,
+) -> Result<MunicipalityRow, ApiError> {
+    let values = checked_values(conn, input)?;
+    let row = model::update(conn, &current.id, current.version, &values)?
+        .ok_or_else(ApiError::precondition_failed)?;
+    model::replace_parts(conn, &row.id, input)?;
+    if current.membership_status != input.membership.status {
+        model::record_status(conn, &row.id, &input.membership)?;
+    }
+    Ok(row)
 }
 
 /// 403 naming the fields an editor tried to change that only the network office may.

@@ -9,6 +9,7 @@ mod conventions;
 mod dependable;
 mod documents;
 mod hostile_text;
+mod imports;
 mod meetings;
 mod municipalities;
 mod operations;
