@@ -68,7 +68,8 @@ pub struct Upload {
     has_nul: bool,
 }
 
-const HEAD_BYTES: usize = 8192;
+/// How much of an upload `infer` sees: enough for the third ZIP entry of an OOXML file.
+const HEAD_BYTES: usize = 32 * 1024;
 
 impl Upload {
     pub fn write(&mut self, chunk: &[u8]) -> std::io::Result<()> {
@@ -122,57 +123,61 @@ fn extension(filename: &str) -> String {
         .to_ascii_lowercase()
 }
 
-/// Recognises the allowed kinds by their first bytes: PDF, PNG, JPEG, GIF, WebP, Office Open
-/// XML and OpenDocument (ZIP containers, told apart by extension), legacy Office (OLE2), and
-/// plain UTF-8 text.
+/// The media types the network accepts as attachments, as `infer` names them.
+const ALLOWED: [&str; 14] = [
+    "application/pdf",
+    "image/png",
+    "image/jpeg",
+    "image/gif",
+    "image/webp",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    "application/vnd.oasis.opendocument.text",
+    "application/vnd.oasis.opendocument.spreadsheet",
+    "application/vnd.oasis.opendocument.presentation",
+    "application/msword",
+    "application/vnd.ms-excel",
+    "application/vnd.ms-powerpoint",
+];
+
+/// The media type of an upload from its first bytes (`infer`), if it is one the network
+/// accepts. Two cases `infer` cannot settle from a sample are told apart by extension: a ZIP
+/// container whose parts lie beyond the sample (Office Open XML, OpenDocument), and a legacy
+/// Office (OLE2) file, whose kind lies in its directory. Text `infer` does not type is plain
+/// UTF-8 text (or CSV by extension); markup it recognises (HTML, XML) counts as text too.
 pub fn sniff(head: &[u8], has_nul: bool, filename: &str) -> Option<&'static str> {
     let ext = extension(filename);
-    if head.starts_with(b"%PDF-") {
-        return Some("application/pdf");
+    let inferred = infer::get(head);
+    let by_extension = |candidates: &[(&str, &'static str)]| {
+        candidates
+            .iter()
+            .find(|(e, _)| *e == ext)
+            .map(|(_, media_type)| *media_type)
+    };
+    match inferred.map(|kind| (kind.mime_type(), kind.matcher_type())) {
+        Some((_, infer::MatcherType::Text)) | None => {
+            (!head.is_empty() && !has_nul && is_text(head)).then_some(if ext == "csv" {
+                "text/csv; charset=utf-8"
+            } else {
+                "text/plain; charset=utf-8"
+            })
+        }
+        Some(("application/zip", _)) => by_extension(&[
+            ("docx", ALLOWED[5]),
+            ("xlsx", ALLOWED[6]),
+            ("pptx", ALLOWED[7]),
+            ("odt", ALLOWED[8]),
+            ("ods", ALLOWED[9]),
+            ("odp", ALLOWED[10]),
+        ]),
+        Some(("application/msword" | "application/x-ole-storage", _)) => by_extension(&[
+            ("doc", ALLOWED[11]),
+            ("xls", ALLOWED[12]),
+            ("ppt", ALLOWED[13]),
+        ]),
+        Some((media_type, _)) => ALLOWED.iter().find(|a| **a == media_type).copied(),
     }
-    if head.starts_with(b"\x89PNG\r\n\x1a\n") {
-        return Some("image/png");
-    }
-    if head.starts_with(&[0xFF, 0xD8, 0xFF]) {
-        return Some("image/jpeg");
-    }
-    if head.starts_with(b"GIF87a") || head.starts_with(b"GIF89a") {
-        return Some("image/gif");
-    }
-    if head.len() >= 12 && &head[..4] == b"RIFF" && &head[8..12] == b"WEBP" {
-        return Some("image/webp");
-    }
-    if head.starts_with(b"PK\x03\x04") {
-        return match ext.as_str() {
-            "docx" => {
-                Some("application/vnd.openxmlformats-officedocument.wordprocessingml.document")
-            }
-            "xlsx" => Some("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-            "pptx" => {
-                Some("application/vnd.openxmlformats-officedocument.presentationml.presentation")
-            }
-            "odt" => Some("application/vnd.oasis.opendocument.text"),
-            "ods" => Some("application/vnd.oasis.opendocument.spreadsheet"),
-            "odp" => Some("application/vnd.oasis.opendocument.presentation"),
-            _ => None,
-        };
-    }
-    if head.starts_with(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]) {
-        return match ext.as_str() {
-            "doc" => Some("application/msword"),
-            "xls" => Some("application/vnd.ms-excel"),
-            "ppt" => Some("application/vnd.ms-powerpoint"),
-            _ => None,
-        };
-    }
-    if !head.is_empty() && !has_nul && is_text(head) {
-        return Some(if ext == "csv" {
-            "text/csv; charset=utf-8"
-        } else {
-            "text/plain; charset=utf-8"
-        });
-    }
-    None
 }
 
 /// UTF-8 (a character cut off at the end of the sample is fine) without control characters
@@ -231,6 +236,21 @@ mod tests {
         assert_eq!(sniff(b"MZ\x90\x00binary", true, "tool.pdf"), None);
         assert_eq!(sniff(b"PK\x03\x04rest", false, "archive.zip"), None);
         assert_eq!(sniff(b"<script>\x01</script>", false, "page.txt"), None);
+        assert_eq!(
+            sniff(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR", true, "bild.pdf"),
+            Some("image/png")
+        );
+        assert_eq!(
+            sniff(b"PK\x03\x04\x14\0\0\0\0\0", false, "bericht.docx"),
+            Some(ALLOWED[5])
+        );
+        let ole = [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1, 0, 0];
+        assert_eq!(
+            sniff(&ole, true, "tabelle.xls"),
+            Some("application/vnd.ms-excel")
+        );
+        assert_eq!(sniff(&ole, true, "makro.exe"), None);
+        assert_eq!(sniff(b"\x7fELF\x02\x01\x01", true, "x.pdf"), None);
     }
 
     #[test]

@@ -8,23 +8,9 @@ use serde_json::Value;
 use crate::error::ApiError;
 use crate::http::json::from_value;
 
+/// RFC 7396 merge of `patch` into `target`, by the `json-patch` crate.
 pub fn merge(target: &mut Value, patch: &Value) {
-    let Value::Object(patch) = patch else {
-        *target = patch.clone();
-        return;
-    };
-    if !target.is_object() {
-        *target = Value::Object(serde_json::Map::new());
-    }
-    if let Value::Object(target) = target {
-        for (key, value) in patch {
-            if value.is_null() {
-                target.remove(key);
-            } else {
-                merge(target.entry(key.clone()).or_insert(Value::Null), value);
-            }
-        }
-    }
+    json_patch::merge(target, patch);
 }
 
 /// Applies `patch` to `current` (the writable fields as a `PUT` would send them) and parses

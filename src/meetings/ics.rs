@@ -156,15 +156,19 @@ fn list_item(value: &str) -> String {
 }
 
 /// A meeting time as calendar programs show it: Europe/Berlin wall-clock time with its TZID.
-/// A wall-clock time that occurs twice (the hour repeated in October) cannot name the second
-/// occurrence that way (RFC 5545 takes the first), so such an instant is written in UTC.
+/// A wall-clock time that occurs twice (the hour repeated in October) names its first
+/// occurrence (RFC 5545, 3.3.5), so an instant in the second one is written in UTC.
 fn local(at: DateTime<Utc>) -> CalendarDateTime {
     let wall = at.with_timezone(&ZONE).naive_local();
     match ZONE.from_local_datetime(&wall) {
-        LocalResult::Single(_) => CalendarDateTime::WithTimezone {
-            date_time: wall,
-            tzid: TZID.to_owned(),
-        },
+        LocalResult::Single(first) | LocalResult::Ambiguous(first, _)
+            if first.naive_utc() == at.naive_utc() =>
+        {
+            CalendarDateTime::WithTimezone {
+                date_time: wall,
+                tzid: TZID.to_owned(),
+            }
+        }
         _ => CalendarDateTime::Utc(at),
     }
 }

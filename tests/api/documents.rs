@@ -5,9 +5,9 @@ use sha2::{Digest, Sha256};
 use crate::both_backends;
 use crate::helpers::*;
 
-const PDF: &[u8] = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Count 0/Kids[]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n";
+pub(crate) const PDF: &[u8] = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Count 0/Kids[]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n";
 
-fn multipart(filename: &str, content: &[u8]) -> (String, Vec<u8>) {
+pub(crate) fn multipart(filename: &str, content: &[u8]) -> (String, Vec<u8>) {
     let boundary = "engagiert-test-boundary";
     let mut body = Vec::new();
     body.extend_from_slice(

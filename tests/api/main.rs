@@ -8,6 +8,7 @@ mod auth;
 mod conventions;
 mod dependable;
 mod documents;
+mod formats;
 mod hostile_text;
 mod imports;
 mod meetings;
