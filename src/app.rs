@@ -44,10 +44,13 @@ pub struct Context {
 pub struct OpenApiJson(pub String);
 
 impl Context {
-    /// The context of `settings`; fails only for a malformed `ENGAGIERT_PUBLIC_URL`.
+    /// The context of `settings`; fails for a malformed `ENGAGIERT_PUBLIC_URL` (or a malformed
+    /// metric definition, which no setting can cause).
     pub fn new(settings: &Settings, db: Db, jwt_secret: &[u8]) -> anyhow::Result<Self> {
         let doc = document();
         let public_url = settings.public_url().map_err(anyhow::Error::msg)?;
+        let metrics = Metrics::new()?;
+        metrics.watch_pool(&db);
         Ok(Self {
             db: web::Data::new(db),
             keys: web::Data::new(JwtKeys::new(
@@ -58,7 +61,7 @@ impl Context {
                 Duration::from_secs(settings.refresh_token_days * 24 * 3600),
             )),
             limiter: web::Data::new(LoginLimiter::default()),
-            metrics: web::Data::new(Metrics::default()),
+            metrics: web::Data::new(metrics),
             limits: web::Data::new(settings.limits()),
             routes: web::Data::new(RouteTable::from_openapi(&doc)),
             openapi_json: web::Data::new(OpenApiJson(openapi::to_json(&doc))),

@@ -35,14 +35,16 @@ async fn readyz(db: web::Data<Db>) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok().json(Status { status: "ready" }))
 }
 
-/// Request counts and latencies by route and status, in the Prometheus text format.
+/// Request counts and latencies by route and status, the process (CPU, memory, open files)
+/// and the database pool, in the Prometheus text format.
 #[utoipa::path(
     tag = "operations",
     responses((status = 200, description = "Prometheus text exposition format.", body = String, content_type = "text/plain"))
 )]
 #[get("/metrics")]
-async fn metrics(metrics: web::Data<Metrics>) -> HttpResponse {
-    HttpResponse::Ok()
+async fn metrics(metrics: web::Data<Metrics>, db: web::Data<Db>) -> Result<HttpResponse, ApiError> {
+    let text = metrics.render(&db).map_err(ApiError::internal)?;
+    Ok(HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
-        .body(metrics.render())
+        .body(text))
 }

@@ -1,23 +1,42 @@
-//! Structured logs (text or JSON) and the request metrics `/metrics` exposes: counts and a
-//! latency histogram per method, route pattern and status.
+//! Structured logs (text or JSON) and the metrics `/metrics` exposes: requests by method,
+//! route pattern and status, the process (Linux), and the database pool.
+//!
+//! The series live in a `prometheus` registry owned by each `Metrics` value, not in the
+//! crate's global one: an app counts only its own requests, so tests that start many apps
+//! in one process stay independent, and nothing is installed twice.
+//!
+//! Reserved for the response cache's hit ratio, to be registered here when it counts:
+//! `engagiert_cache_hits_total` and `engagiert_cache_misses_total` (counters).
 
-use std::collections::BTreeMap;
-use std::fmt::Write;
-use std::sync::Mutex;
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::Method;
 use actix_web::middleware::Next;
 use actix_web::{Error, web};
+use prometheus::{
+    Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, Opts, Registry,
+    TextEncoder,
+};
 use tracing_subscriber::EnvFilter;
 
 use crate::config::LogFormat;
+use crate::db::Db;
 
 pub fn init_logging(format: LogFormat) {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    // Colour only for a person at a terminal: in a file, a pipe or a log collector the escape
+    // codes are noise (and `NO_COLOR` turns them off there too).
+    let colour = std::io::IsTerminal::is_terminal(&std::io::stdout())
+        && std::env::var_os("NO_COLOR").is_none();
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(colour)
         .with_target(false);
     let _ = match format {
         LogFormat::Json => builder.json().flatten_event(true).try_init(),
@@ -25,88 +44,137 @@ pub fn init_logging(format: LogFormat) {
     };
 }
 
-const BUCKETS: [f64; 12] = [
+/// Request latency buckets, in seconds: the ones the service has always reported.
+const REQUEST_BUCKETS: [f64; 12] = [
     0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
 ];
 
-#[derive(Default)]
-struct Series {
-    buckets: [u64; BUCKETS.len()],
-    count: u64,
-    sum: f64,
+/// Pool checkout wait buckets, in seconds: from an idle connection at hand (well under a
+/// millisecond) up to the pool's connection timeout (30 s unless configured).
+const CHECKOUT_BUCKETS: [f64; 13] = [
+    0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.1, 0.5, 2.5, 10.0, 30.0,
+];
+
+const REQUEST_LABELS: [&str; 3] = ["method", "route", "status"];
+
+pub struct Metrics {
+    /// Tells this value's series apart in the per-thread handle cache.
+    id: u64,
+    registry: Registry,
+    requests: IntCounterVec,
+    durations: HistogramVec,
+    pool_connections: IntGauge,
+    pool_in_use: IntGauge,
+    checkout_wait: Histogram,
 }
 
-#[derive(Default)]
-pub struct Metrics {
-    series: Mutex<BTreeMap<(String, String, u16), Series>>,
+static NEXT_ID: AtomicU64 = AtomicU64::new(0);
+
+type SeriesKey = (u64, Method, String, u16);
+
+thread_local! {
+    /// The counter and histogram of every (metrics, method, route, status) this worker
+    /// thread has answered. Looking a series up in the vectors takes their read lock, which
+    /// every request on every worker would share; with this cache a request touches only
+    /// atomics once its series exists. Bounded by routes × methods × statuses.
+    static SERIES: RefCell<HashMap<SeriesKey, (IntCounter, Histogram)>> = RefCell::default();
 }
 
 impl Metrics {
-    pub fn observe(&self, method: &str, route: &str, status: u16, seconds: f64) {
-        let mut series = self.series.lock().unwrap_or_else(|e| e.into_inner());
-        let entry = series
-            .entry((method.to_owned(), route.to_owned(), status))
-            .or_default();
-        entry.count += 1;
-        entry.sum += seconds;
-        for (bucket, bound) in entry.buckets.iter_mut().zip(BUCKETS) {
-            if seconds <= bound {
-                *bucket += 1;
-            }
-        }
+    /// Fails only if a name or a bucket list here is malformed.
+    pub fn new() -> prometheus::Result<Self> {
+        let requests = IntCounterVec::new(
+            Opts::new(
+                "http_requests_total",
+                "HTTP requests answered, by method, route and status.",
+            ),
+            &REQUEST_LABELS,
+        )?;
+        let durations = HistogramVec::new(
+            HistogramOpts::new(
+                "http_request_duration_seconds",
+                "Time to answer HTTP requests.",
+            )
+            .buckets(REQUEST_BUCKETS.to_vec()),
+            &REQUEST_LABELS,
+        )?;
+        let pool_connections = IntGauge::new(
+            "engagiert_db_pool_connections",
+            "Open database connections, idle or in use.",
+        )?;
+        let pool_in_use = IntGauge::new(
+            "engagiert_db_pool_connections_in_use",
+            "Database connections checked out of the pool.",
+        )?;
+        let checkout_wait = Histogram::with_opts(
+            HistogramOpts::new(
+                "engagiert_db_pool_checkout_wait_seconds",
+                "Time spent waiting for a database connection, failed waits included.",
+            )
+            .buckets(CHECKOUT_BUCKETS.to_vec()),
+        )?;
+        let registry = Registry::new();
+        registry.register(Box::new(requests.clone()))?;
+        registry.register(Box::new(durations.clone()))?;
+        registry.register(Box::new(pool_connections.clone()))?;
+        registry.register(Box::new(pool_in_use.clone()))?;
+        registry.register(Box::new(checkout_wait.clone()))?;
+        // CPU seconds, resident and virtual memory, open and maximum file descriptors,
+        // threads and start time, read from /proc/self at each scrape; other systems have
+        // no /proc and report none of these.
+        #[cfg(target_os = "linux")]
+        registry.register(Box::new(
+            prometheus::process_collector::ProcessCollector::for_self(),
+        ))?;
+        Ok(Self {
+            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
+            registry,
+            requests,
+            durations,
+            pool_connections,
+            pool_in_use,
+            checkout_wait,
+        })
     }
 
-    /// The Prometheus text exposition format (0.0.4).
-    pub fn render(&self) -> String {
-        let series = self.series.lock().unwrap_or_else(|e| e.into_inner());
-        let mut out = String::new();
-        out.push_str(
-            "# HELP http_requests_total HTTP requests answered, by method, route and status.\n",
+    /// Counts one answered request and its latency under its route pattern.
+    pub fn observe(&self, method: &Method, route: String, status: u16, seconds: f64) {
+        SERIES.with_borrow_mut(|series| {
+            let (count, duration) = match series.entry((self.id, method.clone(), route, status)) {
+                Entry::Occupied(known) => known.into_mut(),
+                Entry::Vacant(new) => {
+                    let (_, method, route, status) = new.key();
+                    let status = status.to_string();
+                    let values = [method.as_str(), route.as_str(), status.as_str()];
+                    let handles = (
+                        self.requests.with_label_values(&values),
+                        self.durations.with_label_values(&values),
+                    );
+                    new.insert(handles)
+                }
+            };
+            count.inc();
+            duration.observe(seconds);
+        });
+    }
+
+    /// Makes `db` report how long each checkout waited.
+    pub fn watch_pool(&self, db: &Db) {
+        let wait = self.checkout_wait.clone();
+        db.observe_checkouts(Box::new(move |waited| wait.observe(waited.as_secs_f64())));
+    }
+
+    /// The Prometheus text exposition format (0.0.4), with the pool gauges as they are now.
+    pub fn render(&self, db: &Db) -> prometheus::Result<String> {
+        let pool = db.pool_state();
+        self.pool_connections.set(pool.connections.into());
+        self.pool_in_use.set(
+            pool.connections
+                .saturating_sub(pool.idle_connections)
+                .into(),
         );
-        out.push_str("# TYPE http_requests_total counter\n");
-        for ((method, route, status), s) in series.iter() {
-            let _ = writeln!(
-                out,
-                "http_requests_total{{method=\"{method}\",route=\"{}\",status=\"{status}\"}} {}",
-                escape(route),
-                s.count
-            );
-        }
-        out.push_str("# HELP http_request_duration_seconds Time to answer HTTP requests.\n");
-        out.push_str("# TYPE http_request_duration_seconds histogram\n");
-        for ((method, route, status), s) in series.iter() {
-            let labels = format!(
-                "method=\"{method}\",route=\"{}\",status=\"{status}\"",
-                escape(route)
-            );
-            for (bound, count) in BUCKETS.iter().zip(s.buckets) {
-                let _ = writeln!(
-                    out,
-                    "http_request_duration_seconds_bucket{{{labels},le=\"{bound}\"}} {count}"
-                );
-            }
-            let _ = writeln!(
-                out,
-                "http_request_duration_seconds_bucket{{{labels},le=\"+Inf\"}} {}",
-                s.count
-            );
-            let _ = writeln!(
-                out,
-                "http_request_duration_seconds_sum{{{labels}}} {}",
-                s.sum
-            );
-            let _ = writeln!(
-                out,
-                "http_request_duration_seconds_count{{{labels}}} {}",
-                s.count
-            );
-        }
-        out
+        TextEncoder::new().encode_to_string(&self.registry.gather())
     }
-}
-
-fn escape(value: &str) -> String {
-    value.replace('\\', "\\\\").replace('"', "\\\"")
 }
 
 /// Logs each request and records it in the metrics under its route pattern (never the raw
@@ -116,16 +184,16 @@ pub async fn observe(
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, Error> {
     let started = Instant::now();
-    let method = req.method().to_string();
+    let method = req.method().clone();
     let route = req.match_pattern().unwrap_or_else(|| "unmatched".into());
     let path = req.path().to_owned();
     let metrics = req.app_data::<web::Data<Metrics>>().cloned();
     let response = next.call(req).await?;
     let status = response.status().as_u16();
     let elapsed = started.elapsed().as_secs_f64();
-    if let Some(metrics) = metrics {
-        metrics.observe(&method, &route, status, elapsed);
-    }
     tracing::info!(%method, %path, %route, status, duration_ms = elapsed * 1000.0, "request");
+    if let Some(metrics) = metrics {
+        metrics.observe(&method, route, status, elapsed);
+    }
     Ok(response)
 }

@@ -5,9 +5,9 @@
 pub mod schema;
 
 use std::ops::{Deref, DerefMut};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
 
 use actix_web::web;
 use chrono::{DateTime, NaiveDateTime, SubsecRound, Utc};
@@ -176,12 +176,18 @@ pub struct PoolOptions {
     pub connection_timeout: Duration,
 }
 
+/// Told how long each checkout waited for a connection; set by the metrics, so this module
+/// needs to know nothing about them.
+pub type CheckoutObserver = Box<dyn Fn(Duration) + Send + Sync>;
+
 /// The handle every handler holds: the pool plus which backend sits behind it.
 #[derive(Clone)]
 pub struct Db {
     pool: Pool,
     backend: Backend,
     generation: Arc<AtomicU64>,
+    /// Shared by all clones, so handles cloned before the metrics were attached report too.
+    checkout_observer: Arc<OnceLock<CheckoutObserver>>,
 }
 
 impl Db {
@@ -209,7 +215,18 @@ impl Db {
             pool,
             backend,
             generation,
+            checkout_observer: Arc::default(),
         }
+    }
+
+    /// Reports the wait of every later checkout to `observer`; the first observer set stays.
+    pub fn observe_checkouts(&self, observer: CheckoutObserver) {
+        let _ = self.checkout_observer.set(observer);
+    }
+
+    /// Open and idle connections, for the pool gauges.
+    pub fn pool_state(&self) -> r2d2::State {
+        self.pool.state()
     }
 
     pub fn backend(&self) -> Backend {
@@ -219,7 +236,13 @@ impl Db {
     /// A connection of the current generation.
     pub fn connection(&self) -> Result<PooledConn, ApiError> {
         loop {
-            let mut conn = self.pool.get().map_err(ApiError::unavailable_from)?;
+            let started = Instant::now();
+            let checkout = self.pool.get();
+            // Failed waits count too: a pool timeout is the wait that matters most.
+            if let Some(observe) = self.checkout_observer.get() {
+                observe(started.elapsed());
+            }
+            let mut conn = checkout.map_err(ApiError::unavailable_from)?;
             if conn.generation >= self.generation.load(Ordering::Acquire) {
                 return Ok(conn);
             }

@@ -66,6 +66,52 @@ both_backends! {
         app.get("/docs/swagger-ui-bundle.js").send().await.expect(200);
     }
 
+    async fn metrics_parse_as_prometheus_text_with_histograms_process_and_pool(app) {
+        // Arrange: a few requests, two of them to one route pattern with different ids.
+        for _ in 0..3 {
+            app.get("/healthz").send().await.expect(200);
+        }
+        app.get("/readyz").send().await.expect(200);
+        let by_id = app.get("/api/v1/municipalities/no-such-id").send().await.status.as_u16();
+        app.get("/api/v1/municipalities/another-missing-id").send().await.expect(by_id);
+
+        // Act
+        let text = app.get("/metrics").send().await.expect(200).text();
+        let scrape = prometheus_parse::Scrape::parse(text.lines().map(|l| Ok(l.to_owned())))
+            .expect("the Prometheus text format");
+
+        // Assert: requests by route pattern and status, histograms with buckets.
+        let healthz = [("method", "GET"), ("route", "/healthz"), ("status", "200")];
+        assert_eq!(scalar(&scrape, "http_requests_total", &healthz), Some(3.0), "{text}");
+        let buckets = histogram(&scrape, "http_request_duration_seconds", &healthz);
+        assert_eq!(buckets.len(), 13, "12 bounds and +Inf: {text}");
+        assert!(buckets.windows(2).all(|w| w[0].less_than < w[1].less_than && w[0].count <= w[1].count), "{text}");
+        let last = buckets.last().unwrap();
+        assert_eq!((last.less_than, last.count), (f64::INFINITY, 3.0), "{text}");
+        assert_eq!(scalar(&scrape, "http_request_duration_seconds_count", &healthz), Some(3.0), "{text}");
+        // prometheus-parse ends a label set at the first `}`, so it skips series whose route
+        // pattern has a `{id}` (valid in a quoted label value): those are checked as text.
+        let by_pattern = format!(r#"http_requests_total{{method="GET",route="/api/v1/municipalities/{{id}}",status="{by_id}"}} 2"#);
+        assert!(text.lines().any(|line| line == by_pattern), "{by_pattern}: {text}");
+        assert!(!text.contains("no-such-id"), "raw paths are never labels: {text}");
+
+        // The process, where /proc tells it.
+        if cfg!(target_os = "linux") {
+            for name in ["process_resident_memory_bytes", "process_open_fds", "process_start_time_seconds"] {
+                assert!(scalar(&scrape, name, &[]).is_some_and(|v| v > 0.0), "{name}: {text}");
+            }
+            assert!(scalar(&scrape, "process_cpu_seconds_total", &[]).is_some(), "{text}");
+        }
+
+        // The pool: /readyz checked a connection out and gave it back.
+        assert!(scalar(&scrape, "engagiert_db_pool_connections", &[]).is_some_and(|v| v >= 1.0), "{text}");
+        assert_eq!(scalar(&scrape, "engagiert_db_pool_connections_in_use", &[]), Some(0.0), "{text}");
+        let waits = histogram(&scrape, "engagiert_db_pool_checkout_wait_seconds", &[]);
+        let checkouts = scalar(&scrape, "engagiert_db_pool_checkout_wait_seconds_count", &[]);
+        assert!(checkouts.is_some_and(|n| n >= 1.0), "{text}");
+        assert_eq!(waits.last().map(|b| (b.less_than, b.count)), Some((f64::INFINITY, checkouts.unwrap())), "{text}");
+    }
+
     async fn cors_reads_from_anywhere_writes_from_the_admin_frontend(app) {
         let read = app.get("/healthz").header("origin", "https://www.unna.de").send().await.expect(200);
         assert_eq!(read.header("access-control-allow-origin").as_deref(), Some("https://www.unna.de"));
@@ -105,4 +151,40 @@ both_backends! {
         handle.stop(true).await;
         result.unwrap();
     }
+}
+
+/// The value of the counter, gauge or plain sample `metric` whose labels are exactly `labels`.
+fn scalar(scrape: &prometheus_parse::Scrape, metric: &str, labels: &[(&str, &str)]) -> Option<f64> {
+    use prometheus_parse::Value;
+    scrape
+        .samples
+        .iter()
+        .find(|s| s.metric == metric && has_labels(&s.labels, labels))
+        .and_then(|s| match s.value {
+            Value::Counter(v) | Value::Gauge(v) | Value::Untyped(v) => Some(v),
+            _ => None,
+        })
+}
+
+/// The buckets of histogram `metric` whose labels are exactly `labels`, lowest bound first.
+fn histogram(
+    scrape: &prometheus_parse::Scrape,
+    metric: &str,
+    labels: &[(&str, &str)],
+) -> Vec<prometheus_parse::HistogramCount> {
+    let sample = scrape
+        .samples
+        .iter()
+        .find(|s| s.metric == metric && has_labels(&s.labels, labels))
+        .unwrap_or_else(|| panic!("no histogram {metric} {labels:?}"));
+    let prometheus_parse::Value::Histogram(buckets) = &sample.value else {
+        panic!("{metric} is not a histogram: {:?}", sample.value);
+    };
+    let mut buckets = buckets.clone();
+    buckets.sort_by(|a, b| a.less_than.total_cmp(&b.less_than));
+    buckets
+}
+
+fn has_labels(found: &prometheus_parse::Labels, wanted: &[(&str, &str)]) -> bool {
+    found.len() == wanted.len() && wanted.iter().all(|(k, v)| found.get(k) == Some(*v))
 }
