@@ -209,6 +209,25 @@ impl utoipa::PartialSchema for HttpUrl {
 
 impl utoipa::ToSchema for HttpUrl {}
 
+/// Orders items by their `position` where one is given, else by their place in the list
+/// (rule 23: agenda items, survey questions), and numbers them 1..n.
+pub fn renumber<T>(items: &mut Vec<T>, position: impl Fn(&mut T) -> &mut Option<u32>) {
+    let mut keyed: Vec<(u64, T)> = items
+        .drain(..)
+        .enumerate()
+        .map(|(index, mut item)| {
+            let key = position(&mut item).map_or(index as u64 + 1, u64::from);
+            (key, item)
+        })
+        .collect();
+    // Stable: equal positions keep the order in which they were sent.
+    keyed.sort_by_key(|(key, _)| *key);
+    for (number, (_, mut item)) in (1u32..).zip(keyed) {
+        *position(&mut item) = Some(number);
+        items.push(item);
+    }
+}
+
 /// An optional text trimmed, with blank treated as absent.
 pub fn trimmed(text: Option<&str>) -> Option<String> {
     text.map(str::trim)

@@ -23,7 +23,8 @@ use crate::db::{Db, DbConnection, new_id};
 use crate::error::ApiError;
 use crate::http::list::{ListParams, Listed, Page};
 use crate::http::record::live;
-use crate::http::{ApiJson, IfMatch, ListQuery, Tagged, merge_patch, path_id};
+use crate::http::round_trip::{self, Change};
+use crate::http::{ApiJson, IfMatch, ListQuery, Tagged, path_id};
 use crate::openapi::responses::*;
 
 pub fn routes(cfg: &mut ServiceConfig) {
@@ -181,7 +182,7 @@ async fn create_document(
     user: AuthUser,
     body: ApiJson,
 ) -> Result<HttpResponse, ApiError> {
-    let input = body.parse::<DocumentInput>().await?;
+    let input = body.parse_new::<DocumentInput>("draft").await?;
     let (row, details) = db
         .transaction(move |conn| create(conn, &user, &input))
         .await?;
@@ -226,10 +227,8 @@ async fn replace_document(
 ) -> Result<HttpResponse, ApiError> {
     let id = path_id(&id, "document")?;
     authorise_change(&db, &user, &id).await?;
-    let input = body.parse::<DocumentInput>().await?;
-    save(&db, user, id, if_match, move |_| Ok(input.clone()))
-        .await?
-        .respond(&req)
+    let change = Change::Replace(body.parse::<Value>().await?);
+    save(&db, user, id, if_match, change).await?.respond(&req)
 }
 
 /// Change some of a document's fields (JSON merge patch).
@@ -255,11 +254,9 @@ async fn update_document(
     let id = path_id(&id, "document")?;
     authorise_change(&db, &user, &id).await?;
     let patch = body.parse::<Value>().await?;
-    save(&db, user, id, if_match, move |current| {
-        merge_patch::apply(current, &patch)
-    })
-    .await?
-    .respond(&req)
+    save(&db, user, id, if_match, Change::Patch(patch))
+        .await?
+        .respond(&req)
 }
 
 /// 404 for a document the caller cannot see, 403 for one they may not write.
@@ -277,14 +274,20 @@ async fn save(
     user: AuthUser,
     id: String,
     if_match: IfMatch,
-    build: impl Fn(&DocumentInput) -> Result<DocumentInput, ApiError> + Send + 'static,
+    change: Change,
 ) -> Result<Tagged<Document>, ApiError> {
     let (row, details) = db
         .transaction(move |conn| {
             let (current, details) = visible(conn, &id, &Viewer::of(Some(&user)))?;
             if_match.check(&current)?;
             require_author(&user, details.authors(&current.id))?;
-            let input = build(&details.input(&current))?;
+            let current_input = details.input(&current);
+            let shown =
+                serde_json::to_value(details.show(current.clone())).map_err(ApiError::internal)?;
+            let input = change.input(&current_input, &shown, status_action)?;
+            if round_trip::unchanged(&current_input, &input) {
+                return Ok((current, details));
+            }
             let values = checked(conn, &user, &input)?;
             let row = model::update(conn, &current.id, current.version, &values)?
                 .ok_or_else(ApiError::precondition_failed)?;
@@ -293,6 +296,15 @@ async fn save(
         })
         .await?;
     Ok(Tagged::of(row, None, |row| details.show(row)))
+}
+
+/// The action that moves a document to `status` (rule 3).
+fn status_action(status: &str) -> Option<&'static str> {
+    match status {
+        "published" => Some("POST /api/v1/documents/{id}/publish"),
+        "archived" => Some("POST /api/v1/documents/{id}/archive"),
+        _ => None,
+    }
 }
 
 /// Delete a document (soft). Admins delete any; editors their own drafts.

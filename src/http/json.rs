@@ -48,6 +48,13 @@ impl ApiJson {
             .map_err(|e| ApiError::bad_request(format!("the body is not valid JSON: {e}")))?;
         from_value(value).map_err(ApiError::validation)
     }
+
+    /// The body of a `POST` that creates a resource starting in state `initial`: a `status`
+    /// equal to it is accepted and dropped (rule 21), then parsed as `parse` does.
+    pub async fn parse_new<T: DeserializeOwned>(self, initial: &str) -> Result<T, ApiError> {
+        let body = super::round_trip::creation(self.parse::<Value>().await?, initial)?;
+        from_value(body).map_err(ApiError::validation)
+    }
 }
 
 /// The size limit of request bodies other than attachments.

@@ -11,6 +11,7 @@ pub mod json;
 pub mod list;
 pub mod merge_patch;
 pub mod query;
+pub mod round_trip;
 
 pub use conditional::{IfMatch, Tagged};
 pub use csv_body::CsvBody;

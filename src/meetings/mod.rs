@@ -29,6 +29,7 @@ use crate::error::{ApiError, FieldError};
 use crate::http::conditional::computed;
 use crate::http::list::{ListParams, Listed, Page};
 use crate::http::record::{Record, live};
+use crate::http::round_trip::{self, Change};
 use crate::http::{ApiJson, IfMatch, LenientQuery, ListQuery, Tagged, merge_patch, path_id};
 use crate::municipalities::resolve_live;
 use crate::openapi::responses::*;
@@ -186,7 +187,7 @@ async fn create_meeting(
     body: ApiJson,
 ) -> Result<HttpResponse, ApiError> {
     user.require_admin()?;
-    let input = body.parse::<MeetingInput>().await?;
+    let input = body.parse_new::<MeetingInput>("planned").await?;
     let (row, details) = db.transaction(move |conn| create(conn, &input)).await?;
     let location = format!("/api/v1/meetings/{}", row.id);
     tagged(row, &details, true).created(location).respond(&req)
@@ -243,10 +244,8 @@ async fn replace_meeting(
 ) -> Result<HttpResponse, ApiError> {
     user.require_admin()?;
     let id = path_id(&id, "meeting")?;
-    let input = body.parse::<MeetingInput>().await?;
-    save(&db, id, if_match, move |_| Ok(input.clone()))
-        .await?
-        .respond(&req)
+    let change = Change::Replace(body.parse::<Value>().await?);
+    save(&db, id, if_match, change).await?.respond(&req)
 }
 
 /// Change some of a meeting's fields (admin; JSON merge patch).
@@ -272,11 +271,18 @@ async fn update_meeting(
     user.require_admin()?;
     let id = path_id(&id, "meeting")?;
     let patch = body.parse::<Value>().await?;
-    save(&db, id, if_match, move |current| {
-        merge_patch::apply(current, &patch)
-    })
-    .await?
-    .respond(&req)
+    save(&db, id, if_match, Change::Patch(patch))
+        .await?
+        .respond(&req)
+}
+
+/// The action that moves a meeting to `status` (rule 3).
+fn status_action(status: &str) -> Option<&'static str> {
+    match status {
+        "cancelled" => Some("POST /api/v1/meetings/{id}/cancel"),
+        "held" => Some("POST /api/v1/meetings/{id}/hold"),
+        _ => None,
+    }
 }
 
 /// The one way a meeting's fields change: in one transaction, checked against `If-Match`
@@ -285,7 +291,7 @@ async fn save(
     db: &Db,
     id: String,
     if_match: IfMatch,
-    build: impl Fn(&MeetingInput) -> Result<MeetingInput, ApiError> + Send + 'static,
+    change: Change,
 ) -> Result<Tagged<Meeting>, ApiError> {
     let (row, details) = db
         .transaction(move |conn| {
@@ -294,7 +300,13 @@ async fn save(
             let current = live_meeting(conn, &id)?;
             if_match.check(&current)?;
             let current_details = model::load_details(conn, std::slice::from_ref(&current.id))?;
-            let input = build(&current_details.input(&current))?;
+            let current_input = current_details.input(&current);
+            let shown = serde_json::to_value(current_details.show(current.clone(), true))
+                .map_err(ApiError::internal)?;
+            let input = change.input(&current_input, &shown, status_action)?;
+            if round_trip::unchanged(&current_input, &input) {
+                return Ok((current, current_details));
+            }
             let values = checked_values(conn, &input)?;
             let registered = current_details.tally(&current.id).attendees;
             if let Some(capacity) = input.capacity

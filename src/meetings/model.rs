@@ -436,12 +436,13 @@ pub fn replace_parts(conn: &mut DbConnection, id: &str, input: &MeetingInput) ->
         .into_iter()
         .zip(&input.agenda)
         .collect();
+    // Stored (and shown) numbered 1..n in the order the positions give (rule 23).
     agenda.sort_by_key(|(position, _)| *position);
-    for (position, item) in agenda {
+    for (number, (_, item)) in (1i32..).zip(agenda) {
         diesel::insert_into(meeting_agenda_items::table)
             .values(&AgendaRow {
                 meeting_id: id.to_owned(),
-                position: i32::try_from(position).unwrap_or(i32::MAX),
+                position: number,
                 title: item.title.trim().to_owned(),
                 description: trimmed(item.description.as_deref()),
                 speaker: trimmed(item.speaker.as_deref()),

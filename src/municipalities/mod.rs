@@ -20,7 +20,8 @@ use crate::db::{Db, DbConnection, new_id};
 use crate::error::{ApiError, FieldError};
 use crate::http::list::{ListParams, Listed, Page};
 use crate::http::record::live;
-use crate::http::{ApiJson, IfMatch, ListQuery, Tagged, merge_patch};
+use crate::http::round_trip::{self, Change, no_status};
+use crate::http::{ApiJson, IfMatch, ListQuery, Tagged};
 use crate::openapi::responses::*;
 
 pub fn routes(cfg: &mut ServiceConfig) {
@@ -193,10 +194,8 @@ async fn replace_municipality(
     // Who may change it is known before the body is read.
     db.run(move |conn| precheck_user.require_municipality(&resolve_live(conn, &precheck_key)?.id))
         .await?;
-    let input = body.parse::<MunicipalityInput>().await?;
-    save(&db, user, key, if_match, move |_| Ok(input.clone()))
-        .await?
-        .respond(&req)
+    let change = Change::Replace(body.parse::<Value>().await?);
+    save(&db, user, key, if_match, change).await?.respond(&req)
 }
 
 /// Change some of a municipality's fields (JSON merge patch).
@@ -225,11 +224,9 @@ async fn update_municipality(
     db.run(move |conn| precheck_user.require_municipality(&resolve_live(conn, &precheck_key)?.id))
         .await?;
     let patch = body.parse::<Value>().await?;
-    save(&db, user, key, if_match, move |current| {
-        merge_patch::apply(current, &patch)
-    })
-    .await?
-    .respond(&req)
+    save(&db, user, key, if_match, Change::Patch(patch))
+        .await?
+        .respond(&req)
 }
 
 /// The one way a municipality changes: in one transaction, checked against `If-Match`, the
@@ -239,18 +236,23 @@ async fn save(
     user: AuthUser,
     key: String,
     if_match: IfMatch,
-    build: impl Fn(&MunicipalityInput) -> Result<MunicipalityInput, ApiError> + Send + 'static,
+    change: Change,
 ) -> Result<Tagged<Municipality>, ApiError> {
     let (row, details) = db
         .transaction(move |conn| {
             let current = resolve_live(conn, &key)?;
             if_match.check(&current)?;
             user.require_municipality(&current.id)?;
-            let current_input =
-                model::load_details(conn, std::slice::from_ref(&current.id))?.input(&current);
-            let input = build(&current_input)?;
+            let details = model::load_details(conn, std::slice::from_ref(&current.id))?;
+            let current_input = details.input(&current);
+            let shown = serde_json::to_value(details.show(current.clone(), true))
+                .map_err(ApiError::internal)?;
+            let input = change.input(&current_input, &shown, no_status)?;
             if !user.is_admin() {
                 forbid_office_changes(&current_input, &input)?;
+            }
+            if round_trip::unchanged(&current_input, &input) {
+                return Ok((current, details));
             }
             let row = store(conn, &current, &input)?;
             let details = model::load_details(conn, std::slice::from_ref(&row.id))?;

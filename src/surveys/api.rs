@@ -90,13 +90,18 @@ pub struct OptionInput {
     pub label: String,
 }
 
-/// A question, as written. Its place in `questions` is its position.
+/// A question, as written. Questions are ordered by `position` where given, else by their
+/// place in `questions`, and numbered 1..n (rule 23).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct QuestionInput {
     /// The id of an existing question to keep; omitted for a new one.
     #[serde(default)]
     pub id: Option<Uuid>,
+    /// Where the question stands (optional: its place in the array otherwise).
+    #[serde(default)]
+    #[schema(minimum = 1, example = 1)]
+    pub position: Option<u32>,
     pub kind: QuestionKind,
     #[schema(
         example = "Gibt es in Ihrer Kommune eine Ehrenamtsagentur?",
@@ -158,6 +163,7 @@ impl SurveyInput {
     /// the microsecond precision both databases keep. Comparisons with the stored survey
     /// are made on this form, so a resent survey does not count as changed.
     pub fn normalized(mut self) -> Self {
+        crate::types::renumber(&mut self.questions, |q| &mut q.position);
         self.title = self.title.trim().to_owned();
         self.description = trimmed(self.description.as_deref());
         self.opens_at = self.opens_at.trunc_subsecs(6);
@@ -334,6 +340,7 @@ impl Question {
     pub fn input(&self) -> QuestionInput {
         QuestionInput {
             id: Uuid::parse_str(&self.id).ok(),
+            position: u32::try_from(self.position).ok(),
             kind: self.kind,
             text: self.text.clone(),
             help: self.help.clone(),

@@ -30,7 +30,8 @@ use crate::error::{ApiError, FieldError};
 use crate::http::conditional::computed;
 use crate::http::list::{ListParams, Listed, Page};
 use crate::http::record::live;
-use crate::http::{ApiJson, IfMatch, ListQuery, Tagged, merge_patch, path_id};
+use crate::http::round_trip::{self, Change};
+use crate::http::{ApiJson, IfMatch, ListQuery, Tagged, path_id};
 use crate::municipalities::resolve_live;
 use crate::openapi::responses::*;
 use crate::text::fold;
@@ -153,7 +154,7 @@ async fn create_survey(
     body: ApiJson,
 ) -> Result<HttpResponse, ApiError> {
     user.require_admin()?;
-    let input = body.parse::<SurveyInput>().await?;
+    let input = body.parse_new::<SurveyInput>("draft").await?;
     let (row, questionnaires) = db
         .transaction(move |conn| create(conn, input.clone()))
         .await?;
@@ -204,10 +205,8 @@ async fn replace_survey(
 ) -> Result<HttpResponse, ApiError> {
     user.require_admin()?;
     let id = path_id(&id, "survey")?;
-    let input = body.parse::<SurveyInput>().await?;
-    save(&db, id, if_match, move |_| Ok(input.clone()))
-        .await?
-        .respond(&req)
+    let change = Change::Replace(body.parse::<Value>().await?);
+    save(&db, id, if_match, change).await?.respond(&req)
 }
 
 /// Change some of a survey's fields (admin; JSON merge patch).
@@ -236,11 +235,9 @@ async fn update_survey(
     user.require_admin()?;
     let id = path_id(&id, "survey")?;
     let patch = body.parse::<Value>().await?;
-    save(&db, id, if_match, move |current| {
-        merge_patch::apply(current, &patch)
-    })
-    .await?
-    .respond(&req)
+    save(&db, id, if_match, Change::Patch(patch))
+        .await?
+        .respond(&req)
 }
 
 /// The one way a survey's fields change: in one transaction, checked against `If-Match`, the
@@ -249,15 +246,20 @@ async fn save(
     db: &Db,
     id: String,
     if_match: IfMatch,
-    build: impl Fn(&SurveyInput) -> Result<SurveyInput, ApiError> + Send + 'static,
+    change: Change,
 ) -> Result<Tagged<Survey>, ApiError> {
     let (row, questionnaires) = db
         .transaction(move |conn| {
             let current = live(model::find(conn, &id)?, "survey")?;
             if_match.check(&current)?;
-            let before =
-                model::load_questions(conn, std::slice::from_ref(&current.id))?.input(&current);
-            let input = build(&before)?.normalized();
+            let questionnaires = model::load_questions(conn, std::slice::from_ref(&current.id))?;
+            let before = questionnaires.input(&current).normalized();
+            let shown = serde_json::to_value(questionnaires.show(current.clone()))
+                .map_err(ApiError::internal)?;
+            let input = change.input(&before, &shown, status_action)?.normalized();
+            if round_trip::unchanged(&before, &input) {
+                return Ok((current, questionnaires));
+            }
             if current.status != SurveyStatus::Draft {
                 refuse_locked_changes(&before, &input)?;
             }
@@ -277,6 +279,15 @@ async fn save(
         })
         .await?;
     Ok(Tagged::of(row, None, |row| questionnaires.show(row)))
+}
+
+/// The action that moves a survey to `status` (rule 3).
+fn status_action(status: &str) -> Option<&'static str> {
+    match status {
+        "open" => Some("POST /api/v1/surveys/{id}/open"),
+        "closed" => Some("POST /api/v1/surveys/{id}/close"),
+        _ => None,
+    }
 }
 
 /// 409 naming what may change only while a survey is a draft: responses refer to the

@@ -15,7 +15,8 @@ use crate::db::{Db, new_id, now};
 use crate::error::ApiError;
 use crate::http::list::{ListParams, Listed, Page};
 use crate::http::record::live;
-use crate::http::{ApiJson, IfMatch, ListQuery, Tagged, merge_patch, path_id};
+use crate::http::round_trip::{self, Change, no_status};
+use crate::http::{ApiJson, IfMatch, ListQuery, Tagged, path_id};
 use crate::openapi::responses::*;
 
 pub fn routes(cfg: &mut ServiceConfig) {
@@ -174,10 +175,8 @@ async fn replace_user(
 ) -> Result<HttpResponse, ApiError> {
     user.require_admin()?;
     let id = path_id(&id, "user")?;
-    let update = body.parse::<UserUpdate>().await?;
-    save(&db, id, if_match, move |_| Ok(update))
-        .await?
-        .respond(&req)
+    let change = Change::Replace(body.parse::<Value>().await?);
+    save(&db, id, if_match, change).await?.respond(&req)
 }
 
 /// Change some of a user's fields (JSON merge patch).
@@ -203,11 +202,9 @@ async fn update_user(
     user.require_admin()?;
     let id = path_id(&id, "user")?;
     let patch = body.parse::<Value>().await?;
-    save(&db, id, if_match, move |row| {
-        merge_patch::apply(&UserUpdate::from_row(row)?, &patch)
-    })
-    .await?
-    .respond(&req)
+    save(&db, id, if_match, Change::Patch(patch))
+        .await?
+        .respond(&req)
 }
 
 /// The one way a user changes: checked against `If-Match`, validated, the password hashed,
@@ -216,14 +213,19 @@ async fn save(
     db: &Db,
     id: String,
     if_match: IfMatch,
-    build: impl FnOnce(&UserRow) -> Result<UserUpdate, ApiError> + Send + 'static,
+    change: Change,
 ) -> Result<Tagged<User>, ApiError> {
     let lookup = id.clone();
     let current = db
         .run(move |conn| live(model::find(conn, &lookup)?, "user"))
         .await?;
     if_match.check(&current)?;
-    let update = build(&current)?;
+    let before = UserUpdate::from_row(&current)?;
+    let shown = serde_json::to_value(User::from(current.clone())).map_err(ApiError::internal)?;
+    let update = change.input(&before, &shown, no_status)?;
+    if round_trip::unchanged(&before, &update) {
+        return Ok(tagged(current));
+    }
     check_user(
         &update.name,
         update.role,

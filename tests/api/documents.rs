@@ -112,8 +112,8 @@ both_backends! {
         app.post(&format!("{path}/archive")).bearer(&n.admin).send().await.problem(409);
         let again = publish(&app, &n.admin, draft["id"].as_str().unwrap()).await;
         assert_eq!(again["published_at"].as_str().unwrap(), published_at, "published_at is kept");
-        // status is read-only in bodies.
-        let problem = app.patch(&path).bearer(&n.admin).json(&json!({"status": "draft"})).send().await.problem(422);
+        // status changes only through the actions (409).
+        let problem = app.patch(&path).bearer(&n.admin).json(&json!({"status": "draft"})).send().await.problem(409);
         assert_eq!(error_fields(&problem), ["status"]);
     }
 

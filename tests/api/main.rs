@@ -14,5 +14,6 @@ mod imports;
 mod meetings;
 mod municipalities;
 mod operations;
+mod round_trip;
 mod surveys;
 mod users;

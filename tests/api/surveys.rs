@@ -12,17 +12,17 @@ use crate::both_backends;
 use crate::helpers::*;
 
 /// A timestamp `hours` from now.
-fn hours(hours: i64) -> String {
+pub(crate) fn hours(hours: i64) -> String {
     (Utc::now() + Duration::hours(hours)).to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
-fn days(days: i64) -> String {
+pub(crate) fn days(days: i64) -> String {
     hours(days * 24)
 }
 
 /// Six questions, one of each kind: single choice (required), multiple choice, scale 1–5
 /// (required), yes/no, number 0–10000, text.
-fn questionnaire() -> Value {
+pub(crate) fn questionnaire() -> Value {
     json!([
         {"kind": "single_choice", "text": "Gibt es eine Ehrenamtsagentur?", "required": true,
          "options": [{"label": "Ja, eine eigene"}, {"label": "Ja, gemeinsam mit dem Kreis"}, {"label": "Nein"}]},
@@ -36,7 +36,7 @@ fn questionnaire() -> Value {
     ])
 }
 
-fn survey(anonymous: bool) -> Value {
+pub(crate) fn survey(anonymous: bool) -> Value {
     json!({"title": "Ehrenamtsförderung 2025", "description": "Demodaten: Testbefragung.",
            "opens_at": days(-1), "closes_at": days(30), "anonymous": anonymous,
            "results_public": false, "questions": questionnaire()})
@@ -306,8 +306,9 @@ both_backends! {
         // The rules still hold, and status is read-only.
         let problem = app.patch(&path).bearer(&admin).json(&json!({"closes_at": days(-3)})).send().await.problem(422);
         assert_eq!(error_fields(&problem), ["closes_at"]);
-        let problem = app.patch(&path).bearer(&admin).json(&json!({"status": "closed"})).send().await.problem(422);
+        let problem = app.patch(&path).bearer(&admin).json(&json!({"status": "closed"})).send().await.problem(409);
         assert_eq!(error_fields(&problem), ["status"]);
+        assert!(problem["detail"].as_str().unwrap().contains("/close"), "{problem}");
 
         let closed = app.post(&format!("{path}/close")).bearer(&admin).send().await.expect(200).json();
         assert_eq!(closed["status"], "closed");
@@ -349,7 +350,7 @@ both_backends! {
             (question(json!({"kind": "number", "text": "x", "range": {"min": 10, "max": 1}})), vec!["questions[0].range.max"]),
             (question(json!({"kind": "essay", "text": "x"})), vec!["questions[0].kind"]),
             (question(json!({"kind": "text", "text": ""})), vec!["questions[0].text"]),
-            (question(json!({"kind": "text", "text": "x", "position": 1})), vec!["questions[0].position"]),
+            (question(json!({"kind": "text", "text": "x", "position": -1})), vec!["questions[0].position"]),
         ];
         for (body, fields) in cases {
             let problem = app.post("/api/v1/surveys").bearer(&admin).json(&body).send().await.problem(422);
