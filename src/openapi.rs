@@ -159,8 +159,105 @@ pub mod responses {
 }
 
 /// The document as the service serves it and as `openapi/openapi.json` holds it.
+/// Gives every `PATCH` body a schema of its own in which every field is optional (rule 22),
+/// derived here from the `PUT` body's schema rather than written per resource: a merge patch
+/// carries only the fields it changes, at any depth, so `required` goes everywhere except
+/// inside arrays (which a merge patch replaces whole). `XInput`/`XUpdate` get `XPatch`.
+fn with_patch_schemas(value: &mut serde_json::Value) {
+    let Some(mut schemas) = value
+        .pointer_mut("/components/schemas")
+        .map(serde_json::Value::take)
+    else {
+        return;
+    };
+    if let Some(paths) = value.get_mut("paths").and_then(|p| p.as_object_mut()) {
+        for item in paths.values_mut() {
+            let Some(content) = item
+                .pointer_mut("/patch/requestBody/content")
+                .and_then(|c| c.as_object_mut())
+            else {
+                continue;
+            };
+            for media in content.values_mut() {
+                if let Some(reference) = media.pointer_mut("/schema/$ref") {
+                    let patched = patch_ref(reference.as_str().unwrap_or_default(), &mut schemas);
+                    *reference = serde_json::Value::String(patched);
+                }
+            }
+        }
+    }
+    if let Some(slot) = value.pointer_mut("/components/schemas") {
+        *slot = schemas;
+    }
+}
+
+const SCHEMAS: &str = "#/components/schemas/";
+
+/// The `$ref` of the all-optional form of the object schema `reference` names (made on first
+/// use); any other reference (an enum, a scalar) is returned as it is.
+fn patch_ref(reference: &str, schemas: &mut serde_json::Value) -> String {
+    let Some(name) = reference.strip_prefix(SCHEMAS) else {
+        return reference.to_owned();
+    };
+    let Some(original) = schemas.get(name).cloned() else {
+        return reference.to_owned();
+    };
+    if original.get("properties").is_none() {
+        return reference.to_owned();
+    }
+    let base = name
+        .strip_suffix("Input")
+        .or_else(|| name.strip_suffix("Update"))
+        .unwrap_or(name);
+    let patch_name = format!("{base}Patch");
+    if schemas.get(&patch_name).is_none() {
+        // Inserted before recursing, so a schema that refers to itself ends.
+        schemas[&patch_name] = serde_json::Value::Null;
+        let mut patch = original;
+        optional(&mut patch, schemas);
+        patch["description"] = serde_json::Value::String(format!(
+            "A JSON merge patch (RFC 7396) of `{name}`: every field is optional, and only \
+             the fields sent change; `null` removes an optional field."
+        ));
+        schemas[&patch_name] = patch;
+    }
+    format!("{SCHEMAS}{patch_name}")
+}
+
+fn optional(schema: &mut serde_json::Value, schemas: &mut serde_json::Value) {
+    let Some(object) = schema.as_object_mut() else {
+        return;
+    };
+    object.remove("required");
+    if let Some(reference) = object
+        .get("$ref")
+        .and_then(|r| r.as_str())
+        .map(str::to_owned)
+    {
+        object.insert("$ref".into(), patch_ref(&reference, schemas).into());
+    }
+    for key in ["properties"] {
+        if let Some(properties) = object.get_mut(key).and_then(|p| p.as_object_mut()) {
+            for property in properties.values_mut() {
+                optional(property, schemas);
+            }
+        }
+    }
+    for key in ["oneOf", "anyOf", "allOf"] {
+        if let Some(variants) = object.get_mut(key).and_then(|v| v.as_array_mut()) {
+            for variant in variants {
+                optional(variant, schemas);
+            }
+        }
+    }
+}
+
+/// The document as served and committed, with the `PATCH` schemas of `with_patch_schemas`
+/// (done on the JSON: utoipa's types do not read their own output back).
 pub fn to_json(doc: &OpenApiDocument) -> String {
-    let mut json = doc.to_pretty_json().unwrap_or_else(|_| "{}".into());
+    let mut value = serde_json::to_value(doc).unwrap_or_default();
+    with_patch_schemas(&mut value);
+    let mut json = serde_json::to_string_pretty(&value).unwrap_or_else(|_| "{}".into());
     json.push('\n');
     json
 }

@@ -151,3 +151,55 @@ both_backends! {
         assert_eq!(questions, [(1, "Erste".into()), (2, "Zweite".into()), (3, "Dritte".into())]);
     }
 }
+
+/// Rule 22: every `PATCH` body has a schema of its own in which nothing is required, at any
+/// depth a merge patch reaches (arrays are replaced whole, so their items keep their rules).
+#[actix_web::test]
+async fn every_patch_body_has_an_all_optional_schema() {
+    let app = TestApp::sqlite().await;
+    let doc = app
+        .get("/api-docs/openapi.json")
+        .send()
+        .await
+        .expect(200)
+        .json();
+    let schemas = &doc["components"]["schemas"];
+    fn nothing_required(schema: &Value, schemas: &Value, path: &str) {
+        assert!(
+            schema.get("required").is_none(),
+            "{path} requires {}",
+            schema["required"]
+        );
+        if let Some(reference) = schema["$ref"].as_str() {
+            let name = reference.trim_start_matches("#/components/schemas/");
+            if schemas[name].get("properties").is_some() {
+                assert!(
+                    name.ends_with("Patch"),
+                    "{path} refers to {name}, not a patch schema"
+                );
+                nothing_required(&schemas[name], schemas, &format!("{path} → {name}"));
+            }
+        }
+        for (key, property) in schema["properties"].as_object().into_iter().flatten() {
+            nothing_required(property, schemas, &format!("{path}.{key}"));
+        }
+        for variant in ["oneOf", "anyOf", "allOf"]
+            .iter()
+            .flat_map(|k| schema[*k].as_array().into_iter().flatten())
+        {
+            nothing_required(variant, schemas, path);
+        }
+    }
+    let mut patches = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        let Some(patch) = item.get("patch") else {
+            continue;
+        };
+        patches += 1;
+        let body = &patch["requestBody"]["content"]["application/merge-patch+json"]["schema"];
+        let put = &item["put"]["requestBody"]["content"]["application/json"]["schema"];
+        assert_ne!(body, put, "{path}: the PATCH body has a schema of its own");
+        nothing_required(body, schemas, path);
+    }
+    assert!(patches >= 6, "{patches}");
+}
