@@ -1,5 +1,6 @@
 //! Request and response types of `/api/v1/documents` and the rules a document obeys.
 
+use crate::http::Many;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -178,7 +179,9 @@ crate::sort_fields!(DocumentOrder over DocumentSort {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct DocumentFilter {
-    pub kind: Option<DocumentKind>,
+    /// One or more values, repeated or comma-separated (any matches).
+    #[param(value_type = Option<Vec<DocumentKind>>, style = Form, explode = true)]
+    pub kind: Option<Many<DocumentKind>>,
     #[param(example = "ehrenamtskarte")]
     pub topic: Option<String>,
     /// Only documents naming this municipality as author or origin.
@@ -186,7 +189,9 @@ pub struct DocumentFilter {
     /// Only documents from this meeting.
     pub meeting_id: Option<Uuid>,
     /// Drafts only show to those who may see them.
-    pub status: Option<DocumentStatus>,
+    /// One or more values, repeated or comma-separated (any matches).
+    #[param(value_type = Option<Vec<DocumentStatus>>, style = Form, explode = true)]
+    pub status: Option<Many<DocumentStatus>>,
     /// Only documents published on or after this date or timestamp.
     #[serde(default, deserialize_with = "date_or_timestamp")]
     #[param(value_type = Option<String>, example = "2024-01-01")]

@@ -1,6 +1,7 @@
 //! The document tables (the record, its topics, authors, links and attachments) and their
 //! queries, including who may see a draft and the ranked search.
 
+use crate::http::Many;
 use std::collections::HashMap;
 
 use chrono::NaiveDateTime;
@@ -451,11 +452,11 @@ fn filtered(
         }
         Viewer::Anonymous => query = query.filter(documents::status.ne(DocumentStatus::Draft)),
     }
-    if let Some(kind) = filter.kind {
-        query = query.filter(documents::kind.eq(kind));
+    if let Some(kinds) = &filter.kind {
+        query = query.filter(documents::kind.eq_any(kinds.0.clone()));
     }
-    if let Some(status) = filter.status {
-        query = query.filter(documents::status.eq(status));
+    if let Some(statuses) = &filter.status {
+        query = query.filter(documents::status.eq_any(statuses.0.clone()));
     }
     if let Some(topic) = &filter.topic {
         let tagged = document_topics::table
@@ -595,7 +596,7 @@ pub fn published(
     limit: i64,
 ) -> QueryResult<Vec<DocumentRow>> {
     let filter = DocumentFilter {
-        status: Some(DocumentStatus::Published),
+        status: Some(Many::one(DocumentStatus::Published)),
         ..filter.clone()
     };
     sorted(filtered(None, &filter, &Viewer::Anonymous), NEWEST_FIRST)

@@ -17,7 +17,7 @@ pub use conditional::{IfMatch, Tagged};
 pub use csv_body::CsvBody;
 pub use json::ApiJson;
 pub use list::{ListParams, Listed, Page};
-pub use query::{ApiQuery, LenientQuery, ListQuery};
+pub use query::{ApiQuery, LenientQuery, ListQuery, Many};
 pub mod record;
 
 use crate::error::ApiError;

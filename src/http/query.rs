@@ -128,17 +128,59 @@ fn refusal(error: QueryError) -> ApiError {
 
 /// The decoded pairs of a query, every value following the text rules as bodies do (NFC; no
 /// control characters, so no NUL that PostgreSQL could not compare with).
+///
+/// A parameter given more than once is joined with commas (rule 25: `region=a&region=b` is
+/// `region=a,b`), which a `Many` filter reads as its values and any other parameter refuses.
 fn clean_pairs(
     pairs: impl IntoIterator<Item = (String, String)>,
 ) -> Result<Vec<(String, String)>, ApiError> {
-    pairs
-        .into_iter()
-        .map(|(name, value)| match crate::text::clean(&value) {
-            Ok(clean) => Ok((name.clone(), clean.into_owned())),
-            Err(refused) => Err(ApiError::bad_parameter(name, refused.message())),
-        })
-        .collect()
+    let mut joined: Vec<(String, String)> = Vec::new();
+    for (name, value) in pairs {
+        let value = match crate::text::clean(&value) {
+            Ok(clean) => clean.into_owned(),
+            Err(refused) => return Err(ApiError::bad_parameter(name, refused.message())),
+        };
+        match joined.iter_mut().find(|(known, _)| *known == name) {
+            Some((_, values)) => {
+                values.push(',');
+                values.push_str(&value);
+            }
+            None => joined.push((name, value)),
+        }
+    }
+    Ok(joined)
 }
+
+/// The values of an enum filter (rule 25): one or more, repeated (`region=arnsberg&region=detmold`)
+/// or comma-separated (`region=arnsberg,detmold`); a record matches any of them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Many<T>(pub Vec<T>);
+
+impl<T> Many<T> {
+    pub fn one(value: T) -> Self {
+        Self(vec![value])
+    }
+}
+
+impl<'de, T: std::str::FromStr<Err = String>> Deserialize<'de> for Many<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        let values = text
+            .split(',')
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(T::from_str)
+            .collect::<Result<Vec<T>, String>>()
+            .map_err(serde::de::Error::custom)?;
+        if values.is_empty() {
+            return Err(serde::de::Error::custom("must name at least one value"));
+        }
+        Ok(Self(values))
+    }
+}
+
+// Documented at each filter as `value_type = Option<Vec<T>>` with `explode`: an array of the
+// enum's values, sent as repeated parameters.
 
 /// An RFC 3339 timestamp in a query. A `+` of the offset often arrives decoded as a space;
 /// it is put back rather than refused.

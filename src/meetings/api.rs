@@ -1,6 +1,7 @@
 //! Request and response types of `/api/v1/meetings` and its registrations, and the rules a
 //! meeting's fields obey.
 
+use crate::http::Many;
 use std::collections::HashSet;
 
 use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, SubsecRound, Utc};
@@ -439,9 +440,15 @@ pub struct MeetingFilter {
     #[serde(default, deserialize_with = "upper_bound")]
     #[param(value_type = Option<String>, example = "2026-12-31")]
     pub to: Option<NaiveDateTime>,
-    pub status: Option<MeetingStatus>,
-    pub kind: Option<MeetingKind>,
-    pub format: Option<MeetingFormat>,
+    /// One or more values, repeated or comma-separated (any matches).
+    #[param(value_type = Option<Vec<MeetingStatus>>, style = Form, explode = true)]
+    pub status: Option<Many<MeetingStatus>>,
+    /// One or more values, repeated or comma-separated (any matches).
+    #[param(value_type = Option<Vec<MeetingKind>>, style = Form, explode = true)]
+    pub kind: Option<Many<MeetingKind>>,
+    /// One or more values, repeated or comma-separated (any matches).
+    #[param(value_type = Option<Vec<MeetingFormat>>, style = Form, explode = true)]
+    pub format: Option<Many<MeetingFormat>>,
     /// Only meetings hosted by this municipality (a UUID).
     pub host_municipality_id: Option<Uuid>,
     /// Only meetings with this topic tag.

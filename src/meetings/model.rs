@@ -490,14 +490,14 @@ fn filtered(
     if let Some(to) = filter.to {
         query = query.filter(meetings::starts_at.le(to));
     }
-    if let Some(status) = filter.status {
-        query = query.filter(meetings::status.eq(status));
+    if let Some(values) = &filter.status {
+        query = query.filter(meetings::status.eq_any(values.0.clone()));
     }
-    if let Some(kind) = filter.kind {
-        query = query.filter(meetings::kind.eq(kind));
+    if let Some(values) = &filter.kind {
+        query = query.filter(meetings::kind.eq_any(values.0.clone()));
     }
-    if let Some(format) = filter.format {
-        query = query.filter(meetings::format.eq(format));
+    if let Some(values) = &filter.format {
+        query = query.filter(meetings::format.eq_any(values.0.clone()));
     }
     if let Some(host) = filter.host_municipality_id {
         query = query.filter(meetings::host_municipality_id.eq(host.to_string()));

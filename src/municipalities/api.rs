@@ -1,6 +1,7 @@
 //! Request and response types of `/api/v1/municipalities`, and the rules a municipality's
 //! fields obey.
 
+use crate::http::Many;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -532,10 +533,16 @@ crate::sort_fields!(MunicipalityOrder over MunicipalitySort {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct MunicipalityFilter {
-    pub kind: Option<Kind>,
-    pub region: Option<Region>,
+    /// One or more values, repeated or comma-separated (any matches).
+    #[param(value_type = Option<Vec<Kind>>, style = Form, explode = true)]
+    pub kind: Option<Many<Kind>>,
+    /// One or more values, repeated or comma-separated (any matches).
+    #[param(value_type = Option<Vec<Region>>, style = Form, explode = true)]
+    pub region: Option<Many<Region>>,
     /// Membership status.
-    pub status: Option<MembershipStatus>,
+    /// One or more values, repeated or comma-separated (any matches).
+    #[param(value_type = Option<Vec<MembershipStatus>>, style = Form, explode = true)]
+    pub status: Option<Many<MembershipStatus>>,
     /// Only the towns and municipalities of this district.
     pub district_id: Option<Uuid>,
     /// Only those with this topic tag.

@@ -231,7 +231,7 @@ fn selected(
     let districts = model::all(
         conn,
         &MunicipalityFilter {
-            kind: Some(Kind::District),
+            kind: Some(crate::http::Many::one(Kind::District)),
             ..Default::default()
         },
     )?;

@@ -45,7 +45,7 @@ pub struct Districts {
 impl Districts {
     fn load(conn: &mut DbConnection) -> Result<Self, ApiError> {
         let filter = super::api::MunicipalityFilter {
-            kind: Some(Kind::District),
+            kind: Some(crate::http::Many::one(Kind::District)),
             ..Default::default()
         };
         let mut districts = Self {

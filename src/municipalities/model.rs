@@ -497,14 +497,14 @@ fn filtered(
         Some(paging) => crate::sync_filters!(query, paging, municipalities),
         None => query = query.filter(municipalities::deleted_at.is_null()),
     }
-    if let Some(kind) = filter.kind {
-        query = query.filter(municipalities::kind.eq(kind));
+    if let Some(values) = &filter.kind {
+        query = query.filter(municipalities::kind.eq_any(values.0.clone()));
     }
-    if let Some(region) = filter.region {
-        query = query.filter(municipalities::region.eq(region));
+    if let Some(values) = &filter.region {
+        query = query.filter(municipalities::region.eq_any(values.0.clone()));
     }
-    if let Some(status) = filter.status {
-        query = query.filter(municipalities::membership_status.eq(status));
+    if let Some(values) = &filter.status {
+        query = query.filter(municipalities::membership_status.eq_any(values.0.clone()));
     }
     if let Some(district) = filter.district_id {
         query = query.filter(municipalities::district_id.eq(district.to_string()));

@@ -1,6 +1,7 @@
 //! Request and response types of `/api/v1/surveys`, the rules a questionnaire obeys, and the
 //! check of a response's answers against its questions.
 
+use crate::http::Many;
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, NaiveDate, SubsecRound, Utc};
@@ -396,7 +397,9 @@ crate::sort_fields!(SurveyOrder over SurveySort {
 #[into_params(parameter_in = Query)]
 pub struct SurveyFilter {
     /// Only surveys in this state (drafts are listed for admins only).
-    pub status: Option<SurveyStatus>,
+    /// One or more values, repeated or comma-separated (any matches).
+    #[param(value_type = Option<Vec<SurveyStatus>>, style = Form, explode = true)]
+    pub status: Option<Many<SurveyStatus>>,
     /// Sort order (default `opens_at`): `opens_at`, `closes_at`, `updated_at`, each
     /// optionally prefixed with `-` for descending.
     #[param(inline)]

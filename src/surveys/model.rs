@@ -285,8 +285,8 @@ fn filtered(
     if !with_drafts {
         query = query.filter(surveys::status.ne(SurveyStatus::Draft));
     }
-    if let Some(status) = filter.status {
-        query = query.filter(surveys::status.eq(status));
+    if let Some(values) = &filter.status {
+        query = query.filter(surveys::status.eq_any(values.0.clone()));
     }
     query
 }

@@ -1,5 +1,6 @@
 //! Request and response types of `/api/v1/users`.
 
+use crate::http::Many;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -145,7 +146,9 @@ crate::sort_fields!(UserOrder over UserSort {
 #[into_params(parameter_in = Query)]
 pub struct UserFilter {
     /// Only users of this role.
-    pub role: Option<Role>,
+    /// One or more values, repeated or comma-separated (any matches).
+    #[param(value_type = Option<Vec<Role>>, style = Form, explode = true)]
+    pub role: Option<Many<Role>>,
     /// Only active (or inactive) users.
     pub active: Option<bool>,
     /// Only editors of this municipality.

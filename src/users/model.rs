@@ -137,8 +137,8 @@ pub fn soft_delete(conn: &mut DbConnection, id: &str, version: i32) -> QueryResu
 fn filtered(paging: &Paging, filter: &UserFilter) -> users::BoxedQuery<'static, MultiBackend> {
     let mut query = users::table.into_boxed();
     crate::sync_filters!(query, paging, users);
-    if let Some(role) = filter.role {
-        query = query.filter(users::role.eq(role));
+    if let Some(values) = &filter.role {
+        query = query.filter(users::role.eq_any(values.0.clone()));
     }
     if let Some(active) = filter.active {
         query = query.filter(users::active.eq(active));

@@ -203,3 +203,32 @@ async fn every_patch_body_has_an_all_optional_schema() {
     }
     assert!(patches >= 6, "{patches}");
 }
+
+both_backends! {
+    async fn enum_filters_take_several_values_repeated_or_comma_separated(app) {
+        app.unna().await; // arnsberg
+        app.municipality(json!({"name": "Paderborn", "kind": "town", "ags": "05774032",
+            "membership": {"status": "member", "joined_on": "2020-09-25"}})).await; // detmold
+        app.municipality(json!({"name": "Köln", "kind": "independent_city", "ags": "05315000",
+            "membership": {"status": "applicant"}})).await; // koeln
+        let names = |list: Value| -> Vec<String> {
+            let mut names: Vec<String> = list["items"].as_array().unwrap().iter()
+                .map(|m| m["name"].as_str().unwrap().to_owned()).collect();
+            names.sort();
+            names
+        };
+        let repeated = app.get("/api/v1/municipalities?region=arnsberg&region=detmold").send().await.expect(200).json();
+        let commas = app.get("/api/v1/municipalities?region=arnsberg,detmold").send().await.expect(200).json();
+        assert_eq!(names(repeated.clone()), ["Paderborn", "Unna"]);
+        assert_eq!(names(repeated), names(commas));
+        let statuses = app.get("/api/v1/municipalities?status=member,applicant&kind=town&kind=independent_city")
+            .send().await.expect(200).json();
+        assert_eq!(names(statuses), ["Köln", "Paderborn", "Unna"]);
+        let problem = app.get("/api/v1/municipalities?region=arnsberg,atlantis").send().await.problem(400);
+        assert_eq!(error_fields(&problem), ["region"]);
+        // A parameter that takes one value still refuses two.
+        app.get("/api/v1/municipalities?limit=1&limit=2").send().await.problem(400);
+        let meetings = app.get("/api/v1/meetings?status=planned,held&format=online&format=hybrid").send().await.expect(200).json();
+        assert_eq!(meetings["total"], 0);
+    }
+}
