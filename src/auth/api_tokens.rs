@@ -150,8 +150,10 @@ pub struct NewApiToken {
     #[schema(example = "Sync der Kreis-Website", max_length = 200)]
     pub name: String,
     pub role: Role,
-    /// Required for the `editor` role, absent for `admin`.
+    /// Required for the `editor` role, absent for `admin`: the municipality's UUID, AGS or
+    /// slug.
     #[serde(default)]
+    #[schema(value_type = Option<String>, example = "unna")]
     pub municipality_id: Option<Uuid>,
     /// When the token stops working; in the future, at most five years ahead.
     pub expires_at: DateTime<Utc>,
@@ -246,7 +248,7 @@ async fn create_api_token(
     body: ApiJson,
 ) -> Result<HttpResponse, ApiError> {
     user.require_admin()?;
-    let new = body.parse::<NewApiToken>().await?;
+    let new: NewApiToken = crate::municipalities::references::parse(&db, body, None).await?;
     let mut checks = Checks::new();
     checks.text("name", &new.name, 200);
     match (new.role, &new.municipality_id) {

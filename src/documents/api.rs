@@ -65,8 +65,10 @@ pub struct DocumentInput {
     #[serde(default = "german")]
     #[schema(example = "de", pattern = "^[a-z]{2}$", default = "de")]
     pub language: String,
-    /// The author or origin municipalities.
+    /// The author or origin municipalities: each its UUID, AGS or slug (answers carry the
+    /// UUIDs).
     #[serde(default)]
+    #[schema(value_type = Vec<String>, example = json!(["unna", "05774032"]))]
     pub municipality_ids: Vec<Uuid>,
     /// The network meeting the document came from.
     #[serde(default)]

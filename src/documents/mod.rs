@@ -182,7 +182,8 @@ async fn create_document(
     user: AuthUser,
     body: ApiJson,
 ) -> Result<HttpResponse, ApiError> {
-    let input = body.parse_new::<DocumentInput>("draft").await?;
+    let input: DocumentInput =
+        crate::municipalities::references::parse(&db, body, Some("draft")).await?;
     let (row, details) = db
         .transaction(move |conn| create(conn, &user, &input))
         .await?;
@@ -227,7 +228,9 @@ async fn replace_document(
 ) -> Result<HttpResponse, ApiError> {
     let id = path_id(&id, "document")?;
     authorise_change(&db, &user, &id).await?;
-    let change = Change::Replace(body.parse::<Value>().await?);
+    let change = Change::Replace(
+        crate::municipalities::references::resolved(&db, body.parse::<Value>().await?).await?,
+    );
     save(&db, user, id, if_match, change).await?.respond(&req)
 }
 
@@ -253,7 +256,8 @@ async fn update_document(
 ) -> Result<HttpResponse, ApiError> {
     let id = path_id(&id, "document")?;
     authorise_change(&db, &user, &id).await?;
-    let patch = body.parse::<Value>().await?;
+    let patch =
+        crate::municipalities::references::resolved(&db, body.parse::<Value>().await?).await?;
     save(&db, user, id, if_match, Change::Patch(patch))
         .await?
         .respond(&req)

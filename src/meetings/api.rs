@@ -149,8 +149,9 @@ pub struct MeetingInput {
     /// Required for `online` and `hybrid`, null for `in_person`. Shown to members only.
     #[serde(default)]
     pub online_url: Option<HttpUrl>,
-    /// The hosting municipality (a UUID).
+    /// The hosting municipality: its UUID, AGS or slug (answers carry the UUID).
     #[serde(default)]
+    #[schema(value_type = Option<String>, example = "unna")]
     pub host_municipality_id: Option<Uuid>,
     /// Registrations are refused after this moment; not after `starts_at`.
     #[serde(default)]
@@ -467,9 +468,10 @@ fn one() -> u32 {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewRegistration {
-    /// The municipality to register (a UUID). Editors may leave it out for their own;
-    /// admins must name one.
+    /// The municipality to register: its UUID, AGS or slug. Editors may leave it out for
+    /// their own; admins must name one.
     #[serde(default)]
+    #[schema(value_type = Option<String>, example = "unna")]
     pub municipality_id: Option<Uuid>,
     /// How many people will come, 1 to 50.
     #[serde(default = "one")]

@@ -187,7 +187,8 @@ async fn create_meeting(
     body: ApiJson,
 ) -> Result<HttpResponse, ApiError> {
     user.require_admin()?;
-    let input = body.parse_new::<MeetingInput>("planned").await?;
+    let input: MeetingInput =
+        crate::municipalities::references::parse(&db, body, Some("planned")).await?;
     let (row, details) = db.transaction(move |conn| create(conn, &input)).await?;
     let location = format!("/api/v1/meetings/{}", row.id);
     tagged(row, &details, true).created(location).respond(&req)
@@ -244,7 +245,9 @@ async fn replace_meeting(
 ) -> Result<HttpResponse, ApiError> {
     user.require_admin()?;
     let id = path_id(&id, "meeting")?;
-    let change = Change::Replace(body.parse::<Value>().await?);
+    let change = Change::Replace(
+        crate::municipalities::references::resolved(&db, body.parse::<Value>().await?).await?,
+    );
     save(&db, id, if_match, change).await?.respond(&req)
 }
 
@@ -270,7 +273,8 @@ async fn update_meeting(
 ) -> Result<HttpResponse, ApiError> {
     user.require_admin()?;
     let id = path_id(&id, "meeting")?;
-    let patch = body.parse::<Value>().await?;
+    let patch =
+        crate::municipalities::references::resolved(&db, body.parse::<Value>().await?).await?;
     save(&db, id, if_match, Change::Patch(patch))
         .await?
         .respond(&req)
@@ -679,7 +683,7 @@ async fn create_registration(
             "only admins and editors of a municipality register for meetings",
         ));
     }
-    let input = body.parse::<NewRegistration>().await?;
+    let input: NewRegistration = crate::municipalities::references::parse(&db, body, None).await?;
     let municipality_id = registering(&user, input.municipality_id)?;
     user.require_municipality(&municipality_id)?;
     check_registration(input.attendees, input.note.as_deref()).finish()?;

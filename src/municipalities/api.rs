@@ -187,8 +187,9 @@ pub struct MunicipalityInput {
     #[schema(example = "arnsberg")]
     pub region: Option<Region>,
     /// The district of a town or municipality; with an AGS, the district whose key begins it.
+    /// Its UUID, AGS or slug (answers carry the UUID).
     #[serde(default)]
-    #[schema(example = "01932c4e-7a4b-7cc2-9d1e-1f2a3b4c5d6d")]
+    #[schema(value_type = Option<String>, example = "kreis-unna")]
     pub district_id: Option<Uuid>,
     /// Inhabitants.
     #[serde(default)]

@@ -5,6 +5,7 @@ pub mod api;
 pub mod export;
 pub mod import;
 pub mod model;
+pub mod references;
 pub mod values;
 
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, put, web};
@@ -128,7 +129,7 @@ async fn create_municipality(
     body: ApiJson,
 ) -> Result<HttpResponse, ApiError> {
     user.require_admin()?;
-    let input = body.parse::<MunicipalityInput>().await?;
+    let input: MunicipalityInput = references::parse(&db, body, None).await?;
     let (row, details) = db.transaction(move |conn| create(conn, &input)).await?;
     let location = format!("/api/v1/municipalities/{}", row.id);
     Tagged::of(row, None, |row| details.show(row, true))
@@ -194,7 +195,7 @@ async fn replace_municipality(
     // Who may change it is known before the body is read.
     db.run(move |conn| precheck_user.require_municipality(&resolve_live(conn, &precheck_key)?.id))
         .await?;
-    let change = Change::Replace(body.parse::<Value>().await?);
+    let change = Change::Replace(references::resolved(&db, body.parse::<Value>().await?).await?);
     save(&db, user, key, if_match, change).await?.respond(&req)
 }
 
@@ -223,7 +224,7 @@ async fn update_municipality(
     let precheck_key = key.clone();
     db.run(move |conn| precheck_user.require_municipality(&resolve_live(conn, &precheck_key)?.id))
         .await?;
-    let patch = body.parse::<Value>().await?;
+    let patch = references::resolved(&db, body.parse::<Value>().await?).await?;
     save(&db, user, key, if_match, Change::Patch(patch))
         .await?
         .respond(&req)

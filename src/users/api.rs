@@ -58,8 +58,9 @@ pub struct NewUser {
     #[schema(example = "Erika Mustermann", max_length = 200)]
     pub name: String,
     pub role: Role,
-    /// Required for editors, absent for admins.
+    /// Required for editors, absent for admins: the municipality's UUID, AGS or slug.
     #[serde(default)]
+    #[schema(value_type = Option<String>, example = "unna")]
     pub municipality_id: Option<Uuid>,
     /// At least 10 characters. Write-only.
     #[schema(
@@ -86,7 +87,9 @@ pub struct UserUpdate {
     #[schema(example = "Erika Mustermann", max_length = 200)]
     pub name: String,
     pub role: Role,
+    /// Required for editors: the municipality's UUID, AGS or slug.
     #[serde(default)]
+    #[schema(value_type = Option<String>, example = "unna")]
     pub municipality_id: Option<Uuid>,
     pub active: bool,
     /// A new password (optional). Write-only.

@@ -105,7 +105,7 @@ async fn create_user(
     body: ApiJson,
 ) -> Result<HttpResponse, ApiError> {
     user.require_admin()?;
-    let new = body.parse::<NewUser>().await?;
+    let new: NewUser = crate::municipalities::references::parse(&db, body, None).await?;
     let row = db.run(move |conn| create_account(conn, new)).await?;
     let location = format!("/api/v1/users/{}", row.id);
     tagged(row).created(location).respond(&req)
@@ -175,7 +175,9 @@ async fn replace_user(
 ) -> Result<HttpResponse, ApiError> {
     user.require_admin()?;
     let id = path_id(&id, "user")?;
-    let change = Change::Replace(body.parse::<Value>().await?);
+    let change = Change::Replace(
+        crate::municipalities::references::resolved(&db, body.parse::<Value>().await?).await?,
+    );
     save(&db, id, if_match, change).await?.respond(&req)
 }
 
@@ -201,7 +203,8 @@ async fn update_user(
 ) -> Result<HttpResponse, ApiError> {
     user.require_admin()?;
     let id = path_id(&id, "user")?;
-    let patch = body.parse::<Value>().await?;
+    let patch =
+        crate::municipalities::references::resolved(&db, body.parse::<Value>().await?).await?;
     save(&db, id, if_match, Change::Patch(patch))
         .await?
         .respond(&req)

@@ -403,7 +403,7 @@ both_backends! {
             (json!({"municipality_id": paderborn, "attendees": -1}), "attendees"),
             (json!({"municipality_id": paderborn, "attendees": "zwei"}), "attendees"),
             (json!({"municipality_id": paderborn, "note": "x".repeat(1001)}), "note"),
-            (json!({"municipality_id": "paderborn"}), "municipality_id"),
+            (json!({"municipality_id": "atlantis"}), "municipality_id"),
             (json!({"municipality_id": UNKNOWN_ID}), "municipality_id"),
             (json!({"municipality_id": paderborn, "colour": "blau"}), "colour"),
         ] {

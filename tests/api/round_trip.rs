@@ -232,3 +232,37 @@ both_backends! {
         assert_eq!(meetings["total"], 0);
     }
 }
+
+both_backends! {
+    async fn bodies_name_municipalities_by_uuid_ags_or_slug(app) {
+        let admin = app.admin().await;
+        let unna = app.unna().await;
+        let paderborn = app.municipality(json!({"name": "Paderborn", "kind": "town", "ags": "05774032",
+            "membership": {"status": "member", "joined_on": "2020-09-25"}})).await;
+        let kreis = app.municipality(json!({"name": "Kreis Unna", "kind": "district", "ags": "05978",
+            "membership": {"status": "member", "joined_on": "2020-03-05"}})).await;
+        // By slug and AGS in a list, answered with the UUIDs.
+        let doc = app.post("/api/v1/documents").bearer(&admin)
+            .json(&json!({"kind": "method", "title": "T", "municipality_ids": ["unna", "05774032"]}))
+            .send().await.expect(201).json();
+        assert_eq!(doc["municipality_ids"], json!([unna, paderborn]));
+        let meeting = app.post("/api/v1/meetings").bearer(&admin)
+            .json(&json!({"kind": "workshop", "title": "W", "format": "online", "online_url": "https://meet.example.org/w",
+                          "starts_at": crate::surveys::days(3), "ends_at": crate::surveys::days(4), "host_municipality_id": "05978036"}))
+            .send().await.expect(201).json();
+        assert_eq!(meeting["host_municipality_id"], unna);
+        let patched = app.patch(&format!("/api/v1/municipalities/{unna}")).bearer(&admin)
+            .json(&json!({"district_id": "kreis-unna"})).send().await.expect(200).json();
+        assert_eq!(patched["district_id"], kreis);
+        let user = app.post("/api/v1/users").bearer(&admin)
+            .json(&json!({"email": "ref@engagiert.example", "name": "R", "role": "editor",
+                          "municipality_id": "paderborn", "password": PASSWORD}))
+            .send().await.expect(201).json();
+        assert_eq!(user["municipality_id"], paderborn);
+        // A key that names nothing is 422 naming the field (and the item).
+        let problem = app.post("/api/v1/documents").bearer(&admin)
+            .json(&json!({"kind": "method", "title": "T", "municipality_ids": ["unna", "atlantis"]}))
+            .send().await.problem(422);
+        assert_eq!(error_fields(&problem), ["municipality_ids[1]"]);
+    }
+}
