@@ -526,6 +526,7 @@ fn filtered(
         query = query.filter(municipalities::ags.eq(ags.as_str().to_owned()));
     }
     if let Some(day) = filter.member_on {
+        // `values::was_member` (rule 7), in SQL.
         query = query.filter(
             municipalities::joined_on.le(day).and(
                 municipalities::left_on

@@ -213,6 +213,17 @@ impl utoipa::PartialSchema for Slug {
 
 impl utoipa::ToSchema for Slug {}
 
+/// API rule 7, the one membership rule: a municipality is a member from `joined_on`
+/// (inclusive) until `left_on` (exclusive). The statistics and survey response rates use it
+/// here; the `member_on` filter states the same in SQL (`model::filtered`).
+pub fn was_member(
+    day: chrono::NaiveDate,
+    joined: Option<chrono::NaiveDate>,
+    left: Option<chrono::NaiveDate>,
+) -> bool {
+    joined.is_some_and(|j| j <= day) && left.is_none_or(|l| day < l)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -89,10 +89,6 @@ pub fn timeline(spans: &[(Option<NaiveDate>, Option<NaiveDate>)]) -> Vec<Timelin
         .collect()
 }
 
-fn member_on(day: NaiveDate, joined: Option<NaiveDate>, left: Option<NaiveDate>) -> bool {
-    joined.is_some_and(|j| j <= day) && left.is_none_or(|l| day < l)
-}
-
 /// Membership statistics.
 #[utoipa::path(
     tag = "municipalities",
@@ -116,7 +112,7 @@ async fn membership_stats(
         Kind::ALL.iter().map(|k| (k.to_string(), 0)).collect();
     let mut members = 0;
     for (kind, region, joined, left) in &facts {
-        if member_on(on, *joined, *left) {
+        if crate::municipalities::values::was_member(on, *joined, *left) {
             members += 1;
             *by_region.entry(region.to_string()).or_default() += 1;
             *by_kind.entry(kind.to_string()).or_default() += 1;
@@ -167,12 +163,12 @@ mod tests {
                 ("2023-01-01".into(), 2)
             ]
         );
-        assert!(member_on(
+        assert!(crate::municipalities::values::was_member(
             d("2020-12-31"),
             Some(d("2020-01-01")),
             Some(d("2021-01-01"))
         ));
-        assert!(!member_on(
+        assert!(!crate::municipalities::values::was_member(
             d("2021-01-01"),
             Some(d("2020-01-01")),
             Some(d("2021-01-01"))

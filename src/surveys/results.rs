@@ -76,15 +76,12 @@ pub fn member_day(
     }
 }
 
-/// A member from `joined_on` (inclusive) until `left_on` (exclusive).
-pub fn is_member(day: NaiveDate, joined: Option<NaiveDate>, left: Option<NaiveDate>) -> bool {
-    joined.is_some_and(|j| j <= day) && left.is_none_or(|l| day < l)
-}
-
 pub fn members_on(facts: &[MembershipFacts], day: NaiveDate) -> usize {
     facts
         .iter()
-        .filter(|(_, _, joined, left)| is_member(day, *joined, *left))
+        .filter(|(_, _, joined, left)| {
+            crate::municipalities::values::was_member(day, *joined, *left)
+        })
         .count()
 }
 
@@ -585,12 +582,12 @@ mod tests {
             ),
             d("2025-03-25")
         );
-        assert!(is_member(
+        assert!(crate::municipalities::values::was_member(
             d("2025-03-30"),
             Some(d("2025-03-30")),
             Some(d("2025-03-31"))
         ));
-        assert!(!is_member(
+        assert!(!crate::municipalities::values::was_member(
             d("2025-03-31"),
             Some(d("2025-03-30")),
             Some(d("2025-03-31"))
