@@ -68,3 +68,38 @@ pub fn unreadable(error: &PayloadError) -> ApiError {
         other => ApiError::bad_request(format!("the body could not be read: {other}")),
     }
 }
+
+/// A request body read only when the handler asks, after it has checked who is asking (a
+/// caller who may not write learns 401 or 403, not what was wrong with the body), with its
+/// media type and declared length checked on arrival and reported on reading.
+pub struct DeferredBody {
+    payload: Payload,
+    content_type: Result<(), ApiError>,
+    declared_length: Result<(), ApiError>,
+    limit: usize,
+}
+
+impl DeferredBody {
+    /// Takes the body of `req`; `content_type` is the verdict on its media type.
+    pub fn new(
+        req: &actix_web::HttpRequest,
+        payload: &mut Payload,
+        content_type: Result<(), ApiError>,
+    ) -> Self {
+        let limit = super::json::body_limit(req);
+        Self {
+            payload: payload.take(),
+            content_type,
+            declared_length: super::json::check_declared_length(req, limit),
+            limit,
+        }
+    }
+
+    /// The bytes: 415 for another media type, 413 when too large, 408 when it stalls.
+    pub async fn bytes(self) -> Result<web::BytesMut, ApiError> {
+        let mut payload = self.payload;
+        self.content_type?;
+        self.declared_length?;
+        super::json::read_limited(&mut payload, self.limit).await
+    }
+}

@@ -5,38 +5,25 @@ use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, web};
 
-use super::json::{body_limit, check_declared_length, read_limited};
+use super::body::DeferredBody;
 use crate::error::ApiError;
 
-pub struct CsvBody {
-    payload: Payload,
-    content_type: Result<(), ApiError>,
-    declared_length: Result<(), ApiError>,
-    limit: usize,
-}
+pub struct CsvBody(DeferredBody);
 
 impl FromRequest for CsvBody {
     type Error = ApiError;
     type Future = std::future::Ready<Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let limit = body_limit(req);
-        std::future::ready(Ok(Self {
-            payload: payload.take(),
-            content_type: check_content_type(req),
-            declared_length: check_declared_length(req, limit),
-            limit,
-        }))
+        let body = DeferredBody::new(req, payload, check_content_type(req));
+        std::future::ready(Ok(Self(body)))
     }
 }
 
 impl CsvBody {
     /// The bytes of the body: 415 for another media type or charset, 413 when too large.
     pub async fn read(self) -> Result<web::BytesMut, ApiError> {
-        let mut payload = self.payload;
-        self.content_type?;
-        self.declared_length?;
-        read_limited(&mut payload, self.limit).await
+        self.0.bytes().await
     }
 }
 

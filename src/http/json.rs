@@ -8,31 +8,22 @@ use futures_util::StreamExt;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
+use super::body::DeferredBody;
 use crate::config::Limits;
 use crate::error::{ApiError, FieldError};
 
 /// A JSON (or JSON merge patch) request body, read and checked only when the handler asks
 /// (`parse`), after it has checked who is asking: a caller who may not write learns 401 or
 /// 403, not what was wrong with the body.
-pub struct ApiJson {
-    payload: Payload,
-    content_type: Result<(), ApiError>,
-    declared_length: Result<(), ApiError>,
-    limit: usize,
-}
+pub struct ApiJson(DeferredBody);
 
 impl FromRequest for ApiJson {
     type Error = ApiError;
     type Future = std::future::Ready<Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let limit = body_limit(req);
-        std::future::ready(Ok(Self {
-            payload: payload.take(),
-            content_type: check_content_type(req),
-            declared_length: check_declared_length(req, limit),
-            limit,
-        }))
+        let body = DeferredBody::new(req, payload, check_content_type(req));
+        std::future::ready(Ok(Self(body)))
     }
 }
 
@@ -40,10 +31,7 @@ impl ApiJson {
     /// The body as `T`: 415 for another media type, 413 when too large, 400 when not JSON,
     /// 422 naming every field that does not fit `T`.
     pub async fn parse<T: DeserializeOwned>(self) -> Result<T, ApiError> {
-        let mut payload = self.payload;
-        self.content_type?;
-        self.declared_length?;
-        let body = read_limited(&mut payload, self.limit).await?;
+        let body = self.0.bytes().await?;
         let value: Value = serde_json::from_slice(&body)
             .map_err(|e| ApiError::bad_request(format!("the body is not valid JSON: {e}")))?;
         from_value(value).map_err(ApiError::validation)
