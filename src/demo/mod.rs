@@ -15,7 +15,10 @@ use crate::municipalities::{import, model as municipalities};
 use crate::types::Email;
 use crate::users::{self, api::NewUser};
 
-const MUNICIPALITIES_CSV: &str = include_str!("../demo/municipalities.csv");
+mod meetings;
+mod surveys;
+
+const MUNICIPALITIES_CSV: &str = include_str!("../../demo/municipalities.csv");
 
 /// The demo editor of Unna (documented in the README; only with `--dev`).
 pub const DEMO_EDITOR_EMAIL: &str = "ehrenamt@unna.example.org";
@@ -48,8 +51,8 @@ pub fn load(
         users::create_account(conn, editor)?;
     }
     load_documents(conn, storage)?;
-    crate::meetings::load_demo(conn)?;
-    crate::surveys::load_demo(conn)?;
+    meetings::load(conn)?;
+    surveys::load(conn)?;
     tracing::info!(municipalities = report.created.len(), "demo data loaded");
     Ok(true)
 }
