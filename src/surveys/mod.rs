@@ -7,6 +7,7 @@
 //! key no endpoint shows; see `model`). Nothing here logs a response, and every output of an
 //! anonymous survey leaves out municipality, time and version next to answers.
 
+pub mod answers;
 pub mod api;
 pub mod export;
 pub mod model;
