@@ -49,6 +49,15 @@ fn refusal(c: char) -> Option<TextError> {
     }
 }
 
+/// `text` with what the text rules refuse dropped, in NFC: for names the service makes from
+/// what a client sent (an upload's filename), where refusing would help nobody.
+pub fn without_refused(text: &str) -> String {
+    text.chars()
+        .filter(|c| refusal(*c).is_none())
+        .nfc()
+        .collect()
+}
+
 /// U+FDD0–U+FDEF and the last two code points of every plane (U+xxFFFE, U+xxFFFF).
 fn is_noncharacter(c: char) -> bool {
     let code = u32::from(c);

@@ -242,7 +242,16 @@ impl Db {
             if let Some(observe) = self.checkout_observer.get() {
                 observe(started.elapsed());
             }
-            let mut conn = checkout.map_err(ApiError::unavailable_from)?;
+            let mut conn = checkout.map_err(|error| {
+                // r2d2 names the last connection error when there was one; on SQLite a plain
+                // timeout means the writers ahead hold every connection, not a lost database.
+                let plain_timeout = error.to_string() == "timed out waiting for connection";
+                if self.backend == Backend::Sqlite && plain_timeout {
+                    ApiError::busy(error)
+                } else {
+                    ApiError::unavailable_from(error)
+                }
+            })?;
             if conn.generation >= self.generation.load(Ordering::Acquire) {
                 return Ok(conn);
             }

@@ -142,13 +142,12 @@ pub async fn documents_feed(
     let filter = filter.0;
     let (rows, details, last_change) = db
         .run(move |conn| {
+            // The date first: a change committed in between then makes the date older than
+            // the body (one refetch too many), never newer (a stale body kept by 304).
+            let last_change = model::last_change(conn)?;
             let rows = model::published(conn, &filter, ENTRIES)?;
             let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
-            Ok((
-                rows,
-                model::load_details(conn, &ids)?,
-                model::last_change(conn)?,
-            ))
+            Ok((rows, model::load_details(conn, &ids)?, last_change))
         })
         .await?;
     let body = render(public_url.as_str(), &rows, &details)?;

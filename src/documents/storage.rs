@@ -206,9 +206,10 @@ pub fn safe_filename(raw: Option<&str>) -> String {
         .rsplit(['/', '\\'])
         .next()
         .unwrap_or_default();
-    let cleaned: String = base
+    // The text rules too: the name reaches the Atom feed as an enclosure's title.
+    let cleaned: String = crate::text::without_refused(base)
         .chars()
-        .filter(|c| !c.is_control() && !matches!(c, '"' | '<' | '>' | ':' | '|' | '?' | '*'))
+        .filter(|c| !matches!(c, '"' | '<' | '>' | ':' | '|' | '?' | '*'))
         .take(200)
         .collect();
     let cleaned = cleaned.trim().trim_start_matches('.').trim().to_owned();
@@ -262,6 +263,8 @@ mod tests {
         );
         assert_eq!(safe_filename(Some("..")), "attachment");
         assert_eq!(safe_filename(None), "attachment");
+        assert_eq!(safe_filename(Some("x\u{FFFE}\u{7}.pdf")), "x.pdf");
+        assert_eq!(safe_filename(Some("Mu\u{308}nster.pdf")), "Münster.pdf");
         assert_eq!(
             safe_filename(Some("Leitfaden Ehrenamt.pdf")),
             "Leitfaden Ehrenamt.pdf"

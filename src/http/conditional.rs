@@ -85,7 +85,11 @@ pub fn computed_since(
     last_change: Option<chrono::NaiveDateTime>,
     body: Vec<u8>,
 ) -> HttpResponse {
-    let Some(last_change) = last_change else {
+    // HTTP dates have whole seconds: a date within the last second could stand for a later
+    // change in the same second too, so it is not given out (the ETag still works).
+    let settled =
+        |at: &chrono::NaiveDateTime| *at < crate::db::now() - chrono::Duration::seconds(1);
+    let Some(last_change) = last_change.filter(settled) else {
         return computed(req, content_type, None, body);
     };
     let last_modified = http_date(last_change);

@@ -60,9 +60,7 @@ fn split_list_query<F: DeserializeOwned>(query: &str) -> Result<ListQuery<F>, Ap
 }
 
 pub fn parse<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
-    let pairs =
-        form_urlencoded::parse(query.as_bytes()).map(|(k, v)| (k.into_owned(), v.into_owned()));
-    deserialize(&clean_pairs(pairs)?).map_err(refusal)
+    deserialize(&clean_pairs(joined(decoded(query)?))?).map_err(refusal)
 }
 
 /// Query parameters of a feed or an export (rule 26): calendar apps, feed readers and
@@ -80,21 +78,53 @@ impl<T: DeserializeOwned> FromRequest for LenientQuery<T> {
 }
 
 pub fn parse_lenient<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
-    let mut raw: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes())
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-        .collect();
-    // `T` denies unknown fields and names the first one: drop it and ask again.
-    for _ in 0..=raw.len() {
-        let unknown = match deserialize::<T>(&raw) {
+    let mut pairs = joined(decoded(query)?);
+    // `T` denies unknown fields and names the first one: drop it and ask again (bounded by
+    // the number of parameters, itself bounded by `MAX_PARAMETERS`).
+    for _ in 0..=pairs.len() {
+        let unknown = match deserialize::<T>(&pairs) {
             Err(error) => backticked(&error.inner().to_string(), "unknown field `"),
             Ok(_) => None,
         };
         match unknown {
-            Some(name) => raw.retain(|(key, _)| *key != name),
+            Some(name) => pairs.retain(|(key, _)| *key != name),
             None => break,
         }
     }
-    deserialize(&clean_pairs(raw)?).map_err(refusal)
+    deserialize(&clean_pairs(pairs)?).map_err(refusal)
+}
+
+/// More parameters than any endpoint defines: refused before any work is done on them.
+const MAX_PARAMETERS: usize = 64;
+
+/// The decoded pairs of a query, at most `MAX_PARAMETERS` of them.
+fn decoded(query: &str) -> Result<Vec<(String, String)>, ApiError> {
+    let pairs: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes())
+        .take(MAX_PARAMETERS + 1)
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    if pairs.len() > MAX_PARAMETERS {
+        return Err(ApiError::bad_request(format!(
+            "a query takes at most {MAX_PARAMETERS} parameters"
+        )));
+    }
+    Ok(pairs)
+}
+
+/// A parameter given more than once, joined with commas (rule 25: `region=a&region=b` is
+/// `region=a,b`), which a `Many` filter reads as its values and any other parameter refuses.
+fn joined(pairs: Vec<(String, String)>) -> Vec<(String, String)> {
+    let mut joined: Vec<(String, String)> = Vec::with_capacity(pairs.len());
+    for (name, value) in pairs {
+        match joined.iter_mut().find(|(known, _)| *known == name) {
+            Some((_, values)) => {
+                values.push(',');
+                values.push_str(&value);
+            }
+            None => joined.push((name, value)),
+        }
+    }
+    joined
 }
 
 type QueryError = serde_path_to_error::Error<serde_urlencoded::de::Error>;
@@ -126,29 +156,16 @@ fn refusal(error: QueryError) -> ApiError {
     ApiError::bad_parameter(name, message)
 }
 
-/// The decoded pairs of a query, every value following the text rules as bodies do (NFC; no
+/// The pairs of a query with every value following the text rules as bodies do (NFC; no
 /// control characters, so no NUL that PostgreSQL could not compare with).
-///
-/// A parameter given more than once is joined with commas (rule 25: `region=a&region=b` is
-/// `region=a,b`), which a `Many` filter reads as its values and any other parameter refuses.
-fn clean_pairs(
-    pairs: impl IntoIterator<Item = (String, String)>,
-) -> Result<Vec<(String, String)>, ApiError> {
-    let mut joined: Vec<(String, String)> = Vec::new();
-    for (name, value) in pairs {
-        let value = match crate::text::clean(&value) {
-            Ok(clean) => clean.into_owned(),
-            Err(refused) => return Err(ApiError::bad_parameter(name, refused.message())),
-        };
-        match joined.iter_mut().find(|(known, _)| *known == name) {
-            Some((_, values)) => {
-                values.push(',');
-                values.push_str(&value);
-            }
-            None => joined.push((name, value)),
-        }
-    }
-    Ok(joined)
+fn clean_pairs(pairs: Vec<(String, String)>) -> Result<Vec<(String, String)>, ApiError> {
+    pairs
+        .into_iter()
+        .map(|(name, value)| match crate::text::clean(&value) {
+            Ok(clean) => Ok((name, clean.into_owned())),
+            Err(refused) => Err(ApiError::bad_parameter(name, refused.message())),
+        })
+        .collect()
 }
 
 /// The values of an enum filter (rule 25): one or more, repeated (`region=arnsberg&region=detmold`)

@@ -280,3 +280,27 @@ async fn an_unreachable_database_answers_503_quickly() {
         assert!(started.elapsed() < Duration::from_secs(5), "{backend:?}");
     }
 }
+
+both_backends! {
+    async fn feeds_ignore_unknown_parameters_next_to_repeated_ones_and_refuse_floods(app) {
+        app.get("/api/v1/feeds/meetings.ics?status=planned&status=held&utm_source=x&_=1").send().await.expect(200);
+        app.get("/api/v1/exports/municipalities.csv?region=arnsberg&region=detmold&utm_medium=mail").send().await.expect(200);
+        let flood: Vec<String> = (0..100).map(|i| format!("p{i}=x")).collect();
+        app.get(&format!("/api/v1/feeds/documents.atom?{}", flood.join("&"))).send().await.problem(400);
+    }
+
+    async fn an_uploaded_filename_cannot_break_the_feed(app) {
+        let admin = app.admin().await;
+        let unna = app.unna().await;
+        let doc = app.post("/api/v1/documents").bearer(&admin)
+            .json(&json!({"kind": "method", "title": "T", "municipality_ids": [unna]})).send().await.expect(201).json();
+        let id = doc["id"].as_str().unwrap();
+        let (content_type, body) = crate::documents::multipart("bericht\u{FFFE}.pdf", crate::documents::PDF);
+        let attachment = app.post(&format!("/api/v1/documents/{id}/attachments")).bearer(&admin)
+            .raw(&content_type, body).send().await.expect(201).json();
+        assert_eq!(attachment["filename"], "bericht.pdf");
+        app.post(&format!("/api/v1/documents/{id}/publish")).bearer(&admin).send().await.expect(200);
+        let feed = app.get("/api/v1/feeds/documents.atom").send().await.expect(200).body;
+        feed_rs::parser::parse(feed.as_ref()).expect("the feed stays well-formed");
+    }
+}

@@ -360,7 +360,10 @@ both_backends! {
         let history: Vec<(String, String)> = unchanged["membership_history"].as_array().unwrap().iter()
             .map(|e| (e["status"].as_str().unwrap().to_owned(), e["on"].as_str().unwrap().to_owned())).collect();
         assert_eq!(history, [("applicant".into(), "2026-02-05".into()), ("member".into(), "2026-06-01".into())]);
-        app.patch("/api/v1/municipalities/selm").bearer(&admin).json(&json!({"membership_history": []})).send().await.problem(422);
+        // Read-only: ignored (rule 21), the history stays.
+        let kept = app.patch("/api/v1/municipalities/selm").bearer(&admin).json(&json!({"membership_history": []})).send().await.expect(200).json();
+        assert_eq!(kept["membership_history"], unchanged["membership_history"]);
+        assert_eq!(kept["version"], unchanged["version"]);
     }
 }
 
