@@ -264,11 +264,10 @@ impl Db {
     fn after_failure(&self, conn: &mut PooledConn, error: &ApiError) {
         if error.is_database_lost() {
             conn.lost = true;
-            let current = self.generation.load(Ordering::Acquire);
             // Only the first to notice starts a new generation.
             let _ = self.generation.compare_exchange(
                 conn.generation,
-                current.max(conn.generation) + 1,
+                conn.generation + 1,
                 Ordering::AcqRel,
                 Ordering::Acquire,
             );
@@ -305,21 +304,13 @@ impl Db {
             .await
     }
 
-    /// A cheap round trip with a short timeout, for `/readyz`.
+    /// A cheap round trip, for `/readyz` (503 after at most the pool's timeout).
     pub async fn ping(&self) -> Result<(), ApiError> {
-        let db = self.clone();
-        web::block(move || {
-            let mut conn = db.connection()?;
-            let result = conn
-                .batch_execute("SELECT 1")
-                .map_err(ApiError::unavailable_from);
-            if let Err(error) = &result {
-                db.after_failure(&mut conn, error);
-            }
-            result
+        self.run(|conn| {
+            conn.batch_execute("SELECT 1")
+                .map_err(ApiError::unavailable_from)
         })
         .await
-        .map_err(|_| ApiError::internal("the database task was cancelled"))?
     }
 
     pub fn migrate(&self) -> anyhow::Result<Vec<String>> {

@@ -36,13 +36,6 @@ impl ApiJson {
             .map_err(|e| ApiError::bad_request(format!("the body is not valid JSON: {e}")))?;
         from_value(value).map_err(ApiError::validation)
     }
-
-    /// The body of a `POST` that creates a resource starting in state `initial`: a `status`
-    /// equal to it is accepted and dropped (rule 21), then parsed as `parse` does.
-    pub async fn parse_new<T: DeserializeOwned>(self, initial: &str) -> Result<T, ApiError> {
-        let body = super::round_trip::creation(self.parse::<Value>().await?, initial)?;
-        from_value(body).map_err(ApiError::validation)
-    }
 }
 
 /// The size limit of request bodies other than attachments.
@@ -219,7 +212,8 @@ fn render(path: &[Segment]) -> String {
     out
 }
 
-fn backticked(message: &str, prefix: &str) -> Option<String> {
+/// The name a serde message quotes in backticks after `prefix` (`unknown field `x``).
+pub(crate) fn backticked(message: &str, prefix: &str) -> Option<String> {
     let rest = message.strip_prefix(prefix)?;
     Some(rest.split('`').next()?.to_owned())
 }

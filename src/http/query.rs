@@ -11,6 +11,7 @@ use serde::{Deserialize, Deserializer};
 use url::form_urlencoded;
 
 use crate::error::ApiError;
+use crate::http::json::backticked;
 use crate::http::list::{ListParams, Paging};
 
 /// Query parameters deserialised strictly into `T` (which denies unknown fields).
@@ -137,10 +138,6 @@ fn deserialize<T: DeserializeOwned>(pairs: &[(String, String)]) -> Result<T, Que
     let deserializer =
         serde_urlencoded::Deserializer::new(form_urlencoded::parse(encoded.as_bytes()));
     serde_path_to_error::deserialize(deserializer)
-}
-
-fn backticked(message: &str, prefix: &str) -> Option<String> {
-    Some(message.strip_prefix(prefix)?.split('`').next()?.to_owned())
 }
 
 fn refusal(error: QueryError) -> ApiError {

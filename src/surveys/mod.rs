@@ -158,7 +158,8 @@ async fn create_survey(
     body: ApiJson,
 ) -> Result<HttpResponse, ApiError> {
     user.require_admin()?;
-    let input = body.parse_new::<SurveyInput>("draft").await?;
+    let input: SurveyInput =
+        crate::municipalities::references::parse(&db, body, Some("draft")).await?;
     let (row, questionnaires) = db
         .transaction(move |conn| create(conn, input.clone()))
         .await?;
