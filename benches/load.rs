@@ -46,7 +46,7 @@ fn seed(db: &Db) {
             "description": "Demodaten: synthetische Gemeinde für den Lasttest."
         });
         let input = serde_json::from_value(body).expect("input");
-        engagiert::municipalities::create(&mut conn, &input).expect("create");
+        engagiert::municipalities::service::create(&mut conn, &input).expect("create");
     }
 }
 

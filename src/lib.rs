@@ -14,6 +14,7 @@ pub mod meetings;
 pub mod municipalities;
 pub mod openapi;
 pub mod ops;
+pub mod resource;
 pub mod stats;
 pub mod surveys;
 pub mod telemetry;

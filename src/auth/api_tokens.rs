@@ -287,7 +287,11 @@ async fn create_api_token(
     )?;
     let row: ApiTokenRow = db
         .run(move |conn| {
-            crate::users::require_municipality(conn, row.municipality_id.as_ref())?;
+            crate::municipalities::require_exists(
+                conn,
+                "municipality_id",
+                row.municipality_id.as_ref(),
+            )?;
             Ok(diesel::insert_into(api_tokens::table)
                 .values(&row)
                 .returning(api_tokens::all_columns)

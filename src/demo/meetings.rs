@@ -5,8 +5,9 @@ use chrono::{DateTime, Duration, Utc};
 use crate::db::{DbConnection, now, utc};
 use crate::error::ApiError;
 use crate::meetings::api::*;
+use crate::meetings::ics;
 use crate::meetings::model;
-use crate::meetings::*;
+use crate::meetings::service::create;
 
 /// Demo meetings for `--dev`, dated relative to today so that the demo always has a past
 /// and a future: two past Netzwerktreffen with agendas and registrations, an upcoming one
@@ -224,7 +225,7 @@ pub fn load(conn: &mut DbConnection) -> Result<usize, ApiError> {
     ];
     let count = meetings.len();
     for (input, status, registrations) in meetings {
-        let (row, _) = create(conn, &input)?;
+        let row = create(conn, &input)?;
         for (municipality, attendees) in registrations {
             if let Some(municipality) = municipality {
                 model::insert_registration(conn, &row.id, &municipality, attendees, None)?;

@@ -123,7 +123,7 @@ fn load_documents(conn: &mut DbConnection, storage: &Storage) -> Result<(), ApiE
     ];
     for (index, (body, status)) in documents.into_iter().enumerate() {
         let input: DocumentInput = serde_json::from_value(body).map_err(ApiError::internal)?;
-        let (row, _) = documents::create(conn, &office, &input)?;
+        let row = documents::service::create(conn, &office, &input)?;
         if let Some(status) = status {
             documents_model::set_status(conn, &row, status)?;
         }

@@ -7,7 +7,8 @@ use crate::db::{DbConnection, now, utc};
 use crate::error::ApiError;
 use crate::surveys::api::*;
 use crate::surveys::model::{self, *};
-use crate::surveys::*;
+use crate::surveys::responses::record;
+use crate::surveys::service::{create, questions_of};
 
 /// Responses of the demo surveys: municipality, single choice, multiple choice, scale,
 /// yes/no, number and (optional) text.
@@ -205,7 +206,7 @@ pub fn load(conn: &mut DbConnection) -> Result<(), ApiError> {
         "results_public": true,
         "questions": demo_questionnaire(),
     }))?;
-    let (draft, _) = create(conn, closed)?;
+    let draft = create(conn, &closed)?;
     let opened = model::set_status(conn, &draft.id, draft.version, SurveyStatus::Open)?
         .ok_or_else(ApiError::precondition_failed)?;
     let answered_at = opened.opens_at + chrono::Duration::days(14);
@@ -222,7 +223,7 @@ pub fn load(conn: &mut DbConnection) -> Result<(), ApiError> {
         "results_public": false,
         "questions": demo_questionnaire(),
     }))?;
-    let (draft, _) = create(conn, open)?;
+    let draft = create(conn, &open)?;
     let opened = model::set_status(conn, &draft.id, draft.version, SurveyStatus::Open)?
         .ok_or_else(ApiError::precondition_failed)?;
     record_demo_responses(conn, &opened, OPEN_DEMO_RESPONSES, today)?;

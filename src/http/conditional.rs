@@ -193,6 +193,17 @@ impl<T: Serialize> Tagged<T> {
     }
 }
 
+/// A handler returns `Result<Tagged<Municipality>, ApiError>`: the documented body type is
+/// the one returned.
+impl<T: Serialize> actix_web::Responder for Tagged<T> {
+    type Body = actix_web::body::BoxBody;
+
+    fn respond_to(self, req: &HttpRequest) -> HttpResponse {
+        self.respond(req)
+            .unwrap_or_else(|error| actix_web::ResponseError::error_response(&error))
+    }
+}
+
 /// The `If-Match` precondition of a change.
 #[derive(Debug, Clone, Default)]
 pub struct IfMatch(Option<String>);

@@ -250,6 +250,15 @@ impl<T: Serialize> Page<T> {
     }
 }
 
+impl<T: Serialize> actix_web::Responder for Page<T> {
+    type Body = actix_web::body::BoxBody;
+
+    fn respond_to(self, req: &HttpRequest) -> HttpResponse {
+        self.respond(req)
+            .unwrap_or_else(|error| actix_web::ResponseError::error_response(&error))
+    }
+}
+
 /// `first`, `prev`, `next` and `last` links that keep every other parameter of the request.
 fn link_header(req: &HttpRequest, limit: i64, offset: i64, total: i64) -> Option<String> {
     let kept: Vec<(String, String)> = form_urlencoded::parse(req.query_string().as_bytes())

@@ -238,17 +238,50 @@ pub struct DistrictFacts {
     pub ags: Option<String>,
 }
 
-/// The fields only the network office may change; an editor's change to one is a 403.
-pub const OFFICE_FIELDS: &[&str] = &[
-    "slug",
-    "name",
-    "kind",
-    "ags",
-    "region",
-    "district_id",
-    "membership",
-    "volunteer_card",
-];
+/// The fields only the network office may change: who the municipality is and its
+/// membership. An editor's change to one of them is a 403 naming it; the names come from this
+/// type, so a field added here is guarded without another list to keep.
+#[derive(Debug, PartialEq, Serialize)]
+pub struct OfficeFields {
+    pub slug: Option<Slug>,
+    pub name: String,
+    pub kind: Kind,
+    pub ags: Option<Ags>,
+    pub region: Option<Region>,
+    pub district_id: Option<Uuid>,
+    pub membership: Membership,
+    pub volunteer_card: Option<VolunteerCard>,
+}
+
+impl OfficeFields {
+    /// The office fields of an input, slug and region as they will be stored.
+    pub fn of(input: &MunicipalityInput) -> Self {
+        Self {
+            slug: input.resolved_slug(),
+            name: input.name.clone(),
+            kind: input.kind,
+            ags: input.ags.clone(),
+            region: input.resolved_region(),
+            district_id: input.district_id,
+            membership: input.membership.clone(),
+            volunteer_card: input.volunteer_card,
+        }
+    }
+
+    /// The names of the fields that differ between `self` and `other`.
+    pub fn changed(&self, other: &Self) -> Vec<String> {
+        let (Ok(serde_json::Value::Object(before)), Ok(after)) =
+            (serde_json::to_value(self), serde_json::to_value(other))
+        else {
+            return Vec::new();
+        };
+        before
+            .into_iter()
+            .filter(|(field, value)| after.get(field) != Some(value))
+            .map(|(field, _)| field)
+            .collect()
+    }
+}
 
 impl MunicipalityInput {
     /// The region the input names or its AGS implies.

@@ -296,8 +296,8 @@ fn apply_row(
     }
     let written = diesel::Connection::transaction(conn, |conn| {
         let stored = match &current {
-            Some(current) => super::store(conn, current, &input)?,
-            None => super::create(conn, &input)?.0,
+            Some(current) => super::service::store(conn, current, &input)?,
+            None => super::service::create(conn, &input)?,
         };
         let details = model::load_details(conn, std::slice::from_ref(&stored.id))?;
         let after = details.show(stored.clone(), true);

@@ -61,7 +61,7 @@ fn has_keys(body: &Value) -> bool {
     })
 }
 
-fn resolve(conn: &mut DbConnection, body: &mut Value) -> Result<(), ApiError> {
+pub fn resolve(conn: &mut DbConnection, body: &mut Value) -> Result<(), ApiError> {
     let Some(object) = body.as_object_mut() else {
         return Ok(());
     };

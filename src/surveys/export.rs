@@ -6,12 +6,14 @@ use chrono::SecondsFormat;
 
 use super::api::*;
 use super::model;
-use super::*;
+use super::responses::{Listing, listings};
+use super::service::questions_of;
 use crate::auth::AuthUser;
 use crate::db::{Db, utc};
 use crate::error::ApiError;
 use crate::http::conditional::computed;
 use crate::http::path_id;
+use crate::http::record::live;
 use crate::openapi::responses::*;
 
 /// An answer as a spreadsheet cell: option labels joined by `; `, `yes`/`no`, the number,

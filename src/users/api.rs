@@ -51,7 +51,7 @@ impl From<UserRow> for User {
 }
 
 /// A new user.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewUser {
     pub email: Email,
@@ -80,7 +80,7 @@ fn yes() -> bool {
 }
 
 /// The writable fields of a user, as `PUT` replaces them and `PATCH` merges into them.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UserUpdate {
     pub email: Email,

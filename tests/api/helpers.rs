@@ -327,10 +327,9 @@ impl TestApp {
         let input: engagiert::municipalities::api::MunicipalityInput =
             serde_json::from_value(body).expect("municipality input");
         self.db()
-            .run(move |conn| engagiert::municipalities::create(conn, &input))
+            .run(move |conn| engagiert::municipalities::service::create(conn, &input))
             .await
             .expect("create municipality")
-            .0
             .id
     }
 

@@ -1,0 +1,284 @@
+//! A document's attachments: uploaded as multipart (the media type recognised from the
+//! content), stored content-addressed (`storage.rs`), downloaded and deleted as the
+//! document's visibility and authorship allow.
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
+use futures_util::StreamExt;
+use utoipa::ToSchema;
+
+use super::api::Attachment;
+use super::model;
+use super::service::{Documents, require_author};
+use super::storage::{Storage, safe_filename};
+use crate::auth::{AuthUser, MaybeUser};
+use crate::config::Limits;
+use crate::db::{Db, DbConnection};
+use crate::error::ApiError;
+use crate::http::record::live;
+use crate::http::{IfMatch, path_id};
+use crate::openapi::responses::*;
+use crate::resource;
+
+/// The multipart form of an upload (for the documentation).
+#[derive(ToSchema)]
+#[allow(dead_code)]
+struct AttachmentUpload {
+    /// The file; its media type is determined from its content.
+    #[schema(value_type = String, format = Binary, content_media_type = "application/octet-stream")]
+    file: Vec<u8>,
+}
+
+/// Attach a file to a document.
+///
+/// A `multipart/form-data` body with the file in the part `file`. Allowed are PDF, PNG,
+/// JPEG, GIF, WebP, Office and OpenDocument files and plain text, recognised by their content
+/// (415 otherwise); larger than the limit (25 MiB by default) is 413. Nothing is stored when
+/// an upload is refused.
+#[utoipa::path(
+    tag = "documents",
+    params(("id" = String, Path, description = "The document's id.")),
+    request_body(content = AttachmentUpload, content_type = "multipart/form-data"),
+    responses(
+        (status = 201, description = "The stored attachment.", body = Attachment, headers(("Location" = String))),
+        BadRequest, Unauthorized, Forbidden, NotFound, Gone, PayloadTooLarge, UnsupportedMediaType, Unprocessable, Unavailable
+    ),
+    security(("bearer" = []))
+)]
+#[post("/documents/{id}/attachments")]
+pub async fn upload_attachment(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    storage: web::Data<Storage>,
+    limits: web::Data<Limits>,
+    user: AuthUser,
+    id: web::Path<String>,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let id = path_id(&id, "document")?;
+    resource::may_write::<Documents>(&db, &user, &id).await?;
+    let is_multipart = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.to_ascii_lowercase().starts_with("multipart/form-data"));
+    if !is_multipart {
+        return Err(ApiError::unsupported_media_type(
+            "upload the file as multipart/form-data in the part `file`",
+        ));
+    }
+    let limit = limits.attachment_bytes as u64;
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    // Room for the multipart framing around the file.
+    if declared.is_some_and(|length| length > limit + 64 * 1024) {
+        return Err(ApiError::payload_too_large(limits.attachment_bytes));
+    }
+    let mut multipart = actix_multipart::Multipart::new(req.headers(), payload);
+    let mut stored = None;
+    while let Some(field) = multipart.next().await {
+        let mut field = field.map_err(multipart_error)?;
+        if field.name() != Some("file") || stored.is_some() {
+            while let Some(chunk) = field.next().await {
+                chunk.map_err(multipart_error)?;
+            }
+            continue;
+        }
+        let filename = safe_filename(field.content_disposition().and_then(|cd| cd.get_filename()));
+        let mut upload = storage.begin().map_err(ApiError::internal)?;
+        while let Some(chunk) = field.next().await {
+            let chunk = chunk.map_err(multipart_error)?;
+            if upload.size() + chunk.len() as u64 > limit {
+                return Err(ApiError::payload_too_large(limits.attachment_bytes));
+            }
+            upload = web::block(move || upload.write(&chunk).map(|()| upload))
+                .await
+                .map_err(ApiError::internal)?
+                .map_err(ApiError::internal)?;
+        }
+        let Some(media_type) = upload.media_type(&filename) else {
+            return Err(ApiError::unsupported_media_type(
+                "allowed are PDF, PNG, JPEG, GIF, WebP, Office and OpenDocument files and plain text",
+            ));
+        };
+        if upload.size() == 0 {
+            return Err(ApiError::invalid("file", "is empty"));
+        }
+        let storage = storage.clone();
+        let (sha256, size) = web::block(move || storage.commit(upload))
+            .await
+            .map_err(ApiError::internal)?
+            .map_err(ApiError::internal)?;
+        stored = Some((filename, media_type, sha256, size));
+    }
+    let Some((filename, media_type, sha256, size)) = stored else {
+        return Err(ApiError::invalid(
+            "file",
+            "is required (a multipart part named `file`)",
+        ));
+    };
+    let row = model::new_attachment(
+        &id,
+        filename,
+        media_type,
+        i64::try_from(size).unwrap_or(i64::MAX),
+        sha256,
+    );
+    let row = db
+        .run(move |conn| Ok(model::insert_attachment(conn, &row)?))
+        .await?;
+    let attachment = Attachment::from(&row);
+    Ok(HttpResponse::Created()
+        .insert_header((header::LOCATION, attachment.url.clone()))
+        .json(attachment))
+}
+
+/// An attachment the viewer may see (its document's visibility decides).
+fn visible_attachment(
+    conn: &mut DbConnection,
+    id: &str,
+    who: Option<&AuthUser>,
+) -> Result<model::AttachmentRow, ApiError> {
+    let attachment = model::find_attachment(conn, id)?
+        .ok_or_else(|| ApiError::not_found("no such attachment"))?;
+    resource::current::<Documents>(conn, &attachment.document_id, who).map_err(|e| {
+        match e.status().as_u16() {
+            410 => ApiError::gone("the attachment's document has been deleted"),
+            _ => ApiError::not_found("no such attachment"),
+        }
+    })?;
+    live(Some(attachment), "attachment")
+}
+
+/// Download an attachment.
+///
+/// Streams the file with its media type, length, an `ETag` (its SHA-256) and a safe
+/// `Content-Disposition`; honours `Range` and `If-None-Match`.
+#[utoipa::path(
+    tag = "documents",
+    params(("id" = String, Path, description = "The attachment's id.")),
+    responses(
+        (status = 200, description = "The file, with the media type determined when it was uploaded.", content(
+            (Vec<u8> = "application/pdf"), (Vec<u8> = "image/png"), (Vec<u8> = "image/jpeg"), (Vec<u8> = "image/gif"),
+            (Vec<u8> = "image/webp"), (Vec<u8> = "text/plain"), (Vec<u8> = "text/csv"), (Vec<u8> = "application/msword"),
+            (Vec<u8> = "application/vnd.ms-excel"), (Vec<u8> = "application/vnd.ms-powerpoint"),
+            (Vec<u8> = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+            (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+            (Vec<u8> = "application/vnd.openxmlformats-officedocument.presentationml.presentation"),
+            (Vec<u8> = "application/vnd.oasis.opendocument.text"), (Vec<u8> = "application/vnd.oasis.opendocument.spreadsheet"),
+            (Vec<u8> = "application/vnd.oasis.opendocument.presentation")
+        )),
+        (status = 206, description = "The requested range of the file.", content((Vec<u8> = "application/octet-stream"), (Vec<u8> = "multipart/byteranges"))),
+        NotModified, Unauthorized, NotFound, Gone, Unavailable
+    )
+)]
+#[get("/attachments/{id}")]
+pub async fn get_attachment(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    storage: web::Data<Storage>,
+    user: MaybeUser,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = path_id(&id, "attachment")?;
+    let attachment = db
+        .run(move |conn| visible_attachment(conn, &id, user.0.as_ref()))
+        .await?;
+    let etag = format!("\"{}\"", attachment.sha256);
+    if crate::http::conditional::if_none_match(&req, &etag) {
+        return Ok(crate::http::conditional::not_modified(&etag));
+    }
+    let path = storage.path_of(&attachment.sha256);
+    let file = actix_files::NamedFile::open_async(&path)
+        .await
+        .map_err(ApiError::internal)?;
+    let media_type: mime::Mime = attachment
+        .media_type
+        .parse()
+        .unwrap_or(mime::APPLICATION_OCTET_STREAM);
+    let disposition = header::ContentDisposition {
+        disposition: header::DispositionType::Attachment,
+        parameters: vec![
+            header::DispositionParam::Filename(ascii_fallback(&attachment.filename)),
+            header::DispositionParam::FilenameExt(header::ExtendedValue {
+                charset: header::Charset::Ext("UTF-8".into()),
+                language_tag: None,
+                value: attachment.filename.clone().into_bytes(),
+            }),
+        ],
+    };
+    let mut response = file
+        .set_content_type(media_type)
+        .set_content_disposition(disposition)
+        .use_etag(false)
+        .use_last_modified(false)
+        .into_response(&req);
+    response.headers_mut().insert(
+        header::ETAG,
+        header::HeaderValue::from_str(&etag).map_err(ApiError::internal)?,
+    );
+    response.headers_mut().insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("private, no-cache"),
+    );
+    Ok(response)
+}
+
+fn ascii_fallback(filename: &str) -> String {
+    filename
+        .chars()
+        .map(|c| {
+            if c.is_ascii_graphic() || c == ' ' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+/// Delete an attachment (soft; the document's version does not change).
+#[utoipa::path(
+    tag = "documents",
+    params(("id" = String, Path, description = "The attachment's id."), ("If-Match" = Option<String>, Header, description = "The attachment's ETag (its SHA-256) is not a version; use the version tag from the document's `attachments`.")),
+    responses(
+        (status = 204, description = "Deleted."),
+        Unauthorized, Forbidden, NotFound, Gone, PreconditionFailed, Unavailable
+    ),
+    security(("bearer" = []))
+)]
+#[delete("/attachments/{id}")]
+pub async fn delete_attachment(
+    db: web::Data<Db>,
+    user: AuthUser,
+    id: web::Path<String>,
+    if_match: IfMatch,
+) -> Result<HttpResponse, ApiError> {
+    let id = path_id(&id, "attachment")?;
+    db.transaction(move |conn| {
+        let attachment = visible_attachment(conn, &id, Some(&user))?;
+        if_match.check(&attachment)?;
+        let (_, details) =
+            resource::current::<Documents>(conn, &attachment.document_id, Some(&user))?;
+        require_author(&user, details.authors(&attachment.document_id))?;
+        if !model::delete_attachment(conn, &attachment.id, attachment.version)? {
+            return Err(ApiError::precondition_failed());
+        }
+        Ok(())
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// 408 when the upload stalled (see `http::body`), else 400 naming what broke.
+fn multipart_error(error: actix_multipart::MultipartError) -> ApiError {
+    match error {
+        actix_multipart::MultipartError::Payload(payload) => {
+            crate::http::body::unreadable(&payload)
+        }
+        other => ApiError::bad_request(format!("the multipart body is malformed: {other}")),
+    }
+}
