@@ -21,7 +21,8 @@ use crate::db::{Db, DbTarget};
 use crate::http::fallback::{self, RouteTable};
 use crate::telemetry::Metrics;
 use crate::{
-    auth, bootstrap, documents, meetings, municipalities, openapi, ops, stats, surveys, users,
+    api_tokens, auth, bootstrap, documents, meetings, municipalities, openapi, ops, stats, surveys,
+    users,
 };
 
 pub const OPENAPI_PATH: &str = "/api-docs/openapi.json";
@@ -83,6 +84,7 @@ where
         .service(
             utoipa_actix_web::scope::scope("/api/v1")
                 .configure(auth::routes)
+                .configure(api_tokens::routes)
                 .configure(users::routes)
                 .configure(municipalities::routes)
                 .configure(documents::routes)

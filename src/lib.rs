@@ -1,5 +1,7 @@
 //! engagiert: the API backend of the Kommunen-Netzwerk: engagiert in NRW.
 
+pub mod accounts;
+pub mod api_tokens;
 pub mod app;
 pub mod auth;
 pub mod bootstrap;

@@ -89,8 +89,8 @@ async fn authenticate(
     let subject = db
         .run(move |conn| {
             match token_use {
-                TokenUse::Access => crate::users::model::active_subject(conn, &claims.sub),
-                TokenUse::Api => super::api_tokens::active_subject(conn, &claims.jti),
+                TokenUse::Access => crate::accounts::model::active_subject(conn, &claims.sub),
+                TokenUse::Api => crate::accounts::api_tokens::active_subject(conn, &claims.jti),
             }
             .map_err(ApiError::from)
         })

@@ -1,10 +1,9 @@
 //! Who may do what: login, rotating refresh tokens, logout, `/auth/me`, the `AuthUser`
-//! extractor and the role rules, API tokens for integration scripts.
+//! extractor and the role rules. It stands on `accounts` (users, roles, passwords, API token
+//! rows) and knows no resource.
 
-pub mod api_tokens;
 pub mod extractor;
 pub mod jwt;
-pub mod password;
 pub mod rate_limit;
 pub mod tokens;
 
@@ -16,28 +15,19 @@ use utoipa_actix_web::service_config::ServiceConfig;
 pub use self::extractor::{AuthUser, MaybeUser};
 use self::jwt::{JwtKeys, TokenUse};
 use self::rate_limit::LoginLimiter;
+use crate::accounts::User;
+use crate::accounts::model as users;
+pub use crate::accounts::{Role, password};
 use crate::db::{Db, new_id};
 use crate::error::ApiError;
 use crate::http::{ApiJson, Tagged};
 use crate::openapi::responses::*;
-use crate::users::api::User;
-use crate::users::model as users;
-
-crate::text_enum! {
-    /// `admin`: the network office, may do everything. `editor`: staff of one member
-    /// municipality, may act for that municipality only.
-    pub enum Role {
-        Admin = "admin",
-        Editor = "editor",
-    }
-}
 
 pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(login)
         .service(refresh)
         .service(logout)
         .service(me);
-    api_tokens::routes(cfg);
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

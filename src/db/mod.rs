@@ -2,6 +2,8 @@
 //! `DATABASE_URL`, a pool that reports real connection errors, the embedded migrations of
 //! each backend, and `Db::run`, which keeps every blocking database call off the async workers.
 
+pub mod query;
+pub mod record;
 pub mod schema;
 
 use std::ops::{Deref, DerefMut};

@@ -13,12 +13,12 @@ pub mod merge_patch;
 pub mod query;
 pub mod round_trip;
 
+pub use crate::db::record;
 pub use conditional::{IfMatch, Tagged};
 pub use csv_body::CsvBody;
 pub use json::ApiJson;
 pub use list::{ListParams, Listed, Page};
 pub use query::{ApiQuery, LenientQuery, ListQuery, Many};
-pub mod record;
 
 use crate::error::ApiError;
 

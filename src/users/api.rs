@@ -1,54 +1,16 @@
 //! Request and response types of `/api/v1/users`.
 
 use crate::http::Many;
-use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::model::UserRow;
 use crate::auth::Role;
-use crate::db::utc;
 use crate::error::Checks;
 use crate::types::Email;
 
-/// A person who can log in: staff of the network office (`admin`) or of a member
-/// municipality (`editor`). The password is never returned.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct User {
-    #[schema(example = "01932c4e-7a4b-7cc2-9d1e-1f2a3b4c5d6e")]
-    pub id: String,
-    #[schema(example = "ehrenamt@unna.de")]
-    pub email: String,
-    #[schema(example = "Erika Mustermann")]
-    pub name: String,
-    pub role: Role,
-    /// The municipality an editor works for; null for admins.
-    pub municipality_id: Option<String>,
-    /// Inactive users cannot log in.
-    pub active: bool,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-    /// Grows by one with every change.
-    #[schema(example = 1)]
-    pub version: i32,
-}
-
-impl From<UserRow> for User {
-    fn from(row: UserRow) -> Self {
-        Self {
-            id: row.id,
-            email: row.email,
-            name: row.name,
-            role: row.role,
-            municipality_id: row.municipality_id,
-            active: row.active,
-            created_at: utc(row.created_at),
-            updated_at: utc(row.updated_at),
-            version: row.version,
-        }
-    }
-}
+pub use crate::accounts::User;
 
 /// A new user.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -129,7 +91,7 @@ pub fn check_user(
         _ => {}
     }
     if let Some(password) = password
-        && let Err(error) = crate::auth::password::check_policy("password", password)
+        && let Err(error) = crate::accounts::password::check_policy("password", password)
     {
         checks.push(error);
     }

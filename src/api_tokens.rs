@@ -2,16 +2,17 @@
 //! once, listed by name and revoked by id (a revoked token is a tombstone).
 
 use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
-use chrono::{DateTime, NaiveDateTime, Utc};
+use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
-use super::Role;
-use super::extractor::AuthUser;
-use super::jwt::{JwtKeys, TokenUse};
+use crate::accounts::Role;
+use crate::accounts::api_tokens::ApiTokenRow;
+use crate::auth::AuthUser;
+use crate::auth::jwt::{JwtKeys, TokenUse};
 use crate::db::schema::api_tokens;
 use crate::db::{Db, DbConnection, MultiBackend, new_id, now, utc};
 use crate::error::{ApiError, Checks};
@@ -25,40 +26,6 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(create_api_token)
         .service(get_api_token)
         .service(delete_api_token);
-}
-
-#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = api_tokens, treat_none_as_default_value = false)]
-pub struct ApiTokenRow {
-    pub id: String,
-    pub name: String,
-    pub role: Role,
-    pub municipality_id: Option<String>,
-    pub expires_at: NaiveDateTime,
-    pub created_by: Option<String>,
-    pub version: i32,
-    pub created_at: NaiveDateTime,
-    pub updated_at: NaiveDateTime,
-    pub deleted_at: Option<NaiveDateTime>,
-}
-crate::impl_record!(ApiTokenRow);
-
-/// Id, role and municipality of an unrevoked, unexpired API token.
-pub fn active_subject(
-    conn: &mut DbConnection,
-    id: &str,
-) -> QueryResult<Option<(String, Role, Option<String>)>> {
-    api_tokens::table
-        .find(id)
-        .filter(api_tokens::deleted_at.is_null())
-        .filter(api_tokens::expires_at.gt(now()))
-        .select((
-            api_tokens::id,
-            api_tokens::role,
-            api_tokens::municipality_id,
-        ))
-        .first(conn)
-        .optional()
 }
 
 fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<ApiTokenRow>> {

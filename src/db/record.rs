@@ -17,7 +17,7 @@ pub trait Record {
 #[macro_export]
 macro_rules! impl_record {
     ($row:ty) => {
-        impl $crate::http::record::Record for $row {
+        impl $crate::db::record::Record for $row {
             fn id(&self) -> &str {
                 &self.id
             }

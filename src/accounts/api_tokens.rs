@@ -1,0 +1,43 @@
+//! The `api_tokens` table as authentication needs it: the row, and whether a token is still
+//! good. Issuing, listing and revoking tokens is the `/api-tokens` resource (`crate::api_tokens`).
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::Role;
+use crate::db::schema::api_tokens;
+use crate::db::{DbConnection, now};
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = api_tokens, treat_none_as_default_value = false)]
+pub struct ApiTokenRow {
+    pub id: String,
+    pub name: String,
+    pub role: Role,
+    pub municipality_id: Option<String>,
+    pub expires_at: NaiveDateTime,
+    pub created_by: Option<String>,
+    pub version: i32,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+    pub deleted_at: Option<NaiveDateTime>,
+}
+crate::impl_record!(ApiTokenRow);
+
+/// Id, role and municipality of an unrevoked, unexpired API token.
+pub fn active_subject(
+    conn: &mut DbConnection,
+    id: &str,
+) -> QueryResult<Option<(String, Role, Option<String>)>> {
+    api_tokens::table
+        .find(id)
+        .filter(api_tokens::deleted_at.is_null())
+        .filter(api_tokens::expires_at.gt(now()))
+        .select((
+            api_tokens::id,
+            api_tokens::role,
+            api_tokens::municipality_id,
+        ))
+        .first(conn)
+        .optional()
+}

@@ -1,0 +1,133 @@
+//! The `users` table: the rows and the queries that authentication and the users resource
+//! share. The list query with its filters is the resource's (`users::model`).
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::Role;
+use crate::db::schema::users;
+use crate::db::{DbConnection, now};
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = users)]
+pub struct UserRow {
+    pub id: String,
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    pub municipality_id: Option<String>,
+    pub password_hash: String,
+    pub active: bool,
+    pub version: i32,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+    pub deleted_at: Option<NaiveDateTime>,
+}
+crate::impl_record!(UserRow);
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = users, treat_none_as_default_value = false)]
+pub struct NewUserRow {
+    pub id: String,
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    pub municipality_id: Option<String>,
+    pub password_hash: String,
+    pub active: bool,
+    pub version: i32,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, AsChangeset)]
+#[diesel(table_name = users, treat_none_as_null = true)]
+pub struct UserChanges {
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    pub municipality_id: Option<String>,
+    pub active: bool,
+}
+
+pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<UserRow>> {
+    users::table
+        .find(id)
+        .select(UserRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// The live, active user with this e-mail, for login.
+pub fn find_active_by_email(conn: &mut DbConnection, email: &str) -> QueryResult<Option<UserRow>> {
+    users::table
+        .filter(users::email.eq(email))
+        .filter(users::deleted_at.is_null())
+        .filter(users::active.eq(true))
+        .select(UserRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Id, role and municipality of a live, active user: what a token may act as.
+pub fn active_subject(
+    conn: &mut DbConnection,
+    id: &str,
+) -> QueryResult<Option<(String, Role, Option<String>)>> {
+    users::table
+        .find(id)
+        .filter(users::deleted_at.is_null())
+        .filter(users::active.eq(true))
+        .select((users::id, users::role, users::municipality_id))
+        .first(conn)
+        .optional()
+}
+
+pub fn count_live(conn: &mut DbConnection) -> QueryResult<i64> {
+    users::table
+        .filter(users::deleted_at.is_null())
+        .count()
+        .get_result(conn)
+}
+
+/// Active admins other than `except`: the network office must keep at least one.
+pub fn count_other_admins(conn: &mut DbConnection, except: &str) -> QueryResult<i64> {
+    users::table
+        .filter(users::deleted_at.is_null())
+        .filter(users::active.eq(true))
+        .filter(users::role.eq(Role::Admin))
+        .filter(users::id.ne(except))
+        .count()
+        .get_result(conn)
+}
+
+pub fn insert(conn: &mut DbConnection, row: &NewUserRow) -> QueryResult<UserRow> {
+    diesel::insert_into(users::table)
+        .values(row)
+        .returning(users::all_columns)
+        .get_result(conn)
+}
+
+/// Applies `changes` if the row is still at `version`; `None` when someone else was first.
+pub fn update(
+    conn: &mut DbConnection,
+    id: &str,
+    version: i32,
+    changes: &UserChanges,
+    password_hash: Option<String>,
+) -> QueryResult<Option<UserRow>> {
+    diesel::update(users::table.find(id).filter(users::version.eq(version)))
+        .set((
+            changes,
+            password_hash.map(|hash| users::password_hash.eq(hash)),
+            users::version.eq(version + 1),
+            users::updated_at.eq(now()),
+        ))
+        .returning(users::all_columns)
+        .get_result(conn)
+        .optional()
+}
+
+pub fn soft_delete(conn: &mut DbConnection, id: &str, version: i32) -> QueryResult<bool> {
+    crate::soft_delete!(conn, users, id, version)
+}
