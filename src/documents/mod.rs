@@ -9,16 +9,16 @@ pub mod model;
 pub mod service;
 pub mod storage;
 
-use actix_web::{HttpResponse, delete, get, patch, post, put, web};
+use actix_web::{delete, get, patch, post, put, web};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use self::api::{Document, DocumentFilter, DocumentInput, DocumentStatus};
 use self::service::{Documents, transition};
-use crate::auth::{AuthUser, MaybeUser};
+use crate::auth::AuthUser;
 use crate::db::Db;
 use crate::error::ApiError;
-use crate::http::list::{ListParams, Listed, Page};
-use crate::http::{ApiJson, IfMatch, ListQuery, Tagged};
+use crate::http::list::{Listed, Page};
+use crate::http::{IfMatch, Tagged};
 use crate::openapi::responses::*;
 use crate::resource;
 
@@ -37,128 +37,49 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(atom::documents_feed);
 }
 
-/// List documents.
-///
-/// Drafts appear only to admins and to editors of an author municipality. With `q`, every
-/// word must occur in title, summary, body or topics; best matches first.
-#[utoipa::path(
-    tag = "documents",
-    params(ListParams, DocumentFilter),
-    responses(
-        (status = 200, description = "A page of documents.", body = Page<Listed<Document>>, headers(("ETag" = String), ("Link" = String))),
-        NotModified, BadRequest, Unauthorized, Unavailable
-    )
-)]
-#[get("/documents")]
-async fn list_documents(
-    db: web::Data<Db>,
-    user: MaybeUser,
-    query: ListQuery<DocumentFilter>,
-) -> Result<Page<Listed<Document>>, ApiError> {
-    resource::list::<Documents>(&db, user.0, query).await
-}
-
-/// Read a document.
-#[utoipa::path(
-    tag = "documents",
-    params(("id" = String, Path, description = "The document's id.")),
-    responses(
-        (status = 200, description = "The document.", body = Document, headers(("ETag" = String), ("Last-Modified" = String))),
-        NotModified, Unauthorized, NotFound, Gone, Unavailable
-    )
-)]
-#[get("/documents/{id}")]
-async fn get_document(
-    db: web::Data<Db>,
-    user: MaybeUser,
-    id: web::Path<String>,
-) -> Result<Tagged<Document>, ApiError> {
-    resource::read::<Documents>(&db, id.into_inner(), user.0).await
-}
-
-/// Create a document (a draft).
-///
-/// Editors may create documents that name their own municipality among `municipality_ids`.
-#[utoipa::path(
-    tag = "documents",
-    request_body = DocumentInput,
-    responses(
-        (status = 201, description = "The created draft.", body = Document, headers(("Location" = String), ("ETag" = String))),
-        BadRequest, Unauthorized, Forbidden, PayloadTooLarge, UnsupportedMediaType, Unprocessable, Unavailable
-    ),
-    security(("bearer" = []))
-)]
-#[post("/documents")]
-async fn create_document(
-    db: web::Data<Db>,
-    user: AuthUser,
-    body: ApiJson,
-) -> Result<Tagged<Document>, ApiError> {
-    resource::create::<Documents>(&db, user, body).await
-}
-
-/// Replace a document's writable fields.
-#[utoipa::path(
-    tag = "documents",
-    params(("id" = String, Path, description = "The document's id."), ("If-Match" = Option<String>, Header, description = "The ETag the change is based on.")),
-    request_body = DocumentInput,
-    responses(
-        (status = 200, description = "The updated document.", body = Document, headers(("ETag" = String))),
-        BadRequest, Unauthorized, Forbidden, NotFound, Gone, PreconditionFailed, PayloadTooLarge, UnsupportedMediaType, Unprocessable, Unavailable
-    ),
-    security(("bearer" = []))
-)]
-#[put("/documents/{id}")]
-async fn replace_document(
-    db: web::Data<Db>,
-    user: AuthUser,
-    id: web::Path<String>,
-    if_match: IfMatch,
-    body: ApiJson,
-) -> Result<Tagged<Document>, ApiError> {
-    resource::replace::<Documents>(&db, user, id.into_inner(), if_match, body).await
-}
-
-/// Change some of a document's fields (JSON merge patch).
-#[utoipa::path(
-    tag = "documents",
-    params(("id" = String, Path, description = "The document's id."), ("If-Match" = Option<String>, Header, description = "The ETag the change is based on.")),
-    request_body(content = DocumentInput, content_type = "application/merge-patch+json", description = "A JSON merge patch (RFC 7396) of the writable fields."),
-    responses(
-        (status = 200, description = "The updated document.", body = Document, headers(("ETag" = String))),
-        BadRequest, Unauthorized, Forbidden, NotFound, Gone, PreconditionFailed, PayloadTooLarge, UnsupportedMediaType, Unprocessable, Unavailable
-    ),
-    security(("bearer" = []))
-)]
-#[patch("/documents/{id}")]
-async fn update_document(
-    db: web::Data<Db>,
-    user: AuthUser,
-    id: web::Path<String>,
-    if_match: IfMatch,
-    body: ApiJson,
-) -> Result<Tagged<Document>, ApiError> {
-    resource::patch::<Documents>(&db, user, id.into_inner(), if_match, body).await
-}
-
-/// Delete a document (soft). Admins delete any; editors their own drafts.
-#[utoipa::path(
-    tag = "documents",
-    params(("id" = String, Path, description = "The document's id."), ("If-Match" = Option<String>, Header, description = "The ETag the deletion is based on.")),
-    responses(
-        (status = 204, description = "Deleted."),
-        Unauthorized, Forbidden, NotFound, Gone, PreconditionFailed, Unavailable
-    ),
-    security(("bearer" = []))
-)]
-#[delete("/documents/{id}")]
-async fn delete_document(
-    db: web::Data<Db>,
-    user: AuthUser,
-    id: web::Path<String>,
-    if_match: IfMatch,
-) -> Result<HttpResponse, ApiError> {
-    resource::delete::<Documents>(&db, user, id.into_inner(), if_match).await
+crate::versioned_handlers! {
+    resource: Documents,
+    output: Document,
+    new: DocumentInput,
+    input: DocumentInput,
+    tag: "documents",
+    collection: "/documents",
+    item: "/documents/{id}",
+    read_id: ("id" = String, Path, description = "The document's id."),
+    id: ("id" = String, Path, description = "The document's id."),
+    list: {
+        /// List documents.
+        ///
+        /// Drafts appear only to admins and to editors of an author municipality. With `q`, every
+        /// word must occur in title, summary, body or topics; best matches first.
+        fn list_documents(DocumentFilter) "A page of documents."
+            [NotModified, BadRequest, Unauthorized, Unavailable]
+    },
+    read: {
+        /// Read a document.
+        fn get_document "The document."
+            [NotModified, Unauthorized, NotFound, Gone, Unavailable]
+    },
+    create: {
+        /// Create a document (a draft).
+        ///
+        /// Editors may create documents that name their own municipality among `municipality_ids`.
+        fn create_document "The created draft."
+            [BadRequest, Unauthorized, Forbidden, PayloadTooLarge, UnsupportedMediaType, Unprocessable, Unavailable]
+    },
+    replace: {
+        /// Replace a document's writable fields.
+        fn replace_document "The updated document."
+            [BadRequest, Unauthorized, Forbidden, NotFound, Gone, PreconditionFailed, PayloadTooLarge, UnsupportedMediaType, Unprocessable, Unavailable]
+    },
+    patch: {
+        /// Change some of a document's fields (JSON merge patch).
+        fn update_document
+    },
+    delete: {
+        /// Delete a document (soft). Admins delete any; editors their own drafts.
+        fn delete_document [Unauthorized, Forbidden, NotFound, Gone, PreconditionFailed, Unavailable]
+    },
 }
 
 /// Publish a document (admin): draft or archived → published; sets `published_at` the first time.

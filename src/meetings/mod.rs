@@ -13,16 +13,16 @@ pub mod model;
 pub mod registrations;
 pub mod service;
 
-use actix_web::{HttpResponse, delete, get, patch, post, put, web};
+use actix_web::{delete, get, patch, post, put, web};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use self::api::{Meeting, MeetingFilter, MeetingInput, MeetingStatus};
 use self::service::{Meetings, change_status};
-use crate::auth::{AuthUser, MaybeUser};
+use crate::auth::AuthUser;
 use crate::db::Db;
 use crate::error::ApiError;
-use crate::http::list::{ListParams, Listed, Page};
-use crate::http::{ApiJson, IfMatch, ListQuery, Tagged};
+use crate::http::list::{Listed, Page};
+use crate::http::{IfMatch, Tagged};
 use crate::openapi::responses::*;
 use crate::resource;
 
@@ -44,138 +44,59 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(delete_meeting);
 }
 
-/// List meetings.
-///
-/// Ordered by `starts_at` (the earliest first) unless `sort` says otherwise; sortable by
-/// `starts_at` and `updated_at`. `from` and `to` take a date or an RFC 3339 timestamp and
-/// select the meetings whose `starts_at` lies in `[from, to]` (a date as `to` includes its
-/// whole day). Anonymous readers do not see `online_url`.
-#[utoipa::path(
-    tag = "meetings",
-    params(ListParams, MeetingFilter),
-    responses(
-        (status = 200, description = "A page of meetings.", body = Page<Listed<Meeting>>, headers(("ETag" = String), ("Link" = String))),
-        NotModified, BadRequest, Unauthorized, Unavailable
-    )
-)]
-#[get("/meetings")]
-async fn list_meetings(
-    db: web::Data<Db>,
-    user: MaybeUser,
-    query: ListQuery<MeetingFilter>,
-) -> Result<Page<Listed<Meeting>>, ApiError> {
-    resource::list::<Meetings>(&db, user.0, query).await
-}
-
-/// Read a meeting.
-#[utoipa::path(
-    tag = "meetings",
-    params(("id" = String, Path, description = "The meeting's id.")),
-    responses(
-        (status = 200, description = "The meeting; `online_url` only for authenticated callers.", body = Meeting, headers(("ETag" = String), ("Last-Modified" = String))),
-        NotModified, Unauthorized, NotFound, Gone, Unavailable
-    )
-)]
-#[get("/meetings/{id}")]
-async fn get_meeting(
-    db: web::Data<Db>,
-    user: MaybeUser,
-    id: web::Path<String>,
-) -> Result<Tagged<Meeting>, ApiError> {
-    resource::read::<Meetings>(&db, id.into_inner(), user.0).await
-}
-
-/// Plan a meeting (admin).
-///
-/// A new meeting is `planned`. `in_person` and `hybrid` meetings need a `venue`, `online`
-/// and `hybrid` ones an `online_url`; `ends_at` lies after `starts_at`, the registration
-/// deadline not after it.
-#[utoipa::path(
-    tag = "meetings",
-    request_body = MeetingInput,
-    responses(
-        (status = 201, description = "The planned meeting.", body = Meeting, headers(("Location" = String), ("ETag" = String))),
-        BadRequest, Unauthorized, Forbidden, PayloadTooLarge, UnsupportedMediaType, Unprocessable, Unavailable
-    ),
-    security(("bearer" = []))
-)]
-#[post("/meetings")]
-async fn create_meeting(
-    db: web::Data<Db>,
-    user: AuthUser,
-    body: ApiJson,
-) -> Result<Tagged<Meeting>, ApiError> {
-    resource::create::<Meetings>(&db, user, body).await
-}
-
-/// Replace a meeting's writable fields (admin).
-///
-/// `status` is read-only (use `cancel` and `hold`). `capacity` cannot fall below the
-/// attendees already registered (409).
-#[utoipa::path(
-    tag = "meetings",
-    params(("id" = String, Path, description = "The meeting's id."), ("If-Match" = Option<String>, Header, description = "The ETag the change is based on.")),
-    request_body = MeetingInput,
-    responses(
-        (status = 200, description = "The updated meeting.", body = Meeting, headers(("ETag" = String))),
-        BadRequest, Unauthorized, Forbidden, NotFound, Conflict, Gone, PreconditionFailed, PayloadTooLarge, UnsupportedMediaType, Unprocessable, Unavailable
-    ),
-    security(("bearer" = []))
-)]
-#[put("/meetings/{id}")]
-async fn replace_meeting(
-    db: web::Data<Db>,
-    user: AuthUser,
-    id: web::Path<String>,
-    if_match: IfMatch,
-    body: ApiJson,
-) -> Result<Tagged<Meeting>, ApiError> {
-    resource::replace::<Meetings>(&db, user, id.into_inner(), if_match, body).await
-}
-
-/// Change some of a meeting's fields (admin; JSON merge patch).
-#[utoipa::path(
-    tag = "meetings",
-    params(("id" = String, Path, description = "The meeting's id."), ("If-Match" = Option<String>, Header, description = "The ETag the change is based on.")),
-    request_body(content = MeetingInput, content_type = "application/merge-patch+json", description = "A JSON merge patch (RFC 7396) of the writable fields."),
-    responses(
-        (status = 200, description = "The updated meeting.", body = Meeting, headers(("ETag" = String))),
-        BadRequest, Unauthorized, Forbidden, NotFound, Conflict, Gone, PreconditionFailed, PayloadTooLarge, UnsupportedMediaType, Unprocessable, Unavailable
-    ),
-    security(("bearer" = []))
-)]
-#[patch("/meetings/{id}")]
-async fn update_meeting(
-    db: web::Data<Db>,
-    user: AuthUser,
-    id: web::Path<String>,
-    if_match: IfMatch,
-    body: ApiJson,
-) -> Result<Tagged<Meeting>, ApiError> {
-    resource::patch::<Meetings>(&db, user, id.into_inner(), if_match, body).await
-}
-
-/// Delete a meeting (admin; soft: it becomes a tombstone).
-///
-/// To call a meeting off, cancel it instead: a cancelled meeting stays visible, and
-/// subscribed calendars remove it.
-#[utoipa::path(
-    tag = "meetings",
-    params(("id" = String, Path, description = "The meeting's id."), ("If-Match" = Option<String>, Header, description = "The ETag the deletion is based on.")),
-    responses(
-        (status = 204, description = "Deleted."),
-        BadRequest, Unauthorized, Forbidden, NotFound, Gone, PreconditionFailed, Unavailable
-    ),
-    security(("bearer" = []))
-)]
-#[delete("/meetings/{id}")]
-async fn delete_meeting(
-    db: web::Data<Db>,
-    user: AuthUser,
-    id: web::Path<String>,
-    if_match: IfMatch,
-) -> Result<HttpResponse, ApiError> {
-    resource::delete::<Meetings>(&db, user, id.into_inner(), if_match).await
+crate::versioned_handlers! {
+    resource: Meetings,
+    output: Meeting,
+    new: MeetingInput,
+    input: MeetingInput,
+    tag: "meetings",
+    collection: "/meetings",
+    item: "/meetings/{id}",
+    read_id: ("id" = String, Path, description = "The meeting's id."),
+    id: ("id" = String, Path, description = "The meeting's id."),
+    list: {
+        /// List meetings.
+        ///
+        /// Ordered by `starts_at` (the earliest first) unless `sort` says otherwise; sortable by
+        /// `starts_at` and `updated_at`. `from` and `to` take a date or an RFC 3339 timestamp and
+        /// select the meetings whose `starts_at` lies in `[from, to]` (a date as `to` includes its
+        /// whole day). Anonymous readers do not see `online_url`.
+        fn list_meetings(MeetingFilter) "A page of meetings."
+            [NotModified, BadRequest, Unauthorized, Unavailable]
+    },
+    read: {
+        /// Read a meeting.
+        fn get_meeting "The meeting; `online_url` only for authenticated callers."
+            [NotModified, Unauthorized, NotFound, Gone, Unavailable]
+    },
+    create: {
+        /// Plan a meeting (admin).
+        ///
+        /// A new meeting is `planned`. `in_person` and `hybrid` meetings need a `venue`, `online`
+        /// and `hybrid` ones an `online_url`; `ends_at` lies after `starts_at`, the registration
+        /// deadline not after it.
+        fn create_meeting "The planned meeting."
+            [BadRequest, Unauthorized, Forbidden, PayloadTooLarge, UnsupportedMediaType, Unprocessable, Unavailable]
+    },
+    replace: {
+        /// Replace a meeting's writable fields (admin).
+        ///
+        /// `status` is read-only (use `cancel` and `hold`). `capacity` cannot fall below the
+        /// attendees already registered (409).
+        fn replace_meeting "The updated meeting."
+            [BadRequest, Unauthorized, Forbidden, NotFound, Conflict, Gone, PreconditionFailed, PayloadTooLarge, UnsupportedMediaType, Unprocessable, Unavailable]
+    },
+    patch: {
+        /// Change some of a meeting's fields (admin; JSON merge patch).
+        fn update_meeting
+    },
+    delete: {
+        /// Delete a meeting (admin; soft: it becomes a tombstone).
+        ///
+        /// To call a meeting off, cancel it instead: a cancelled meeting stays visible, and
+        /// subscribed calendars remove it.
+        fn delete_meeting [BadRequest, Unauthorized, Forbidden, NotFound, Gone, PreconditionFailed, Unavailable]
+    },
 }
 
 /// Cancel a meeting (admin).

@@ -15,16 +15,16 @@ pub mod responses;
 pub mod results;
 pub mod service;
 
-use actix_web::{HttpResponse, delete, get, patch, post, put, web};
+use actix_web::{delete, get, patch, post, put, web};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use self::api::{Survey, SurveyFilter, SurveyInput, SurveyStatus};
 use self::service::{Surveys, transition};
-use crate::auth::{AuthUser, MaybeUser};
+use crate::auth::AuthUser;
 use crate::db::Db;
 use crate::error::ApiError;
-use crate::http::list::{ListParams, Listed, Page};
-use crate::http::{ApiJson, IfMatch, ListQuery, Tagged};
+use crate::http::list::{Listed, Page};
+use crate::http::{IfMatch, Tagged};
 use crate::openapi::responses::*;
 use crate::resource;
 
@@ -44,135 +44,56 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(delete_survey);
 }
 
-/// List surveys.
-///
-/// Open and closed surveys for everyone, drafts for admins too. Sortable by `opens_at`
-/// (default), `closes_at` and `updated_at`.
-#[utoipa::path(
-    tag = "surveys",
-    params(ListParams, SurveyFilter),
-    responses(
-        (status = 200, description = "A page of surveys.", body = Page<Listed<Survey>>, headers(("ETag" = String), ("Link" = String))),
-        NotModified, BadRequest, Unauthorized, Unavailable
-    )
-)]
-#[get("/surveys")]
-async fn list_surveys(
-    db: web::Data<Db>,
-    user: MaybeUser,
-    query: ListQuery<SurveyFilter>,
-) -> Result<Page<Listed<Survey>>, ApiError> {
-    resource::list::<Surveys>(&db, user.0, query).await
-}
-
-/// Read a survey with its questionnaire.
-///
-/// Drafts answer 404 to everyone but admins.
-#[utoipa::path(
-    tag = "surveys",
-    params(("id" = String, Path, description = "The survey's id.")),
-    responses(
-        (status = 200, description = "The survey.", body = Survey, headers(("ETag" = String), ("Last-Modified" = String))),
-        NotModified, Unauthorized, NotFound, Gone, Unavailable
-    )
-)]
-#[get("/surveys/{id}")]
-async fn get_survey(
-    db: web::Data<Db>,
-    user: MaybeUser,
-    id: web::Path<String>,
-) -> Result<Tagged<Survey>, ApiError> {
-    resource::read::<Surveys>(&db, id.into_inner(), user.0).await
-}
-
-/// Create a survey (admin). It starts as a draft.
-#[utoipa::path(
-    tag = "surveys",
-    request_body = SurveyInput,
-    responses(
-        (status = 201, description = "The created draft.", body = Survey, headers(("Location" = String), ("ETag" = String))),
-        BadRequest, Unauthorized, Forbidden, PayloadTooLarge, UnsupportedMediaType, Unprocessable, Unavailable
-    ),
-    security(("bearer" = []))
-)]
-#[post("/surveys")]
-async fn create_survey(
-    db: web::Data<Db>,
-    user: AuthUser,
-    body: ApiJson,
-) -> Result<Tagged<Survey>, ApiError> {
-    resource::create::<Surveys>(&db, user, body).await
-}
-
-/// Replace a survey's writable fields (admin).
-///
-/// Questions, `opens_at` and `anonymous` change only while the survey is a draft (409
-/// afterwards); `title`, `description`, `closes_at` and `results_public` always. Questions
-/// and options that carry an existing id keep it.
-#[utoipa::path(
-    tag = "surveys",
-    params(("id" = String, Path, description = "The survey's id."), ("If-Match" = Option<String>, Header, description = "The ETag the change is based on.")),
-    request_body = SurveyInput,
-    responses(
-        (status = 200, description = "The updated survey.", body = Survey, headers(("ETag" = String))),
-        BadRequest, Unauthorized, Forbidden, NotFound, Conflict, Gone, PreconditionFailed, PayloadTooLarge, UnsupportedMediaType, Unprocessable, Unavailable
-    ),
-    security(("bearer" = []))
-)]
-#[put("/surveys/{id}")]
-async fn replace_survey(
-    db: web::Data<Db>,
-    user: AuthUser,
-    id: web::Path<String>,
-    if_match: IfMatch,
-    body: ApiJson,
-) -> Result<Tagged<Survey>, ApiError> {
-    resource::replace::<Surveys>(&db, user, id.into_inner(), if_match, body).await
-}
-
-/// Change some of a survey's fields (admin; JSON merge patch).
-///
-/// The same rules as `PUT`: once the survey has left draft, only `title`, `description`,
-/// `closes_at` and `results_public` may change.
-#[utoipa::path(
-    tag = "surveys",
-    params(("id" = String, Path, description = "The survey's id."), ("If-Match" = Option<String>, Header, description = "The ETag the change is based on.")),
-    request_body(content = SurveyInput, content_type = "application/merge-patch+json", description = "A JSON merge patch (RFC 7396) of the writable fields."),
-    responses(
-        (status = 200, description = "The updated survey.", body = Survey, headers(("ETag" = String))),
-        BadRequest, Unauthorized, Forbidden, NotFound, Conflict, Gone, PreconditionFailed, PayloadTooLarge, UnsupportedMediaType, Unprocessable, Unavailable
-    ),
-    security(("bearer" = []))
-)]
-#[patch("/surveys/{id}")]
-async fn update_survey(
-    db: web::Data<Db>,
-    user: AuthUser,
-    id: web::Path<String>,
-    if_match: IfMatch,
-    body: ApiJson,
-) -> Result<Tagged<Survey>, ApiError> {
-    resource::patch::<Surveys>(&db, user, id.into_inner(), if_match, body).await
-}
-
-/// Delete a survey (admin; soft: it becomes a tombstone).
-#[utoipa::path(
-    tag = "surveys",
-    params(("id" = String, Path, description = "The survey's id."), ("If-Match" = Option<String>, Header, description = "The ETag the deletion is based on.")),
-    responses(
-        (status = 204, description = "Deleted."),
-        Unauthorized, Forbidden, NotFound, Gone, PreconditionFailed, Unavailable
-    ),
-    security(("bearer" = []))
-)]
-#[delete("/surveys/{id}")]
-async fn delete_survey(
-    db: web::Data<Db>,
-    user: AuthUser,
-    id: web::Path<String>,
-    if_match: IfMatch,
-) -> Result<HttpResponse, ApiError> {
-    resource::delete::<Surveys>(&db, user, id.into_inner(), if_match).await
+crate::versioned_handlers! {
+    resource: Surveys,
+    output: Survey,
+    new: SurveyInput,
+    input: SurveyInput,
+    tag: "surveys",
+    collection: "/surveys",
+    item: "/surveys/{id}",
+    read_id: ("id" = String, Path, description = "The survey's id."),
+    id: ("id" = String, Path, description = "The survey's id."),
+    list: {
+        /// List surveys.
+        ///
+        /// Open and closed surveys for everyone, drafts for admins too. Sortable by `opens_at`
+        /// (default), `closes_at` and `updated_at`.
+        fn list_surveys(SurveyFilter) "A page of surveys."
+            [NotModified, BadRequest, Unauthorized, Unavailable]
+    },
+    read: {
+        /// Read a survey with its questionnaire.
+        ///
+        /// Drafts answer 404 to everyone but admins.
+        fn get_survey "The survey."
+            [NotModified, Unauthorized, NotFound, Gone, Unavailable]
+    },
+    create: {
+        /// Create a survey (admin). It starts as a draft.
+        fn create_survey "The created draft."
+            [BadRequest, Unauthorized, Forbidden, PayloadTooLarge, UnsupportedMediaType, Unprocessable, Unavailable]
+    },
+    replace: {
+        /// Replace a survey's writable fields (admin).
+        ///
+        /// Questions, `opens_at` and `anonymous` change only while the survey is a draft (409
+        /// afterwards); `title`, `description`, `closes_at` and `results_public` always. Questions
+        /// and options that carry an existing id keep it.
+        fn replace_survey "The updated survey."
+            [BadRequest, Unauthorized, Forbidden, NotFound, Conflict, Gone, PreconditionFailed, PayloadTooLarge, UnsupportedMediaType, Unprocessable, Unavailable]
+    },
+    patch: {
+        /// Change some of a survey's fields (admin; JSON merge patch).
+        ///
+        /// The same rules as `PUT`: once the survey has left draft, only `title`, `description`,
+        /// `closes_at` and `results_public` may change.
+        fn update_survey
+    },
+    delete: {
+        /// Delete a survey (admin; soft: it becomes a tombstone).
+        fn delete_survey [Unauthorized, Forbidden, NotFound, Gone, PreconditionFailed, Unavailable]
+    },
 }
 
 /// Open a draft for responses (admin).

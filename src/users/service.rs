@@ -29,6 +29,12 @@ impl Resource for Users {
     /// The hash of the password the body sets, if it sets one the policy allows.
     type Prepared = Option<String>;
 
+    /// Accounts are the network office's business alone.
+    fn may_read(who: Option<&AuthUser>) -> Result<(), ApiError> {
+        who.ok_or_else(|| ApiError::unauthorized("this endpoint needs a bearer token"))?
+            .require_admin()
+    }
+
     fn find(conn: &mut DbConnection, key: &str) -> Result<Option<UserRow>, ApiError> {
         Ok(model::find(conn, &path_id(key, Self::NAME)?)?)
     }

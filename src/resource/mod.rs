@@ -6,6 +6,8 @@
 //! writes keep their version, 404 before 410, the ETag and `Location` of the answer — live
 //! here and nowhere else.
 
+pub mod handlers;
+
 use actix_web::HttpResponse;
 use diesel::QueryResult;
 use serde::Serialize;
@@ -49,6 +51,10 @@ pub trait Resource: Sized + 'static {
     /// The row a path segment names, deleted or not; `None` is 404.
     fn find(conn: &mut DbConnection, key: &str) -> Result<Option<Self::Row>, ApiError>;
     fn details(conn: &mut DbConnection, ids: &[String]) -> QueryResult<Self::Details>;
+    /// Whether `who` may read this kind of resource at all (401/403 before any lookup).
+    fn may_read(_who: Option<&AuthUser>) -> Result<(), ApiError> {
+        Ok(())
+    }
     /// Whether `who` may know the row exists (a draft may be hidden: 404, not 403).
     fn visible(_row: &Self::Row, _details: &Self::Details, _who: Option<&AuthUser>) -> bool {
         true
@@ -173,6 +179,7 @@ pub async fn read<R: Resource>(
     key: String,
     who: Option<AuthUser>,
 ) -> Result<Tagged<R::Output>, ApiError> {
+    R::may_read(who.as_ref())?;
     let reader = who.clone();
     let (row, details) = db
         .run(move |conn| current::<R>(conn, &key, reader.as_ref()))
@@ -186,6 +193,7 @@ pub async fn list<R: Resource>(
     who: Option<AuthUser>,
     query: ListQuery<R::Filter>,
 ) -> Result<Page<Listed<R::Output>>, ApiError> {
+    R::may_read(who.as_ref())?;
     let ListQuery { paging, filter } = query;
     let page_paging = paging.clone();
     let reader = who.clone();

@@ -1,0 +1,151 @@
+//! The six standard handlers of a versioned resource (list, read, create, replace, patch,
+//! delete), declared once. A resource names its types, paths and the words of its
+//! documentation; the handlers, their routes and their OpenAPI operations follow, each a
+//! call into the pipeline. The documented body type is the type the handler returns.
+
+/// Declares the standard handlers of a resource; see `municipalities/mod.rs` for a use.
+/// `read_id` and `id` are the path parameter's documentation (for reads and for writes);
+/// each operation lists its problem responses (from `openapi::responses`). The calling module
+/// imports `actix_web::{delete, get, patch, post, put}`: utoipa knows the route attributes by
+/// those names.
+#[macro_export]
+macro_rules! versioned_handlers {
+    (
+        resource: $r:ty,
+        output: $out:ty,
+        new: $new:ty,
+        input: $input:ty,
+        tag: $tag:literal,
+        collection: $collection:literal,
+        item: $item:literal,
+        read_id: $read_id:tt,
+        id: $id:tt,
+        list: { $(#[$list_meta:meta])* fn $list:ident($filter:ty) $list_desc:literal [$($list_resp:ident),*] $(security $list_security:tt)? },
+        read: { $(#[$read_meta:meta])* fn $read:ident $read_desc:literal [$($read_resp:ident),*] $(security $read_security:tt)? },
+        create: { $(#[$create_meta:meta])* fn $create:ident $create_desc:literal [$($create_resp:ident),*] },
+        replace: { $(#[$replace_meta:meta])* fn $replace:ident $updated_desc:literal [$($write_resp:ident),*] },
+        patch: { $(#[$patch_meta:meta])* fn $patch:ident },
+        delete: { $(#[$delete_meta:meta])* fn $delete:ident [$($delete_resp:ident),*] } $(,)?
+    ) => {
+        $(#[$list_meta])*
+        #[utoipa::path(
+            tag = $tag,
+            params($crate::http::ListParams, $filter),
+            responses(
+                (status = 200, description = $list_desc, body = Page<Listed<$out>>, headers(("ETag" = String), ("Link" = String))),
+                $($list_resp),*
+            )
+            $(, security $list_security)?
+        )]
+        #[get($collection)]
+        async fn $list(
+            db: actix_web::web::Data<$crate::db::Db>,
+            user: $crate::auth::MaybeUser,
+            query: $crate::http::ListQuery<$filter>,
+        ) -> Result<$crate::http::Page<$crate::http::Listed<$out>>, $crate::error::ApiError> {
+            $crate::resource::list::<$r>(&db, user.0, query).await
+        }
+
+        $(#[$read_meta])*
+        #[utoipa::path(
+            tag = $tag,
+            params($read_id),
+            responses(
+                (status = 200, description = $read_desc, body = $out, headers(("ETag" = String), ("Last-Modified" = String))),
+                $($read_resp),*
+            )
+            $(, security $read_security)?
+        )]
+        #[get($item)]
+        async fn $read(
+            db: actix_web::web::Data<$crate::db::Db>,
+            user: $crate::auth::MaybeUser,
+            key: actix_web::web::Path<String>,
+        ) -> Result<$crate::http::Tagged<$out>, $crate::error::ApiError> {
+            $crate::resource::read::<$r>(&db, key.into_inner(), user.0).await
+        }
+
+        $(#[$create_meta])*
+        #[utoipa::path(
+            tag = $tag,
+            request_body = $new,
+            responses(
+                (status = 201, description = $create_desc, body = $out, headers(("Location" = String), ("ETag" = String))),
+                $($create_resp),*
+            ),
+            security(("bearer" = []))
+        )]
+        #[post($collection)]
+        async fn $create(
+            db: actix_web::web::Data<$crate::db::Db>,
+            user: $crate::auth::AuthUser,
+            body: $crate::http::ApiJson,
+        ) -> Result<$crate::http::Tagged<$out>, $crate::error::ApiError> {
+            $crate::resource::create::<$r>(&db, user, body).await
+        }
+
+        $(#[$replace_meta])*
+        #[utoipa::path(
+            tag = $tag,
+            params($id, ("If-Match" = Option<String>, Header, description = "The ETag the change is based on.")),
+            request_body = $input,
+            responses(
+                (status = 200, description = $updated_desc, body = $out, headers(("ETag" = String))),
+                $($write_resp),*
+            ),
+            security(("bearer" = []))
+        )]
+        #[put($item)]
+        async fn $replace(
+            db: actix_web::web::Data<$crate::db::Db>,
+            user: $crate::auth::AuthUser,
+            key: actix_web::web::Path<String>,
+            if_match: $crate::http::IfMatch,
+            body: $crate::http::ApiJson,
+        ) -> Result<$crate::http::Tagged<$out>, $crate::error::ApiError> {
+            $crate::resource::replace::<$r>(&db, user, key.into_inner(), if_match, body).await
+        }
+
+        $(#[$patch_meta])*
+        #[utoipa::path(
+            tag = $tag,
+            params($id, ("If-Match" = Option<String>, Header, description = "The ETag the change is based on.")),
+            request_body(content = $input, content_type = "application/merge-patch+json", description = "A JSON merge patch (RFC 7396) of the writable fields."),
+            responses(
+                (status = 200, description = $updated_desc, body = $out, headers(("ETag" = String))),
+                $($write_resp),*
+            ),
+            security(("bearer" = []))
+        )]
+        #[patch($item)]
+        async fn $patch(
+            db: actix_web::web::Data<$crate::db::Db>,
+            user: $crate::auth::AuthUser,
+            key: actix_web::web::Path<String>,
+            if_match: $crate::http::IfMatch,
+            body: $crate::http::ApiJson,
+        ) -> Result<$crate::http::Tagged<$out>, $crate::error::ApiError> {
+            $crate::resource::patch::<$r>(&db, user, key.into_inner(), if_match, body).await
+        }
+
+        $(#[$delete_meta])*
+        #[utoipa::path(
+            tag = $tag,
+            params($id, ("If-Match" = Option<String>, Header, description = "The ETag the deletion is based on.")),
+            responses(
+                (status = 204, description = "Deleted."),
+                $($delete_resp),*
+            ),
+            security(("bearer" = []))
+        )]
+        #[delete($item)]
+        async fn $delete(
+            db: actix_web::web::Data<$crate::db::Db>,
+            user: $crate::auth::AuthUser,
+            key: actix_web::web::Path<String>,
+            if_match: $crate::http::IfMatch,
+        ) -> Result<actix_web::HttpResponse, $crate::error::ApiError> {
+            $crate::resource::delete::<$r>(&db, user, key.into_inner(), if_match).await
+        }
+    };
+}
