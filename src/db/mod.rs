@@ -127,9 +127,15 @@ impl ManageConnection for Manager {
     fn connect(&self) -> Result<PoolConn, r2d2::Error> {
         let generation = self.generation.load(Ordering::Acquire);
         let conn = match self.target.backend {
-            Backend::Postgres => diesel::PgConnection::establish(&self.target.address)
-                .map(DbConnection::Postgresql)
-                .map_err(r2d2::Error::ConnectionError)?,
+            Backend::Postgres => {
+                let mut conn = diesel::PgConnection::establish(&self.target.address)
+                    .map_err(r2d2::Error::ConnectionError)?;
+                // Times are `timestamptz` and the service binds UTC wall-clock values: the
+                // session zone makes the two mean the same instant.
+                conn.batch_execute("SET TIME ZONE 'UTC'")
+                    .map_err(r2d2::Error::QueryError)?;
+                DbConnection::Postgresql(conn)
+            }
             Backend::Sqlite => {
                 let mut conn = diesel::SqliteConnection::establish(&self.target.address)
                     .map_err(r2d2::Error::ConnectionError)?;

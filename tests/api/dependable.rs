@@ -304,3 +304,39 @@ both_backends! {
         feed_rs::parser::parse(feed.as_ref()).expect("the feed stays well-formed");
     }
 }
+
+/// PostgreSQL keeps every moment as `timestamptz` (an instant), and what the API writes and
+/// reads back is the same instant.
+#[actix_web::test]
+async fn postgres_stores_moments_with_their_time_zone() {
+    let Some(app) = TestApp::postgres().await else {
+        return;
+    };
+    let types = app.column_types();
+    let naive: Vec<&String> = types
+        .iter()
+        .filter(|(_, t)| t == "timestamp without time zone")
+        .map(|(name, _)| name)
+        .collect();
+    assert!(naive.is_empty(), "columns without time zone: {naive:?}");
+    assert!(
+        types
+            .iter()
+            .any(|(name, t)| name == "municipalities.updated_at" && t == "timestamp with time zone")
+    );
+    let admin = app.admin().await;
+    let before = chrono::Utc::now() - chrono::Duration::seconds(5);
+    let created = app
+        .post("/api/v1/municipalities")
+        .bearer(&admin)
+        .json(&json!({"name": "Zeitort", "kind": "town", "region": "arnsberg"}))
+        .send()
+        .await
+        .expect(201)
+        .json();
+    let at: chrono::DateTime<chrono::Utc> = created["created_at"]
+        .as_str()
+        .and_then(|t| t.parse().ok())
+        .expect("created_at");
+    assert!(at > before && at < chrono::Utc::now() + chrono::Duration::seconds(5));
+}

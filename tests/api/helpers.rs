@@ -191,6 +191,29 @@ impl TestApp {
         ended.iter().filter(|e| e.ended).count()
     }
 
+    /// The PostgreSQL data types of this app's columns as `table.column` → type (empty on
+    /// SQLite), for tests of what is stored.
+    pub fn column_types(&self) -> Vec<(String, String)> {
+        let Cleanup::Postgres { base_url, schema } = &self._cleanup else {
+            return Vec::new();
+        };
+        #[derive(diesel::QueryableByName)]
+        struct Column {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            name: String,
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            data_type: String,
+        }
+        let mut conn = diesel::PgConnection::establish(base_url).expect("connect");
+        let columns: Vec<Column> = diesel::sql_query(format!(
+            "SELECT table_name || '.' || column_name AS name, data_type FROM information_schema.columns \
+             WHERE table_schema = '{schema}' AND table_name NOT LIKE '\\_\\_diesel%'"
+        ))
+        .load(&mut conn)
+        .expect("columns");
+        columns.into_iter().map(|c| (c.name, c.data_type)).collect()
+    }
+
     /// This app with another idle timeout for request bodies.
     pub fn with_body_timeout(mut self, timeout: std::time::Duration) -> Self {
         self.ctx.limits = actix_web::web::Data::new(engagiert::config::Limits {
