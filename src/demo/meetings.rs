@@ -7,6 +7,7 @@ use crate::error::ApiError;
 use crate::meetings::api::*;
 use crate::meetings::ics;
 use crate::meetings::model;
+use crate::meetings::registration_model;
 use crate::meetings::service::create;
 
 /// Demo meetings for `--dev`, dated relative to today so that the demo always has a past
@@ -228,7 +229,13 @@ pub fn load(conn: &mut DbConnection) -> Result<usize, ApiError> {
         let row = create(conn, &input)?;
         for (municipality, attendees) in registrations {
             if let Some(municipality) = municipality {
-                model::insert_registration(conn, &row.id, &municipality, attendees, None)?;
+                registration_model::insert_registration(
+                    conn,
+                    &row.id,
+                    &municipality,
+                    attendees,
+                    None,
+                )?;
             }
         }
         if status != MeetingStatus::Planned {

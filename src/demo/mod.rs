@@ -9,7 +9,7 @@ use crate::auth::jwt::TokenUse;
 use crate::auth::{AuthUser, Role};
 use crate::db::DbConnection;
 use crate::documents::api::{DocumentInput, DocumentStatus};
-use crate::documents::{self, model as documents_model, storage::Storage};
+use crate::documents::{self, attachment_model, model as documents_model, storage::Storage};
 use crate::error::ApiError;
 use crate::municipalities::{import, model as municipalities};
 use crate::types::Email;
@@ -131,14 +131,14 @@ fn load_documents(conn: &mut DbConnection, storage: &Storage) -> Result<(), ApiE
             let mut upload = storage.begin().map_err(ApiError::internal)?;
             upload.write(&demo_pdf()).map_err(ApiError::internal)?;
             let (sha256, size) = storage.commit(upload).map_err(ApiError::internal)?;
-            let attachment = documents_model::new_attachment(
+            let attachment = attachment_model::new_attachment(
                 &row.id,
                 "engagiert-in-nrw-bilanz.pdf".into(),
                 "application/pdf",
                 i64::try_from(size).unwrap_or(i64::MAX),
                 sha256,
             );
-            documents_model::insert_attachment(conn, &attachment)?;
+            attachment_model::insert_attachment(conn, &attachment)?;
         }
     }
     Ok(())

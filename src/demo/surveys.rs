@@ -7,6 +7,7 @@ use crate::db::{DbConnection, now, utc};
 use crate::error::ApiError;
 use crate::surveys::api::*;
 use crate::surveys::model::{self, *};
+use crate::surveys::response_api::{AnswerInput, ResponseInput, json_number};
 use crate::surveys::responses::record;
 use crate::surveys::service::{create, questions_of};
 

@@ -8,7 +8,7 @@ use futures_util::StreamExt;
 use utoipa::ToSchema;
 
 use super::api::Attachment;
-use super::model;
+use super::attachment_model;
 use super::service::{Documents, require_author};
 use super::storage::{Storage, safe_filename};
 use crate::auth::{AuthUser, MaybeUser};
@@ -120,7 +120,7 @@ pub async fn upload_attachment(
             "is required (a multipart part named `file`)",
         ));
     };
-    let row = model::new_attachment(
+    let row = attachment_model::new_attachment(
         &id,
         filename,
         media_type,
@@ -128,7 +128,7 @@ pub async fn upload_attachment(
         sha256,
     );
     let row = db
-        .run(move |conn| Ok(model::insert_attachment(conn, &row)?))
+        .run(move |conn| Ok(attachment_model::insert_attachment(conn, &row)?))
         .await?;
     let attachment = Attachment::from(&row);
     Ok(HttpResponse::Created()
@@ -141,8 +141,8 @@ fn visible_attachment(
     conn: &mut DbConnection,
     id: &str,
     who: Option<&AuthUser>,
-) -> Result<model::AttachmentRow, ApiError> {
-    let attachment = model::find_attachment(conn, id)?
+) -> Result<attachment_model::AttachmentRow, ApiError> {
+    let attachment = attachment_model::find_attachment(conn, id)?
         .ok_or_else(|| ApiError::not_found("no such attachment"))?;
     resource::current::<Documents>(conn, &attachment.document_id, who).map_err(|e| {
         match e.status().as_u16() {
@@ -264,7 +264,7 @@ pub async fn delete_attachment(
         let (_, details) =
             resource::current::<Documents>(conn, &attachment.document_id, Some(&user))?;
         require_author(&user, details.authors(&attachment.document_id))?;
-        if !model::delete_attachment(conn, &attachment.id, attachment.version)? {
+        if !attachment_model::delete_attachment(conn, &attachment.id, attachment.version)? {
             return Err(ApiError::precondition_failed());
         }
         Ok(())

@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod atom;
+pub mod attachment_model;
 pub mod attachments;
 pub mod model;
 pub mod service;

@@ -1,5 +1,6 @@
-//! The document tables (the record, its topics, authors, links and attachments) and their
-//! queries, including who may see a draft and the ranked search.
+//! The document tables (the record, its topics, authors and links) and their queries,
+//! including who may see a draft and the ranked search. Attachments are recorded in
+//! `attachment_model`; the live ones are loaded here only to show them with the document.
 
 use crate::http::Many;
 use std::collections::HashMap;
@@ -11,11 +12,12 @@ use super::api::{
     Attachment, Document, DocumentFilter, DocumentInput, DocumentKind, DocumentSort,
     DocumentStatus, Link,
 };
+use super::attachment_model::AttachmentRow;
 use crate::auth::AuthUser;
 use crate::db::schema::{
     attachments, document_links, document_municipalities, document_topics, documents,
 };
-use crate::db::{DbConnection, MultiBackend, new_id, now, utc};
+use crate::db::{DbConnection, MultiBackend, now, utc};
 use crate::http::list::{Paging, Sort};
 use crate::text::{fold, like_pattern};
 use crate::types::{HttpUrl, trimmed};
@@ -74,38 +76,6 @@ impl DocumentValues {
             body,
             language: input.language.clone(),
             meeting_id: input.meeting_id.map(|id| id.to_string()),
-        }
-    }
-}
-
-#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = attachments, treat_none_as_default_value = false)]
-pub struct AttachmentRow {
-    pub id: String,
-    pub document_id: String,
-    pub filename: String,
-    pub media_type: String,
-    pub size_bytes: i64,
-    pub sha256: String,
-    pub version: i32,
-    pub created_at: NaiveDateTime,
-    pub updated_at: NaiveDateTime,
-    pub deleted_at: Option<NaiveDateTime>,
-}
-crate::impl_record!(AttachmentRow);
-
-impl From<&AttachmentRow> for Attachment {
-    fn from(row: &AttachmentRow) -> Self {
-        Self {
-            id: row.id.clone(),
-            filename: row.filename.clone(),
-            media_type: row.media_type.clone(),
-            size_bytes: row.size_bytes,
-            sha256: row.sha256.clone(),
-            url: format!("/api/v1/attachments/{}", row.id),
-            created_at: utc(row.created_at),
-            updated_at: utc(row.updated_at),
-            version: row.version,
         }
     }
 }
@@ -382,50 +352,6 @@ pub fn replace_parts(conn: &mut DbConnection, id: &str, input: &DocumentInput) -
             .execute(conn)?;
     }
     Ok(())
-}
-
-pub fn find_attachment(conn: &mut DbConnection, id: &str) -> QueryResult<Option<AttachmentRow>> {
-    attachments::table
-        .find(id)
-        .select(AttachmentRow::as_select())
-        .first(conn)
-        .optional()
-}
-
-pub fn insert_attachment(
-    conn: &mut DbConnection,
-    row: &AttachmentRow,
-) -> QueryResult<AttachmentRow> {
-    diesel::insert_into(attachments::table)
-        .values(row)
-        .returning(attachments::all_columns)
-        .get_result(conn)
-}
-
-pub fn delete_attachment(conn: &mut DbConnection, id: &str, version: i32) -> QueryResult<bool> {
-    crate::soft_delete!(conn, attachments, id, version)
-}
-
-pub fn new_attachment(
-    document_id: &str,
-    filename: String,
-    media_type: &str,
-    size: i64,
-    sha256: String,
-) -> AttachmentRow {
-    let at = now();
-    AttachmentRow {
-        id: new_id(),
-        document_id: document_id.to_owned(),
-        filename,
-        media_type: media_type.to_owned(),
-        size_bytes: size,
-        sha256,
-        version: 1,
-        created_at: at,
-        updated_at: at,
-        deleted_at: None,
-    }
 }
 
 fn filtered(

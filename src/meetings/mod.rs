@@ -10,6 +10,7 @@ pub mod api;
 pub mod calendar;
 pub mod ics;
 pub mod model;
+pub mod registration_model;
 pub mod registrations;
 pub mod service;
 

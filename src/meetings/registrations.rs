@@ -12,7 +12,8 @@ use super::api::{
     MeetingStatus, NewRegistration, Registration, RegistrationFilter, RegistrationUpdate,
     check_registration,
 };
-use super::model::{self, MeetingRow, RegistrationRow};
+use super::model::{self, MeetingRow};
+use super::registration_model::{self, RegistrationRow};
 use super::service::live_meeting;
 use crate::auth::AuthUser;
 use crate::db::{Db, DbConnection, now, utc};
@@ -116,9 +117,14 @@ pub async fn list_registrations(
     let (rows, names, total) = db
         .run(move |conn| {
             let meeting = live_meeting(conn, &id)?;
-            let (rows, total) =
-                model::list_registrations(conn, &meeting.id, &paging, &filter, only.as_deref())?;
-            let names = model::municipality_names(conn, &rows)?;
+            let (rows, total) = registration_model::list_registrations(
+                conn,
+                &meeting.id,
+                &paging,
+                &filter,
+                only.as_deref(),
+            )?;
+            let names = registration_model::municipality_names(conn, &rows)?;
             Ok((rows, names, total))
         })
         .await?;
@@ -181,23 +187,24 @@ pub async fn create_registration(
                 ));
             }
             ensure_open(&meeting, now())?;
-            if model::find_registration(conn, &meeting.id, &municipality_id)?.is_some() {
+            if registration_model::find_registration(conn, &meeting.id, &municipality_id)?.is_some()
+            {
                 let message = "is already registered for this meeting";
                 return Err(ApiError::conflict(format!("the municipality {message}"))
                     .with_errors(vec![FieldError::new("municipality_id", message)]));
             }
-            let taken = model::registered_attendees(conn, &meeting.id, None)?;
+            let taken = registration_model::registered_attendees(conn, &meeting.id, None)?;
             ensure_places(&meeting, taken, i64::from(attendees))?;
             // A concurrent double registration that slipped past the check above fails on
             // the unique index, which the error mapping answers with 409 too.
-            let row = model::insert_registration(
+            let row = registration_model::insert_registration(
                 conn,
                 &meeting.id,
                 &municipality_id,
                 attendees,
                 note.clone(),
             )?;
-            let names = model::municipality_names(conn, std::slice::from_ref(&row))?;
+            let names = registration_model::municipality_names(conn, std::slice::from_ref(&row))?;
             Ok((row, names))
         })
         .await?;
@@ -221,8 +228,8 @@ fn registration_of(
     let meeting = live_meeting(conn, id)?;
     let municipality = resolve_live(conn, key)?;
     user.require_municipality(&municipality.id)?;
-    let registration =
-        model::find_registration(conn, &meeting.id, &municipality.id)?.ok_or_else(|| {
+    let registration = registration_model::find_registration(conn, &meeting.id, &municipality.id)?
+        .ok_or_else(|| {
             ApiError::not_found(format!(
                 "{} is not registered for this meeting",
                 municipality.name
@@ -253,7 +260,7 @@ pub async fn get_registration(
     let (row, names) = db
         .run(move |conn| {
             let (_, row) = registration_of(conn, &user, &id, &key)?;
-            let names = model::municipality_names(conn, std::slice::from_ref(&row))?;
+            let names = registration_model::municipality_names(conn, std::slice::from_ref(&row))?;
             Ok((row, names))
         })
         .await?;
@@ -307,7 +314,8 @@ pub async fn update_registration(
             check_registration(update.attendees, update.note.as_deref()).finish()?;
             ensure_open(&meeting, now())?;
             let attendees = i32::try_from(update.attendees).unwrap_or(i32::MAX);
-            let taken = model::registered_attendees(conn, &meeting.id, Some(&current.id))?;
+            let taken =
+                registration_model::registered_attendees(conn, &meeting.id, Some(&current.id))?;
             ensure_places(&meeting, taken, i64::from(attendees))?;
             let note = update
                 .note
@@ -315,10 +323,15 @@ pub async fn update_registration(
                 .map(str::trim)
                 .filter(|n| !n.is_empty())
                 .map(str::to_owned);
-            let row =
-                model::update_registration(conn, &current.id, current.version, attendees, note)?
-                    .ok_or_else(ApiError::precondition_failed)?;
-            let names = model::municipality_names(conn, std::slice::from_ref(&row))?;
+            let row = registration_model::update_registration(
+                conn,
+                &current.id,
+                current.version,
+                attendees,
+                note,
+            )?
+            .ok_or_else(ApiError::precondition_failed)?;
+            let names = registration_model::municipality_names(conn, std::slice::from_ref(&row))?;
             Ok((row, names))
         })
         .await?;
@@ -356,7 +369,7 @@ pub async fn delete_registration(
                 "the meeting has already begun; its registrations can no longer be withdrawn",
             ));
         }
-        if !model::withdraw_registration(conn, &current.id, current.version)? {
+        if !registration_model::withdraw_registration(conn, &current.id, current.version)? {
             return Err(ApiError::precondition_failed());
         }
         Ok(())

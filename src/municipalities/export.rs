@@ -14,7 +14,8 @@ use url::form_urlencoded;
 use utoipa::IntoParams;
 
 use super::api::{Municipality, MunicipalityFilter};
-use super::model::{self, Details};
+use super::details::{self, Details};
+use super::model;
 use super::values::{Kind, MembershipStatus};
 use crate::auth::MaybeUser;
 use crate::db::{Db, DbConnection};
@@ -227,7 +228,7 @@ fn selected(
 ) -> Result<(Vec<Municipality>, HashMap<String, String>), ApiError> {
     let rows = model::all(conn, filter)?;
     let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
-    let details: Details = model::load_details(conn, &ids)?;
+    let details: Details = details::load_details(conn, &ids)?;
     let districts = model::all(
         conn,
         &MunicipalityFilter {

@@ -22,6 +22,7 @@ pub use self::report::{
 };
 use self::sheet::{KEYS, Row, Sheet};
 use super::api::{Membership, Municipality, MunicipalityInput};
+use super::details;
 use super::export::CsvRecord;
 use super::model::{self, MunicipalityRow};
 use super::values::{Ags, Kind, Slug};
@@ -268,7 +269,7 @@ fn apply_row(
     }
     let (before, mut input) = match &current {
         Some(current) => {
-            let details = model::load_details(conn, std::slice::from_ref(&current.id))?;
+            let details = details::load_details(conn, std::slice::from_ref(&current.id))?;
             (
                 Some(details.show(current.clone(), true)),
                 details.input(current),
@@ -299,7 +300,7 @@ fn apply_row(
             Some(current) => super::service::store(conn, current, &input)?,
             None => super::service::create(conn, &input)?,
         };
-        let details = model::load_details(conn, std::slice::from_ref(&stored.id))?;
+        let details = details::load_details(conn, std::slice::from_ref(&stored.id))?;
         let after = details.show(stored.clone(), true);
         let fields = match &before {
             Some(before) => changes(before, &after, &districts.keys)?,

@@ -2,6 +2,7 @@
 //! record by AGS or slug, the member list, maps) and the network office maintains.
 
 pub mod api;
+pub mod details;
 pub mod export;
 pub mod import;
 pub mod model;

@@ -1,23 +1,19 @@
 //! The municipality tables (the record, its topics, contacts and membership events) and
-//! their queries.
-
-use std::collections::HashMap;
+//! their queries. Loading the parts of a set of records and building their wire
+//! representation is in `details`.
 
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
-use super::api::{
-    Contact, EngagementOffice, Location, Membership, MembershipEvent, Municipality,
-    MunicipalityFilter, MunicipalityInput, MunicipalitySort,
-};
+use super::api::{Membership, MunicipalityFilter, MunicipalityInput, MunicipalitySort};
 use super::values::{Kind, MembershipStatus, Region, VolunteerCard};
 use crate::db::schema::{
     membership_events, municipalities, municipality_contacts, municipality_topics,
 };
-use crate::db::{DbConnection, MultiBackend, new_id, now, utc};
+use crate::db::{DbConnection, MultiBackend, new_id, now};
 use crate::http::list::{Paging, Sort};
 use crate::text::{fold, like_pattern, search_words};
-use crate::types::{Email, HttpUrl, trimmed};
+use crate::types::trimmed;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = municipalities)]
@@ -143,181 +139,6 @@ pub struct EventRow {
     pub status: MembershipStatus,
     pub effective_on: NaiveDate,
     pub recorded_at: NaiveDateTime,
-}
-
-/// Topics, contacts and membership history of a set of municipalities, loaded in three
-/// queries whatever the number of municipalities.
-#[derive(Default)]
-pub struct Details {
-    topics: HashMap<String, Vec<String>>,
-    contacts: HashMap<String, Vec<ContactRow>>,
-    events: HashMap<String, Vec<EventRow>>,
-}
-
-pub fn load_details(conn: &mut DbConnection, ids: &[String]) -> QueryResult<Details> {
-    let mut details = Details::default();
-    if ids.is_empty() {
-        return Ok(details);
-    }
-    let topics: Vec<(String, String)> = municipality_topics::table
-        .filter(municipality_topics::municipality_id.eq_any(ids))
-        .order((
-            municipality_topics::municipality_id,
-            municipality_topics::position,
-        ))
-        .select((
-            municipality_topics::municipality_id,
-            municipality_topics::topic,
-        ))
-        .load(conn)?;
-    for (id, topic) in topics {
-        details.topics.entry(id).or_default().push(topic);
-    }
-    let contacts: Vec<ContactRow> = municipality_contacts::table
-        .filter(municipality_contacts::municipality_id.eq_any(ids))
-        .order((
-            municipality_contacts::municipality_id,
-            municipality_contacts::position,
-        ))
-        .select(ContactRow::as_select())
-        .load(conn)?;
-    for contact in contacts {
-        details
-            .contacts
-            .entry(contact.municipality_id.clone())
-            .or_default()
-            .push(contact);
-    }
-    let events: Vec<EventRow> = membership_events::table
-        .filter(membership_events::municipality_id.eq_any(ids))
-        .order((
-            membership_events::municipality_id,
-            membership_events::recorded_at,
-            membership_events::id,
-        ))
-        .select(EventRow::as_select())
-        .load(conn)?;
-    for event in events {
-        details
-            .events
-            .entry(event.municipality_id.clone())
-            .or_default()
-            .push(event);
-    }
-    Ok(details)
-}
-
-impl Details {
-    /// The municipality as shown; `all_contacts` is false for anonymous readers.
-    pub fn show(&self, row: MunicipalityRow, all_contacts: bool) -> Municipality {
-        let contacts = self
-            .contacts
-            .get(&row.id)
-            .map(|contacts| {
-                contacts
-                    .iter()
-                    .filter(|c| all_contacts || c.public)
-                    .map(|c| Contact {
-                        id: c.id.clone(),
-                        name: c.name.clone(),
-                        role: c.role.clone(),
-                        email: c.email.clone(),
-                        phone: c.phone.clone(),
-                        public: c.public,
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        let history = self
-            .events
-            .get(&row.id)
-            .map(|events| {
-                events
-                    .iter()
-                    .map(|e| MembershipEvent {
-                        status: e.status,
-                        on: e.effective_on,
-                        recorded_at: utc(e.recorded_at),
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        Municipality {
-            topics: self.topics.get(&row.id).cloned().unwrap_or_default(),
-            contacts,
-            membership_history: history,
-            location: row
-                .latitude
-                .zip(row.longitude)
-                .map(|(lat, lon)| Location { lat, lon }),
-            membership: Membership {
-                status: row.membership_status,
-                council_decision_on: row.council_decision_on,
-                declaration_signed_on: row.declaration_signed_on,
-                joined_on: row.joined_on,
-                left_on: row.left_on,
-            },
-            engagement_office: row.office_name.map(|name| EngagementOffice {
-                name,
-                url: row.office_url.and_then(|u| HttpUrl::parse(&u).ok()),
-                email: row.office_email.and_then(|e| Email::parse(&e).ok()),
-                phone: row.office_phone,
-                address: row.office_address,
-            }),
-            id: row.id,
-            slug: row.slug,
-            name: row.name,
-            official_name: row.official_name,
-            kind: row.kind,
-            ags: row.ags,
-            region: row.region,
-            district_id: row.district_id,
-            population: row.population,
-            website: row.website,
-            volunteer_card: row.volunteer_card,
-            description: row.description,
-            created_at: utc(row.created_at),
-            updated_at: utc(row.updated_at),
-            version: row.version,
-        }
-    }
-
-    /// The writable representation of a stored municipality, which `PATCH` merges into.
-    pub fn input(&self, row: &MunicipalityRow) -> MunicipalityInput {
-        let shown = self.show(row.clone(), true);
-        MunicipalityInput {
-            slug: super::values::Slug::parse(&row.slug).ok(),
-            name: shown.name,
-            official_name: Some(shown.official_name),
-            kind: shown.kind,
-            ags: row
-                .ags
-                .as_deref()
-                .and_then(|a| super::values::Ags::parse(a).ok()),
-            region: Some(shown.region),
-            district_id: row.district_id.as_deref().and_then(|id| id.parse().ok()),
-            population: row.population.and_then(|p| u32::try_from(p).ok()),
-            website: row.website.as_deref().and_then(|u| HttpUrl::parse(u).ok()),
-            location: shown.location,
-            membership: shown.membership,
-            engagement_office: shown.engagement_office,
-            contacts: shown
-                .contacts
-                .into_iter()
-                .map(|c| super::api::ContactInput {
-                    id: c.id.parse().ok(),
-                    name: c.name,
-                    role: c.role,
-                    email: c.email.as_deref().and_then(|e| Email::parse(e).ok()),
-                    phone: c.phone,
-                    public: c.public,
-                })
-                .collect(),
-            volunteer_card: shown.volunteer_card,
-            description: shown.description,
-            topics: shown.topics,
-        }
-    }
 }
 
 pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<MunicipalityRow>> {

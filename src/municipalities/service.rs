@@ -8,7 +8,8 @@ use serde_json::Value;
 use super::api::{
     DistrictFacts, Municipality, MunicipalityFilter, MunicipalityInput, OfficeFields,
 };
-use super::model::{self, Details, MunicipalityRow, MunicipalityValues};
+use super::details::{self, Details};
+use super::model::{self, MunicipalityRow, MunicipalityValues};
 use crate::auth::AuthUser;
 use crate::db::{DbConnection, new_id};
 use crate::error::{ApiError, FieldError};
@@ -36,7 +37,7 @@ impl Resource for Municipalities {
     }
 
     fn details(conn: &mut DbConnection, ids: &[String]) -> QueryResult<Details> {
-        model::load_details(conn, ids)
+        details::load_details(conn, ids)
     }
 
     /// Anonymous readers see only the public contacts.

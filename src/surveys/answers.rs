@@ -7,9 +7,8 @@ use std::collections::HashMap;
 use serde_json::Value;
 use uuid::Uuid;
 
-use super::api::{
-    AnswerInput, MAX_TEXT_ANSWER, NumberRange, Question, QuestionKind, ResponseInput, json_number,
-};
+use super::api::{MAX_TEXT_ANSWER, NumberRange, Question, QuestionKind};
+use super::response_api::{AnswerInput, ResponseInput, json_number};
 use crate::error::{ApiError, Checks};
 
 /// A checked answer as stored.

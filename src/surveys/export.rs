@@ -6,6 +6,7 @@ use chrono::SecondsFormat;
 
 use super::api::*;
 use super::model;
+use super::response_api::json_number;
 use super::responses::{Listing, listings};
 use super::service::questions_of;
 use crate::auth::AuthUser;

@@ -4,13 +4,15 @@
 //!
 //! Anonymous surveys keep who answered (`survey_participations`, for the response rate and
 //! so a municipality can replace its response) apart from what was answered (stored under a
-//! key no endpoint shows; see `model`). Nothing here logs a response, and every output of an
-//! anonymous survey leaves out municipality, time and version next to answers.
+//! key no endpoint shows; see `response_model`). Nothing here logs a response, and every
+//! output of an anonymous survey leaves out municipality, time and version next to answers.
 
 pub mod answers;
 pub mod api;
 pub mod export;
 pub mod model;
+pub mod response_api;
+pub mod response_model;
 pub mod responses;
 pub mod results;
 pub mod service;

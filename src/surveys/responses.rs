@@ -8,11 +8,10 @@ use actix_web::{HttpRequest, HttpResponse, get, put, web};
 use chrono::{NaiveDateTime, SecondsFormat};
 
 use super::api::Question;
-use super::api::{
-    Answer, ResponseFilter, ResponseInput, SurveyResponse, SurveyResults, SurveyStatus,
-    ValidAnswer, check_answers, in_question_order,
-};
-use super::model::{self, ParticipationRow, SurveyRow};
+use super::api::{SurveyStatus, ValidAnswer, check_answers, in_question_order};
+use super::model::{self, SurveyRow};
+use super::response_api::{Answer, ResponseFilter, ResponseInput, SurveyResponse, SurveyResults};
+use super::response_model::{self, ParticipationRow};
 use super::results;
 use super::service::{questions_of, visible};
 use crate::auth::{AuthUser, MaybeUser};
@@ -62,14 +61,18 @@ pub fn record(
         let salt = survey.response_salt.as_deref().ok_or_else(|| {
             ApiError::conflict("this survey has closed; its responses can no longer change")
         })?;
-        Some(model::anonymous_key(salt, &survey.id, municipality_id))
+        Some(response_model::anonymous_key(
+            salt,
+            &survey.id,
+            municipality_id,
+        ))
     } else {
         None
     };
     let (participation, created) =
-        model::save_participation(conn, &survey.id, municipality_id, at)?;
+        response_model::save_participation(conn, &survey.id, municipality_id, at)?;
     let key = anonymous_key.unwrap_or_else(|| participation.id.clone());
-    model::replace_answers(conn, &survey.id, &key, answers)?;
+    response_model::replace_answers(conn, &survey.id, &key, answers)?;
     Ok((participation, created))
 }
 
@@ -216,14 +219,14 @@ pub async fn get_survey_response(
             let survey = visible(conn, &id, Some(&user))?;
             let municipality = resolve_live(conn, &key)?;
             user.require_municipality(&municipality.id)?;
-            let participation = model::participation(conn, &survey.id, &municipality.id)?
+            let participation = response_model::participation(conn, &survey.id, &municipality.id)?
                 .ok_or_else(|| {
                     ApiError::not_found("this municipality has not answered this survey")
                 })?;
             if survey.anonymous {
                 return Ok((survey.id, None, participation, None));
             }
-            let mut answers = model::answers_of(conn, &participation.id)?;
+            let mut answers = response_model::answers_of(conn, &participation.id)?;
             in_question_order(&mut answers, &questions_of(conn, &survey)?);
             Ok((
                 survey.id,
@@ -254,11 +257,11 @@ pub(crate) fn listings(
     survey: &SurveyRow,
     questions: &[Question],
 ) -> Result<Vec<Listing>, ApiError> {
-    let stored = model::load_responses(conn, survey)?;
+    let stored = response_model::load_responses(conn, survey)?;
     let names: HashMap<String, String> = if survey.anonymous {
         HashMap::new()
     } else {
-        model::respondent_names(conn, &survey.id)?
+        response_model::respondent_names(conn, &survey.id)?
     };
     let mut listings: Vec<Listing> = stored
         .into_iter()
@@ -392,11 +395,11 @@ pub async fn get_survey_results(
                 });
             }
             let questions = questions_of(conn, &survey)?;
-            let responses: Vec<Vec<ValidAnswer>> = model::load_responses(conn, &survey)?
+            let responses: Vec<Vec<ValidAnswer>> = response_model::load_responses(conn, &survey)?
                 .into_iter()
                 .map(|response| response.answers)
                 .collect();
-            let respondents = model::respondents(conn, &survey.id)?;
+            let respondents = response_model::respondents(conn, &survey.id)?;
             let members = crate::municipalities::model::membership_facts(conn)?;
             let day = results::member_day(
                 survey.status,

@@ -5,9 +5,9 @@ use std::collections::BTreeMap;
 
 use chrono::{NaiveDate, NaiveDateTime};
 
-use super::api::{
-    AnswerValue, Breakdowns, GroupCount, OptionCount, Question, QuestionKind, QuestionResult,
-    SurveyResults, SurveyStatus, ValidAnswer, ValueCount, json_number,
+use super::api::{AnswerValue, Question, QuestionKind, SurveyStatus, ValidAnswer};
+use super::response_api::{
+    Breakdowns, GroupCount, OptionCount, QuestionResult, SurveyResults, ValueCount, json_number,
 };
 use crate::municipalities::model::MembershipFacts;
 use crate::municipalities::values::{Kind, Region};

@@ -790,7 +790,7 @@ both_backends! {
         let row = app.db().run(move |conn| Ok(engagiert::surveys::model::find(conn, &lookup)?)).await.unwrap().unwrap();
         let salt = row.response_salt.clone().expect("an open anonymous survey has a salt");
         let keys: Vec<String> = responders.iter()
-            .map(|slug| engagiert::surveys::model::anonymous_key(&salt, &survey_id, &ids[*slug]))
+            .map(|slug| engagiert::surveys::response_model::anonymous_key(&salt, &survey_id, &ids[*slug]))
             .collect();
 
         let responding: Vec<(&str, &str, &str, &str)> = network_members().into_iter()
