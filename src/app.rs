@@ -126,6 +126,8 @@ pub fn build(
         .route("/docs", web::get().to(docs_redirect))
         .service(SwaggerUi::new("/docs/{_:.*}").config(SwaggerConfig::new([OPENAPI_PATH])))
         .default_service(web::to(fallback::unmatched))
+        // Innermost: a replayed answer still passes CORS and the problem rendering.
+        .wrap(from_fn(crate::history::idempotency::idempotent))
         .wrap(crate::http::cors::cors(&ctx.cors_origins))
         .wrap(from_fn(fallback::problem_responses))
         .wrap(from_fn(crate::http::body::stall_guard))

@@ -11,6 +11,7 @@ pub mod db;
 pub mod demo;
 pub mod documents;
 pub mod error;
+pub mod history;
 pub mod http;
 pub mod meetings;
 pub mod municipalities;

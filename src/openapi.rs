@@ -254,9 +254,57 @@ fn optional(schema: &mut serde_json::Value, schemas: &mut serde_json::Value) {
 
 /// The document as served and committed, with the `PATCH` schemas of `with_patch_schemas`
 /// (done on the JSON: utoipa's types do not read their own output back).
+/// Every `POST` takes an `Idempotency-Key` (`history::idempotency`, a middleware, so no
+/// handler declares it): one shared parameter, referenced from each operation.
+fn with_idempotency_keys(value: &mut serde_json::Value) {
+    let parameter = serde_json::json!({
+        "name": "Idempotency-Key",
+        "in": "header",
+        "required": false,
+        "description": "Makes a retry safe: for 24 hours, the same caller sending the same request with the same key gets the first answer again (with `Idempotent-Replayed: true`) instead of a second record. The same key with another request is 422; a repeat while the first still runs is 409. Answers of 5xx and answers with `Cache-Control: no-store` (tokens) are not kept.",
+        "schema": {"type": "string", "minLength": 1, "maxLength": 255}
+    });
+    if let Some(components) = value.get_mut("components").and_then(|c| c.as_object_mut()) {
+        let parameters = components
+            .entry("parameters")
+            .or_insert_with(|| serde_json::json!({}));
+        if let Some(parameters) = parameters.as_object_mut() {
+            parameters.insert("IdempotencyKey".into(), parameter);
+        }
+    }
+    let reference = serde_json::json!({"$ref": "#/components/parameters/IdempotencyKey"});
+    if let Some(paths) = value.get_mut("paths").and_then(|p| p.as_object_mut()) {
+        for item in paths.values_mut() {
+            let Some(post) = item.get_mut("post").and_then(|p| p.as_object_mut()) else {
+                continue;
+            };
+            let parameters = post
+                .entry("parameters")
+                .or_insert_with(|| serde_json::json!([]));
+            if let Some(parameters) = parameters.as_array_mut() {
+                parameters.push(reference.clone());
+            }
+            // What a key itself can answer: malformed (400), still running (409), used for
+            // another request (422).
+            if let Some(responses) = post.get_mut("responses").and_then(|r| r.as_object_mut()) {
+                for (status, name) in [
+                    ("400", "BadRequest"),
+                    ("409", "Conflict"),
+                    ("422", "Unprocessable"),
+                ] {
+                    responses.entry(status).or_insert_with(
+                        || serde_json::json!({"$ref": format!("#/components/responses/{name}")}),
+                    );
+                }
+            }
+        }
+    }
+}
+
 pub fn to_json(doc: &OpenApiDocument) -> String {
     let mut value = serde_json::to_value(doc).unwrap_or_default();
     with_patch_schemas(&mut value);
+    with_idempotency_keys(&mut value);
     let mut json = serde_json::to_string_pretty(&value).unwrap_or_else(|_| "{}".into());
     json.push('\n');
     json

@@ -336,6 +336,20 @@ diesel::joinable!(survey_answers -> survey_responses (response_key));
 diesel::joinable!(municipality_topics -> municipalities (municipality_id));
 diesel::joinable!(municipality_contacts -> municipalities (municipality_id));
 diesel::joinable!(membership_events -> municipalities (municipality_id));
+diesel::table! {
+    idempotency_keys (caller, key) {
+        caller -> Text,
+        key -> Text,
+        request_hash -> Text,
+        status -> Nullable<Integer>,
+        content_type -> Nullable<Text>,
+        location -> Nullable<Text>,
+        etag -> Nullable<Text>,
+        body -> Nullable<Binary>,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     users,
     refresh_tokens,

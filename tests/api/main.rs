@@ -10,6 +10,7 @@ mod dependable;
 mod documents;
 mod formats;
 mod hostile_text;
+mod idempotency;
 mod imports;
 mod meetings;
 mod municipalities;

@@ -1,0 +1,202 @@
+//! `Idempotency-Key` on every `POST` (API: "History, changes and retries"). A script whose
+//! answer was lost sends the same request again with the same key and gets the first answer
+//! (`Idempotent-Replayed: true`) instead of a second record; the same key with another request
+//! is 422, and a repeat while the first still runs is 409.
+//!
+//! Written once, as middleware around every route, so no handler can forget it. The key
+//! belongs to the caller (the user or API token; unauthenticated requests share one space,
+//! kept apart by the request's hash). The request's hash covers method, path, query, media
+//! type and body. What is not kept, so a retry runs again: answers of 5xx (the failure may
+//! pass) and answers marked `Cache-Control: no-store` (tokens and other secrets are not
+//! written to the database for the sake of a retry).
+
+use actix_web::body::{BoxBody, MessageBody, to_bytes};
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::http::{Method, StatusCode, header};
+use actix_web::middleware::Next;
+use actix_web::web::{self, Bytes, BytesMut};
+use actix_web::{Error, FromRequest, HttpMessage, HttpResponse};
+use futures_util::StreamExt;
+use sha2::{Digest, Sha256};
+
+use super::keys::{self, Answer, Claim};
+use crate::auth::MaybeUser;
+use crate::auth::jwt::TokenUse;
+use crate::config::Limits;
+use crate::db::Db;
+use crate::error::ApiError;
+
+pub const HEADER: &str = "idempotency-key";
+pub const REPLAYED: &str = "idempotent-replayed";
+
+pub async fn idempotent(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, Error> {
+    let key = match req.headers().get(HEADER) {
+        Some(value) if req.method() == Method::POST => value.to_str().map(str::to_owned),
+        _ => return Ok(next.call(req).await?.map_into_boxed_body()),
+    };
+    let key = match key {
+        Ok(key) if (1..=255).contains(&key.len()) => key,
+        _ => {
+            let error =
+                ApiError::bad_request("Idempotency-Key must be 1 to 255 visible ASCII characters");
+            return Ok(req.error_response(error));
+        }
+    };
+    let Some(db) = req.app_data::<web::Data<Db>>().cloned() else {
+        return Ok(next.call(req).await?.map_into_boxed_body());
+    };
+    let caller = match MaybeUser::extract(req.request()).await {
+        Ok(MaybeUser(Some(user))) => match user.token_use {
+            TokenUse::Api => format!("token:{}", user.id),
+            _ => format!("user:{}", user.id),
+        },
+        Ok(MaybeUser(None)) => "anonymous".to_owned(),
+        Err(error) => return Ok(req.error_response(error)),
+    };
+    let body = match read_body(&mut req).await {
+        Ok(body) => body,
+        Err(error) => return Ok(req.error_response(error)),
+    };
+    let hash = request_hash(&req, &body);
+    req.set_payload(Payload::from(body));
+
+    let claim = {
+        let (caller, key) = (caller.clone(), key.clone());
+        db.run(move |conn| Ok(keys::claim(conn, &caller, &key, &hash)?))
+            .await
+    };
+    match claim {
+        Err(error) => Ok(req.error_response(error)),
+        Ok(Claim::Replay(answer)) => Ok(req.into_response(replay(answer))),
+        Ok(Claim::OtherRequest) => Ok(req.error_response(ApiError::invalid(
+            "Idempotency-Key",
+            "was used for another request; use a new key for a new request",
+        ))),
+        Ok(Claim::Running) => Ok(req.error_response(ApiError::conflict(
+            "a request with this Idempotency-Key is still running; retry when it has answered",
+        ))),
+        Ok(Claim::Run) => {
+            let response = next.call(req).await;
+            remember(&db, caller, key, response).await
+        }
+    }
+}
+
+/// The request body, whole (within the largest body the service takes).
+async fn read_body(req: &mut ServiceRequest) -> Result<Bytes, ApiError> {
+    let limit = req.app_data::<web::Data<Limits>>().map_or(usize::MAX, |l| {
+        l.json_body_bytes.max(l.attachment_bytes) + 64 * 1024
+    });
+    let mut payload = req.take_payload();
+    let mut body = BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|e| crate::http::body::unreadable(&e))?;
+        if body.len() + chunk.len() > limit {
+            return Err(ApiError::payload_too_large(limit));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body.freeze())
+}
+
+fn request_hash(req: &ServiceRequest, body: &[u8]) -> String {
+    let content_type = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .map(|v| v.as_bytes())
+        .unwrap_or_default();
+    let mut hasher = Sha256::new();
+    for part in [
+        req.method().as_str().as_bytes(),
+        req.path().as_bytes(),
+        req.query_string().as_bytes(),
+        content_type,
+    ] {
+        hasher.update((part.len() as u64).to_be_bytes());
+        hasher.update(part);
+    }
+    hasher.update(body);
+    hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Keeps the answer for replays (or gives the key up) and hands it on.
+async fn remember(
+    db: &Db,
+    caller: String,
+    key: String,
+    response: Result<ServiceResponse<impl MessageBody + 'static>, Error>,
+) -> Result<ServiceResponse<BoxBody>, Error> {
+    let keep = response.as_ref().is_ok_and(|r| {
+        !r.status().is_server_error()
+            && !r
+                .headers()
+                .get(header::CACHE_CONTROL)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.contains("no-store"))
+    });
+    let response = match response {
+        Ok(response) if keep => response,
+        other => {
+            let (caller, key) = (caller.clone(), key.clone());
+            // Best effort: a key left behind is taken over once it is abandoned.
+            let _ = db
+                .run(move |conn| Ok(keys::release(conn, &caller, &key)?))
+                .await;
+            return other.map(ServiceResponse::map_into_boxed_body);
+        }
+    };
+    let (req, response) = response.into_parts();
+    let (head, body) = response.into_parts();
+    let body = to_bytes(body)
+        .await
+        .map_err(|e| ApiError::internal(e.into().to_string()))?;
+    let text = |name: header::HeaderName| {
+        head.headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    };
+    let answer = Answer {
+        status: Some(i32::from(head.status().as_u16())),
+        content_type: text(header::CONTENT_TYPE),
+        location: text(header::LOCATION),
+        etag: text(header::ETAG),
+        body: Some(body.to_vec()),
+    };
+    let stored = db
+        .run(move |conn| Ok(keys::answer(conn, &caller, &key, &answer)?))
+        .await;
+    if let Err(error) = stored {
+        tracing::warn!(%error, "an idempotent answer could not be kept");
+    }
+    let response = head.set_body(BoxBody::new(body));
+    Ok(ServiceResponse::new(req, response))
+}
+
+/// The stored first answer, marked as a replay.
+fn replay(answer: Answer) -> HttpResponse {
+    let status = answer
+        .status
+        .and_then(|s| u16::try_from(s).ok())
+        .and_then(|s| StatusCode::from_u16(s).ok())
+        .unwrap_or(StatusCode::OK);
+    let mut response = HttpResponse::build(status);
+    response.insert_header((REPLAYED, "true"));
+    for (name, value) in [
+        (header::CONTENT_TYPE, answer.content_type),
+        (header::LOCATION, answer.location),
+        (header::ETAG, answer.etag),
+    ] {
+        if let Some(value) = value {
+            response.insert_header((name, value));
+        }
+    }
+    response.body(answer.body.unwrap_or_default())
+}
