@@ -14,11 +14,12 @@ use crate::accounts::api_tokens::ApiTokenRow;
 use crate::auth::AuthUser;
 use crate::auth::jwt::{JwtKeys, TokenUse};
 use crate::db::schema::api_tokens;
-use crate::db::{Db, DbConnection, MultiBackend, new_id, now, utc};
+use crate::db::{Db, DbConnection, MultiBackend, now, utc};
 use crate::error::{ApiError, Checks};
 use crate::http::list::{ListParams, Listed, Page, Paging, Sort};
 use crate::http::record::live;
 use crate::http::{ApiJson, IfMatch, ListQuery, Tagged, path_id};
+use crate::ids::{ApiTokenId, MunicipalityId, UserId};
 use crate::openapi::responses::*;
 
 pub fn routes(cfg: &mut ServiceConfig) {
@@ -28,7 +29,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(delete_api_token);
 }
 
-fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<ApiTokenRow>> {
+fn find(conn: &mut DbConnection, id: &ApiTokenId) -> QueryResult<Option<ApiTokenRow>> {
     api_tokens::table
         .find(id)
         .select(ApiTokenRow::as_select())
@@ -89,12 +90,12 @@ pub struct ApiToken {
 impl From<ApiTokenRow> for ApiToken {
     fn from(row: ApiTokenRow) -> Self {
         Self {
-            id: row.id,
+            id: row.id.into(),
             name: row.name,
             role: row.role,
-            municipality_id: row.municipality_id,
+            municipality_id: row.municipality_id.map(Into::into),
             expires_at: utc(row.expires_at),
-            created_by: row.created_by,
+            created_by: row.created_by.map(Into::into),
             created_at: utc(row.created_at),
             updated_at: utc(row.updated_at),
             version: row.version,
@@ -233,12 +234,14 @@ async fn create_api_token(
     );
     checks.finish()?;
     let row = ApiTokenRow {
-        id: new_id(),
+        id: ApiTokenId::new(),
         name: new.name.trim().to_owned(),
         role: new.role,
-        municipality_id: new.municipality_id.map(|id| id.to_string()),
+        municipality_id: new.municipality_id.map(MunicipalityId::from),
         expires_at,
-        created_by: (user.token_use == TokenUse::Access).then(|| user.id.clone()),
+        created_by: (user.token_use == TokenUse::Access)
+            .then(|| UserId::parse(&user.id))
+            .flatten(),
         version: 1,
         created_at: at,
         updated_at: at,
@@ -247,9 +250,9 @@ async fn create_api_token(
     let token = keys.issue(
         &row.id,
         row.role,
-        row.municipality_id.clone(),
+        row.municipality_id.clone().map(Into::into),
         TokenUse::Api,
-        row.id.clone(),
+        row.id.to_string(),
         expires_at.and_utc().timestamp(),
     )?;
     let row: ApiTokenRow = db

@@ -13,6 +13,7 @@ pub mod documents;
 pub mod error;
 pub mod history;
 pub mod http;
+pub mod ids;
 pub mod meetings;
 pub mod municipalities;
 pub mod openapi;

@@ -7,16 +7,17 @@ use diesel::prelude::*;
 use super::Role;
 use crate::db::schema::api_tokens;
 use crate::db::{DbConnection, now};
+use crate::ids::{ApiTokenId, MunicipalityId, UserId};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = api_tokens, treat_none_as_default_value = false)]
 pub struct ApiTokenRow {
-    pub id: String,
+    pub id: ApiTokenId,
     pub name: String,
     pub role: Role,
-    pub municipality_id: Option<String>,
+    pub municipality_id: Option<MunicipalityId>,
     pub expires_at: NaiveDateTime,
-    pub created_by: Option<String>,
+    pub created_by: Option<UserId>,
     pub version: i32,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
@@ -27,8 +28,8 @@ crate::impl_record!(ApiTokenRow);
 /// Id, role and municipality of an unrevoked, unexpired API token.
 pub fn active_subject(
     conn: &mut DbConnection,
-    id: &str,
-) -> QueryResult<Option<(String, Role, Option<String>)>> {
+    id: &ApiTokenId,
+) -> QueryResult<Option<(ApiTokenId, Role, Option<MunicipalityId>)>> {
     api_tokens::table
         .find(id)
         .filter(api_tokens::deleted_at.is_null())

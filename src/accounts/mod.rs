@@ -48,11 +48,11 @@ pub struct User {
 impl From<UserRow> for User {
     fn from(row: UserRow) -> Self {
         Self {
-            id: row.id,
+            id: row.id.into(),
             email: row.email,
             name: row.name,
             role: row.role,
-            municipality_id: row.municipality_id,
+            municipality_id: row.municipality_id.map(Into::into),
             active: row.active,
             created_at: utc(row.created_at),
             updated_at: utc(row.updated_at),

@@ -7,15 +7,16 @@ use diesel::prelude::*;
 use super::Role;
 use crate::db::schema::users;
 use crate::db::{DbConnection, now};
+use crate::ids::{MunicipalityId, UserId};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = users)]
 pub struct UserRow {
-    pub id: String,
+    pub id: UserId,
     pub email: String,
     pub name: String,
     pub role: Role,
-    pub municipality_id: Option<String>,
+    pub municipality_id: Option<MunicipalityId>,
     pub password_hash: String,
     pub active: bool,
     pub version: i32,
@@ -28,11 +29,11 @@ crate::impl_record!(UserRow);
 #[derive(Debug, Insertable)]
 #[diesel(table_name = users, treat_none_as_default_value = false)]
 pub struct NewUserRow {
-    pub id: String,
+    pub id: UserId,
     pub email: String,
     pub name: String,
     pub role: Role,
-    pub municipality_id: Option<String>,
+    pub municipality_id: Option<MunicipalityId>,
     pub password_hash: String,
     pub active: bool,
     pub version: i32,
@@ -46,11 +47,11 @@ pub struct UserChanges {
     pub email: String,
     pub name: String,
     pub role: Role,
-    pub municipality_id: Option<String>,
+    pub municipality_id: Option<MunicipalityId>,
     pub active: bool,
 }
 
-pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<UserRow>> {
+pub fn find(conn: &mut DbConnection, id: &UserId) -> QueryResult<Option<UserRow>> {
     users::table
         .find(id)
         .select(UserRow::as_select())
@@ -72,8 +73,8 @@ pub fn find_active_by_email(conn: &mut DbConnection, email: &str) -> QueryResult
 /// Id, role and municipality of a live, active user: what a token may act as.
 pub fn active_subject(
     conn: &mut DbConnection,
-    id: &str,
-) -> QueryResult<Option<(String, Role, Option<String>)>> {
+    id: &UserId,
+) -> QueryResult<Option<(UserId, Role, Option<MunicipalityId>)>> {
     users::table
         .find(id)
         .filter(users::deleted_at.is_null())
@@ -91,7 +92,7 @@ pub fn count_live(conn: &mut DbConnection) -> QueryResult<i64> {
 }
 
 /// Active admins other than `except`: the network office must keep at least one.
-pub fn count_other_admins(conn: &mut DbConnection, except: &str) -> QueryResult<i64> {
+pub fn count_other_admins(conn: &mut DbConnection, except: &UserId) -> QueryResult<i64> {
     users::table
         .filter(users::deleted_at.is_null())
         .filter(users::active.eq(true))
@@ -111,7 +112,7 @@ pub fn insert(conn: &mut DbConnection, row: &NewUserRow) -> QueryResult<UserRow>
 /// Applies `changes` if the row is still at `version`; `None` when someone else was first.
 pub fn update(
     conn: &mut DbConnection,
-    id: &str,
+    id: &UserId,
     version: i32,
     changes: &UserChanges,
     password_hash: Option<String>,
@@ -128,6 +129,6 @@ pub fn update(
         .optional()
 }
 
-pub fn soft_delete(conn: &mut DbConnection, id: &str, version: i32) -> QueryResult<bool> {
+pub fn soft_delete(conn: &mut DbConnection, id: &UserId, version: i32) -> QueryResult<bool> {
     crate::soft_delete!(conn, users, id, version)
 }

@@ -10,6 +10,7 @@ use super::Role;
 use super::jwt::{JwtKeys, TokenUse};
 use crate::db::Db;
 use crate::error::ApiError;
+use crate::ids::{ApiTokenId, UserId};
 
 /// The authenticated caller: a user, or an integration script's API token.
 #[derive(Debug, Clone)]
@@ -17,7 +18,7 @@ pub struct AuthUser {
     /// The user's id, or the API token's id.
     pub id: String,
     pub role: Role,
-    pub municipality_id: Option<String>,
+    pub municipality_id: Option<crate::ids::MunicipalityId>,
     pub token_use: TokenUse,
 }
 
@@ -88,11 +89,20 @@ async fn authenticate(
     // user (or a revoked API token) loses its rights at once, not when the token expires.
     let subject = db
         .run(move |conn| {
-            match token_use {
-                TokenUse::Access => crate::accounts::model::active_subject(conn, &claims.sub),
-                TokenUse::Api => crate::accounts::api_tokens::active_subject(conn, &claims.jti),
-            }
-            .map_err(ApiError::from)
+            // A subject that is not an id names nobody (the token is signed, so this is a
+            // token from another system with the same secret, if anything).
+            Ok(match token_use {
+                TokenUse::Access => match UserId::parse(&claims.sub) {
+                    Some(id) => crate::accounts::model::active_subject(conn, &id)?
+                        .map(|(id, role, m)| (id.into_string(), role, m)),
+                    None => None,
+                },
+                TokenUse::Api => match ApiTokenId::parse(&claims.jti) {
+                    Some(id) => crate::accounts::api_tokens::active_subject(conn, &id)?
+                        .map(|(id, role, m)| (id.into_string(), role, m)),
+                    None => None,
+                },
+            })
         })
         .await?;
     match subject {

@@ -72,13 +72,13 @@ fn issue_pair(
     conn: &mut crate::db::DbConnection,
     keys: &JwtKeys,
     user: &users::UserRow,
-    family: Option<String>,
+    family: Option<crate::ids::RefreshTokenId>,
 ) -> Result<TokenResponse, ApiError> {
     let expires = chrono::Utc::now().timestamp() + keys.access_ttl.as_secs() as i64;
     let access_token = keys.issue(
         &user.id,
         user.role,
-        user.municipality_id.clone(),
+        user.municipality_id.clone().map(Into::into),
         TokenUse::Access,
         new_id(),
         expires,
@@ -248,7 +248,8 @@ async fn me(
     if caller.token_use == TokenUse::Api {
         return Err(ApiError::forbidden("an API token acts for no user"));
     }
-    let id = caller.id;
+    let id = crate::ids::UserId::parse(&caller.id)
+        .ok_or_else(|| ApiError::unauthorized("the token names no user"))?;
     let row = db
         .run(move |conn| crate::http::record::live(users::find(conn, &id)?, "user"))
         .await?;

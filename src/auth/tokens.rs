@@ -7,14 +7,15 @@ use diesel::prelude::*;
 use sha2::{Digest, Sha256};
 
 use crate::db::schema::refresh_tokens;
-use crate::db::{DbConnection, new_id, now};
+use crate::db::{DbConnection, now};
+use crate::ids::{RefreshTokenId, UserId};
 
 #[derive(Debug, Queryable, Selectable)]
 #[diesel(table_name = refresh_tokens)]
 pub struct RefreshTokenRow {
-    pub id: String,
-    pub family_id: String,
-    pub user_id: String,
+    pub id: RefreshTokenId,
+    pub family_id: RefreshTokenId,
+    pub user_id: UserId,
     pub token_hash: String,
     pub expires_at: NaiveDateTime,
     pub used_at: Option<NaiveDateTime>,
@@ -39,16 +40,16 @@ pub fn digest(token: &str) -> String {
 /// Stores a new refresh token of `family_id` (a new family when `None`).
 pub fn store(
     conn: &mut DbConnection,
-    user_id: &str,
-    family_id: Option<String>,
+    user_id: &UserId,
+    family_id: Option<RefreshTokenId>,
     token: &str,
     lifetime: Duration,
 ) -> QueryResult<()> {
     let at = now();
     diesel::insert_into(refresh_tokens::table)
         .values((
-            refresh_tokens::id.eq(new_id()),
-            refresh_tokens::family_id.eq(family_id.unwrap_or_else(new_id)),
+            refresh_tokens::id.eq(RefreshTokenId::new()),
+            refresh_tokens::family_id.eq(family_id.unwrap_or_default()),
             refresh_tokens::user_id.eq(user_id),
             refresh_tokens::token_hash.eq(digest(token)),
             refresh_tokens::expires_at.eq(at + lifetime),
@@ -67,7 +68,7 @@ pub fn find(conn: &mut DbConnection, token: &str) -> QueryResult<Option<RefreshT
 }
 
 /// Marks the token used; false if it already was (or was revoked) — a reuse.
-pub fn mark_used(conn: &mut DbConnection, id: &str) -> QueryResult<bool> {
+pub fn mark_used(conn: &mut DbConnection, id: &RefreshTokenId) -> QueryResult<bool> {
     diesel::update(
         refresh_tokens::table
             .find(id)
@@ -79,7 +80,7 @@ pub fn mark_used(conn: &mut DbConnection, id: &str) -> QueryResult<bool> {
     .map(|n| n == 1)
 }
 
-pub fn revoke_family(conn: &mut DbConnection, family_id: &str) -> QueryResult<usize> {
+pub fn revoke_family(conn: &mut DbConnection, family_id: &RefreshTokenId) -> QueryResult<usize> {
     diesel::update(
         refresh_tokens::table
             .filter(refresh_tokens::family_id.eq(family_id))
@@ -89,7 +90,7 @@ pub fn revoke_family(conn: &mut DbConnection, family_id: &str) -> QueryResult<us
     .execute(conn)
 }
 
-pub fn revoke_all_of_user(conn: &mut DbConnection, user_id: &str) -> QueryResult<usize> {
+pub fn revoke_all_of_user(conn: &mut DbConnection, user_id: &UserId) -> QueryResult<usize> {
     diesel::update(
         refresh_tokens::table
             .filter(refresh_tokens::user_id.eq(user_id))

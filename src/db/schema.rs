@@ -1,13 +1,17 @@
 // One schema for both backends: only types that travel through the shared connection.
-// Ids are UUID strings, timestamps are UTC without zone, booleans are native.
+// Ids are `uuid` on PostgreSQL and UUID text on SQLite (`ids::sql::Uuid`); times are
+// `timestamptz` on PostgreSQL (sessions in UTC) and UTC text on SQLite; booleans are native.
 
 diesel::table! {
+    use diesel::sql_types::*;
+    use crate::ids::sql::Uuid as Id;
+
     users (id) {
-        id -> Text,
+        id -> Id,
         email -> Text,
         name -> Text,
         role -> Text,
-        municipality_id -> Nullable<Text>,
+        municipality_id -> Nullable<Id>,
         password_hash -> Text,
         active -> Bool,
         version -> Integer,
@@ -18,10 +22,13 @@ diesel::table! {
 }
 
 diesel::table! {
+    use diesel::sql_types::*;
+    use crate::ids::sql::Uuid as Id;
+
     refresh_tokens (id) {
-        id -> Text,
-        family_id -> Text,
-        user_id -> Text,
+        id -> Id,
+        family_id -> Id,
+        user_id -> Id,
         token_hash -> Text,
         expires_at -> Timestamp,
         used_at -> Nullable<Timestamp>,
@@ -31,13 +38,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    use diesel::sql_types::*;
+    use crate::ids::sql::Uuid as Id;
+
     api_tokens (id) {
-        id -> Text,
+        id -> Id,
         name -> Text,
         role -> Text,
-        municipality_id -> Nullable<Text>,
+        municipality_id -> Nullable<Id>,
         expires_at -> Timestamp,
-        created_by -> Nullable<Text>,
+        created_by -> Nullable<Id>,
         version -> Integer,
         created_at -> Timestamp,
         updated_at -> Timestamp,
@@ -48,15 +58,18 @@ diesel::table! {
 diesel::joinable!(refresh_tokens -> users (user_id));
 
 diesel::table! {
+    use diesel::sql_types::*;
+    use crate::ids::sql::Uuid as Id;
+
     municipalities (id) {
-        id -> Text,
+        id -> Id,
         slug -> Text,
         name -> Text,
         official_name -> Text,
         kind -> Text,
         ags -> Nullable<Text>,
         region -> Text,
-        district_id -> Nullable<Text>,
+        district_id -> Nullable<Id>,
         population -> Nullable<Integer>,
         website -> Nullable<Text>,
         latitude -> Nullable<Double>,
@@ -82,17 +95,23 @@ diesel::table! {
 }
 
 diesel::table! {
+    use diesel::sql_types::*;
+    use crate::ids::sql::Uuid as Id;
+
     municipality_topics (municipality_id, position) {
-        municipality_id -> Text,
+        municipality_id -> Id,
         position -> Integer,
         topic -> Text,
     }
 }
 
 diesel::table! {
+    use diesel::sql_types::*;
+    use crate::ids::sql::Uuid as Id;
+
     municipality_contacts (id) {
-        id -> Text,
-        municipality_id -> Text,
+        id -> Id,
+        municipality_id -> Id,
         position -> Integer,
         name -> Text,
         role -> Nullable<Text>,
@@ -103,9 +122,12 @@ diesel::table! {
 }
 
 diesel::table! {
+    use diesel::sql_types::*;
+    use crate::ids::sql::Uuid as Id;
+
     membership_events (id) {
-        id -> Text,
-        municipality_id -> Text,
+        id -> Id,
+        municipality_id -> Id,
         status -> Text,
         effective_on -> Date,
         recorded_at -> Timestamp,
@@ -113,14 +135,17 @@ diesel::table! {
 }
 
 diesel::table! {
+    use diesel::sql_types::*;
+    use crate::ids::sql::Uuid as Id;
+
     documents (id) {
-        id -> Text,
+        id -> Id,
         kind -> Text,
         title -> Text,
         summary -> Nullable<Text>,
         body -> Nullable<Text>,
         language -> Text,
-        meeting_id -> Nullable<Text>,
+        meeting_id -> Nullable<Id>,
         status -> Text,
         published_at -> Nullable<Timestamp>,
         search_title -> Text,
@@ -135,24 +160,33 @@ diesel::table! {
 }
 
 diesel::table! {
+    use diesel::sql_types::*;
+    use crate::ids::sql::Uuid as Id;
+
     document_topics (document_id, position) {
-        document_id -> Text,
+        document_id -> Id,
         position -> Integer,
         topic -> Text,
     }
 }
 
 diesel::table! {
+    use diesel::sql_types::*;
+    use crate::ids::sql::Uuid as Id;
+
     document_municipalities (document_id, position) {
-        document_id -> Text,
+        document_id -> Id,
         position -> Integer,
-        municipality_id -> Text,
+        municipality_id -> Id,
     }
 }
 
 diesel::table! {
+    use diesel::sql_types::*;
+    use crate::ids::sql::Uuid as Id;
+
     document_links (document_id, position) {
-        document_id -> Text,
+        document_id -> Id,
         position -> Integer,
         title -> Text,
         url -> Text,
@@ -160,9 +194,12 @@ diesel::table! {
 }
 
 diesel::table! {
+    use diesel::sql_types::*;
+    use crate::ids::sql::Uuid as Id;
+
     attachments (id) {
-        id -> Text,
-        document_id -> Text,
+        id -> Id,
+        document_id -> Id,
         filename -> Text,
         media_type -> Text,
         size_bytes -> BigInt,
@@ -179,8 +216,11 @@ diesel::joinable!(document_municipalities -> documents (document_id));
 diesel::joinable!(document_links -> documents (document_id));
 diesel::joinable!(attachments -> documents (document_id));
 diesel::table! {
+    use diesel::sql_types::*;
+    use crate::ids::sql::Uuid as Id;
+
     meetings (id) {
-        id -> Text,
+        id -> Id,
         kind -> Text,
         title -> Text,
         description -> Nullable<Text>,
@@ -192,7 +232,7 @@ diesel::table! {
         venue_postal_code -> Nullable<Text>,
         venue_city -> Nullable<Text>,
         online_url -> Nullable<Text>,
-        host_municipality_id -> Nullable<Text>,
+        host_municipality_id -> Nullable<Id>,
         status -> Text,
         registration_deadline -> Nullable<Timestamp>,
         capacity -> Nullable<Integer>,
@@ -204,8 +244,11 @@ diesel::table! {
 }
 
 diesel::table! {
+    use diesel::sql_types::*;
+    use crate::ids::sql::Uuid as Id;
+
     meeting_agenda_items (meeting_id, position) {
-        meeting_id -> Text,
+        meeting_id -> Id,
         position -> Integer,
         title -> Text,
         description -> Nullable<Text>,
@@ -214,26 +257,35 @@ diesel::table! {
 }
 
 diesel::table! {
+    use diesel::sql_types::*;
+    use crate::ids::sql::Uuid as Id;
+
     meeting_topics (meeting_id, position) {
-        meeting_id -> Text,
+        meeting_id -> Id,
         position -> Integer,
         topic -> Text,
     }
 }
 
 diesel::table! {
+    use diesel::sql_types::*;
+    use crate::ids::sql::Uuid as Id;
+
     meeting_documents (meeting_id, position) {
-        meeting_id -> Text,
+        meeting_id -> Id,
         position -> Integer,
-        document_id -> Text,
+        document_id -> Id,
     }
 }
 
 diesel::table! {
+    use diesel::sql_types::*;
+    use crate::ids::sql::Uuid as Id;
+
     meeting_registrations (id) {
-        id -> Text,
-        meeting_id -> Text,
-        municipality_id -> Text,
+        id -> Id,
+        meeting_id -> Id,
+        municipality_id -> Id,
         attendees -> Integer,
         note -> Nullable<Text>,
         version -> Integer,
@@ -249,8 +301,11 @@ diesel::joinable!(meeting_documents -> meetings (meeting_id));
 diesel::joinable!(meeting_registrations -> meetings (meeting_id));
 diesel::joinable!(meeting_registrations -> municipalities (municipality_id));
 diesel::table! {
+    use diesel::sql_types::*;
+    use crate::ids::sql::Uuid as Id;
+
     surveys (id) {
-        id -> Text,
+        id -> Id,
         title -> Text,
         description -> Nullable<Text>,
         status -> Text,
@@ -269,9 +324,12 @@ diesel::table! {
 }
 
 diesel::table! {
+    use diesel::sql_types::*;
+    use crate::ids::sql::Uuid as Id;
+
     survey_questions (id) {
-        id -> Text,
-        survey_id -> Text,
+        id -> Id,
+        survey_id -> Id,
         position -> Integer,
         kind -> Text,
         question_text -> Text,
@@ -287,20 +345,26 @@ diesel::table! {
 }
 
 diesel::table! {
+    use diesel::sql_types::*;
+    use crate::ids::sql::Uuid as Id;
+
     survey_options (id) {
-        id -> Text,
-        question_id -> Text,
-        survey_id -> Text,
+        id -> Id,
+        question_id -> Id,
+        survey_id -> Id,
         position -> Integer,
         label -> Text,
     }
 }
 
 diesel::table! {
+    use diesel::sql_types::*;
+    use crate::ids::sql::Uuid as Id;
+
     survey_participations (id) {
-        id -> Text,
-        survey_id -> Text,
-        municipality_id -> Text,
+        id -> Id,
+        survey_id -> Id,
+        municipality_id -> Id,
         version -> Integer,
         submitted_at -> Timestamp,
         created_at -> Timestamp,
@@ -308,19 +372,25 @@ diesel::table! {
 }
 
 diesel::table! {
+    use diesel::sql_types::*;
+    use crate::ids::sql::Uuid as Id;
+
     survey_responses (response_key) {
         response_key -> Text,
-        survey_id -> Text,
+        survey_id -> Id,
     }
 }
 
 diesel::table! {
+    use diesel::sql_types::*;
+    use crate::ids::sql::Uuid as Id;
+
     survey_answers (response_key, question_id, seq) {
         response_key -> Text,
-        survey_id -> Text,
-        question_id -> Text,
+        survey_id -> Id,
+        question_id -> Id,
         seq -> Integer,
-        option_id -> Nullable<Text>,
+        option_id -> Nullable<Id>,
         number_value -> Nullable<Double>,
         bool_value -> Nullable<Bool>,
         text_value -> Nullable<Text>,
@@ -337,6 +407,9 @@ diesel::joinable!(municipality_topics -> municipalities (municipality_id));
 diesel::joinable!(municipality_contacts -> municipalities (municipality_id));
 diesel::joinable!(membership_events -> municipalities (municipality_id));
 diesel::table! {
+    use diesel::sql_types::*;
+    use crate::ids::sql::Uuid as Id;
+
     idempotency_keys (caller, key) {
         caller -> Text,
         key -> Text,

@@ -40,7 +40,7 @@ pub fn load(conn: &mut DbConnection) -> Result<usize, ApiError> {
         postal_code: Some(postal_code.to_owned()),
         city: city.to_owned(),
     };
-    let host = |id: &Option<String>| -> Option<uuid::Uuid> {
+    let host = |id: &Option<crate::ids::MunicipalityId>| -> Option<uuid::Uuid> {
         id.as_deref().and_then(|id| id.parse().ok())
     };
     let link = |url: &str| crate::types::HttpUrl::parse(url).ok();
@@ -246,7 +246,10 @@ pub fn load(conn: &mut DbConnection) -> Result<usize, ApiError> {
 }
 
 /// The id of the live municipality a key names, if there is one.
-fn live_municipality(conn: &mut DbConnection, key: &str) -> Result<Option<String>, ApiError> {
+fn live_municipality(
+    conn: &mut DbConnection,
+    key: &str,
+) -> Result<Option<crate::ids::MunicipalityId>, ApiError> {
     Ok(crate::municipalities::model::resolve(conn, key)?
         .filter(|m| m.deleted_at.is_none())
         .map(|m| m.id))

@@ -57,7 +57,7 @@ pub fn load(
     Ok(true)
 }
 
-fn id_of(conn: &mut DbConnection, key: &str) -> Result<String, ApiError> {
+fn id_of(conn: &mut DbConnection, key: &str) -> Result<crate::ids::MunicipalityId, ApiError> {
     municipalities::resolve(conn, key)?
         .map(|row| row.id)
         .ok_or_else(|| ApiError::internal(format!("demo municipality {key} is missing")))

@@ -146,7 +146,7 @@ pub async fn documents_feed(
             // the body (one refetch too many), never newer (a stale body kept by 304).
             let last_change = model::last_change(conn)?;
             let rows = model::published(conn, &filter, ENTRIES)?;
-            let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+            let ids: Vec<_> = rows.iter().map(|r| r.id.clone()).collect();
             Ok((rows, model::load_details(conn, &ids)?, last_change))
         })
         .await?;

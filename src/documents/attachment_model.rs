@@ -8,13 +8,14 @@ use diesel::prelude::*;
 
 use super::api::Attachment;
 use crate::db::schema::attachments;
-use crate::db::{DbConnection, new_id, now, utc};
+use crate::db::{DbConnection, now, utc};
+use crate::ids::{AttachmentId, DocumentId};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = attachments, treat_none_as_default_value = false)]
 pub struct AttachmentRow {
-    pub id: String,
-    pub document_id: String,
+    pub id: AttachmentId,
+    pub document_id: DocumentId,
     pub filename: String,
     pub media_type: String,
     pub size_bytes: i64,
@@ -29,7 +30,7 @@ crate::impl_record!(AttachmentRow);
 impl From<&AttachmentRow> for Attachment {
     fn from(row: &AttachmentRow) -> Self {
         Self {
-            id: row.id.clone(),
+            id: row.id.clone().into(),
             filename: row.filename.clone(),
             media_type: row.media_type.clone(),
             size_bytes: row.size_bytes,
@@ -42,7 +43,10 @@ impl From<&AttachmentRow> for Attachment {
     }
 }
 
-pub fn find_attachment(conn: &mut DbConnection, id: &str) -> QueryResult<Option<AttachmentRow>> {
+pub fn find_attachment(
+    conn: &mut DbConnection,
+    id: &AttachmentId,
+) -> QueryResult<Option<AttachmentRow>> {
     attachments::table
         .find(id)
         .select(AttachmentRow::as_select())
@@ -60,12 +64,16 @@ pub fn insert_attachment(
         .get_result(conn)
 }
 
-pub fn delete_attachment(conn: &mut DbConnection, id: &str, version: i32) -> QueryResult<bool> {
+pub fn delete_attachment(
+    conn: &mut DbConnection,
+    id: &AttachmentId,
+    version: i32,
+) -> QueryResult<bool> {
     crate::soft_delete!(conn, attachments, id, version)
 }
 
 pub fn new_attachment(
-    document_id: &str,
+    document_id: &DocumentId,
     filename: String,
     media_type: &str,
     size: i64,
@@ -73,8 +81,8 @@ pub fn new_attachment(
 ) -> AttachmentRow {
     let at = now();
     AttachmentRow {
-        id: new_id(),
-        document_id: document_id.to_owned(),
+        id: AttachmentId::new(),
+        document_id: document_id.clone(),
         filename,
         media_type: media_type.to_owned(),
         size_bytes: size,

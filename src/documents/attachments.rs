@@ -17,6 +17,7 @@ use crate::db::{Db, DbConnection};
 use crate::error::ApiError;
 use crate::http::record::live;
 use crate::http::{IfMatch, path_id};
+use crate::ids::{AttachmentId, DocumentId};
 use crate::openapi::responses::*;
 use crate::resource;
 
@@ -55,7 +56,7 @@ pub async fn upload_attachment(
     id: web::Path<String>,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    let id = path_id(&id, "document")?;
+    let id = path_id::<DocumentId>(&id, "document")?;
     resource::may_write::<Documents>(&db, &user, &id).await?;
     let is_multipart = req
         .headers()
@@ -139,7 +140,7 @@ pub async fn upload_attachment(
 /// An attachment the viewer may see (its document's visibility decides).
 fn visible_attachment(
     conn: &mut DbConnection,
-    id: &str,
+    id: &AttachmentId,
     who: Option<&AuthUser>,
 ) -> Result<attachment_model::AttachmentRow, ApiError> {
     let attachment = attachment_model::find_attachment(conn, id)?
@@ -183,7 +184,7 @@ pub async fn get_attachment(
     user: MaybeUser,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = path_id(&id, "attachment")?;
+    let id = path_id::<AttachmentId>(&id, "attachment")?;
     let attachment = db
         .run(move |conn| visible_attachment(conn, &id, user.0.as_ref()))
         .await?;
@@ -257,7 +258,7 @@ pub async fn delete_attachment(
     id: web::Path<String>,
     if_match: IfMatch,
 ) -> Result<HttpResponse, ApiError> {
-    let id = path_id(&id, "attachment")?;
+    let id = path_id::<AttachmentId>(&id, "attachment")?;
     db.transaction(move |conn| {
         let attachment = visible_attachment(conn, &id, Some(&user))?;
         if_match.check(&attachment)?;

@@ -19,19 +19,20 @@ use crate::db::schema::{
 };
 use crate::db::{DbConnection, MultiBackend, now, utc};
 use crate::http::list::{Paging, Sort};
+use crate::ids::{DocumentId, MeetingId, MunicipalityId};
 use crate::text::{fold, like_pattern};
 use crate::types::{HttpUrl, trimmed};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = documents)]
 pub struct DocumentRow {
-    pub id: String,
+    pub id: DocumentId,
     pub kind: DocumentKind,
     pub title: String,
     pub summary: Option<String>,
     pub body: Option<String>,
     pub language: String,
-    pub meeting_id: Option<String>,
+    pub meeting_id: Option<MeetingId>,
     pub status: DocumentStatus,
     pub published_at: Option<NaiveDateTime>,
     pub search_title: String,
@@ -53,7 +54,7 @@ pub struct DocumentValues {
     pub summary: Option<String>,
     pub body: Option<String>,
     pub language: String,
-    pub meeting_id: Option<String>,
+    pub meeting_id: Option<MeetingId>,
     pub search_title: String,
     pub search_summary: String,
     pub search_body: String,
@@ -75,7 +76,7 @@ impl DocumentValues {
             summary,
             body,
             language: input.language.clone(),
-            meeting_id: input.meeting_id.map(|id| id.to_string()),
+            meeting_id: input.meeting_id.map(MeetingId::from),
         }
     }
 }
@@ -84,7 +85,7 @@ impl DocumentValues {
 #[derive(Debug, Clone)]
 pub enum Viewer {
     Admin,
-    Editor(String),
+    Editor(MunicipalityId),
     Anonymous,
 }
 
@@ -101,7 +102,7 @@ impl Viewer {
     }
 
     /// Whether a document with this status and these authors shows to the viewer.
-    pub fn sees(&self, status: DocumentStatus, authors: &[String]) -> bool {
+    pub fn sees(&self, status: DocumentStatus, authors: &[MunicipalityId]) -> bool {
         match self {
             Viewer::Admin => true,
             _ if status != DocumentStatus::Draft => true,
@@ -114,18 +115,18 @@ impl Viewer {
 /// Topics, authors, links and live attachments of a set of documents.
 #[derive(Default)]
 pub struct Details {
-    topics: HashMap<String, Vec<String>>,
-    authors: HashMap<String, Vec<String>>,
-    links: HashMap<String, Vec<Link>>,
-    attachments: HashMap<String, Vec<AttachmentRow>>,
+    topics: HashMap<DocumentId, Vec<String>>,
+    authors: HashMap<DocumentId, Vec<MunicipalityId>>,
+    links: HashMap<DocumentId, Vec<Link>>,
+    attachments: HashMap<DocumentId, Vec<AttachmentRow>>,
 }
 
-pub fn load_details(conn: &mut DbConnection, ids: &[String]) -> QueryResult<Details> {
+pub fn load_details(conn: &mut DbConnection, ids: &[DocumentId]) -> QueryResult<Details> {
     let mut details = Details::default();
     if ids.is_empty() {
         return Ok(details);
     }
-    let topics: Vec<(String, String)> = document_topics::table
+    let topics: Vec<(DocumentId, String)> = document_topics::table
         .filter(document_topics::document_id.eq_any(ids))
         .order((document_topics::document_id, document_topics::position))
         .select((document_topics::document_id, document_topics::topic))
@@ -133,7 +134,7 @@ pub fn load_details(conn: &mut DbConnection, ids: &[String]) -> QueryResult<Deta
     for (id, topic) in topics {
         details.topics.entry(id).or_default().push(topic);
     }
-    let authors: Vec<(String, String)> = document_municipalities::table
+    let authors: Vec<(DocumentId, MunicipalityId)> = document_municipalities::table
         .filter(document_municipalities::document_id.eq_any(ids))
         .order((
             document_municipalities::document_id,
@@ -147,7 +148,7 @@ pub fn load_details(conn: &mut DbConnection, ids: &[String]) -> QueryResult<Deta
     for (id, municipality) in authors {
         details.authors.entry(id).or_default().push(municipality);
     }
-    let links: Vec<(String, String, String)> = document_links::table
+    let links: Vec<(DocumentId, String, String)> = document_links::table
         .filter(document_links::document_id.eq_any(ids))
         .order((document_links::document_id, document_links::position))
         .select((
@@ -186,27 +187,31 @@ pub fn load_details(conn: &mut DbConnection, ids: &[String]) -> QueryResult<Deta
 }
 
 impl Details {
-    pub fn authors(&self, id: &str) -> &[String] {
+    pub fn authors(&self, id: &DocumentId) -> &[MunicipalityId] {
         self.authors.get(id).map(Vec::as_slice).unwrap_or_default()
     }
 
     pub fn show(&self, row: DocumentRow) -> Document {
         Document {
             topics: self.topics.get(&row.id).cloned().unwrap_or_default(),
-            municipality_ids: self.authors(&row.id).to_vec(),
+            municipality_ids: self
+                .authors(&row.id)
+                .iter()
+                .map(ToString::to_string)
+                .collect(),
             links: self.links.get(&row.id).cloned().unwrap_or_default(),
             attachments: self
                 .attachments
                 .get(&row.id)
                 .map(|a| a.iter().map(Attachment::from).collect())
                 .unwrap_or_default(),
-            id: row.id,
+            id: row.id.into(),
             kind: row.kind,
             title: row.title,
             summary: row.summary,
             body: row.body,
             language: row.language,
-            meeting_id: row.meeting_id,
+            meeting_id: row.meeting_id.map(Into::into),
             status: row.status,
             published_at: row.published_at.map(utc),
             created_at: utc(row.created_at),
@@ -235,7 +240,7 @@ impl Details {
     }
 }
 
-pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<DocumentRow>> {
+pub fn find(conn: &mut DbConnection, id: &DocumentId) -> QueryResult<Option<DocumentRow>> {
     documents::table
         .find(id)
         .select(DocumentRow::as_select())
@@ -245,7 +250,7 @@ pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<DocumentRow
 
 pub fn insert(
     conn: &mut DbConnection,
-    id: &str,
+    id: &DocumentId,
     values: &DocumentValues,
 ) -> QueryResult<DocumentRow> {
     let at = now();
@@ -264,7 +269,7 @@ pub fn insert(
 
 pub fn update(
     conn: &mut DbConnection,
-    id: &str,
+    id: &DocumentId,
     version: i32,
     values: &DocumentValues,
 ) -> QueryResult<Option<DocumentRow>> {
@@ -310,11 +315,15 @@ pub fn set_status(
     .optional()
 }
 
-pub fn soft_delete(conn: &mut DbConnection, id: &str, version: i32) -> QueryResult<bool> {
+pub fn soft_delete(conn: &mut DbConnection, id: &DocumentId, version: i32) -> QueryResult<bool> {
     crate::soft_delete!(conn, documents, id, version)
 }
 
-pub fn replace_parts(conn: &mut DbConnection, id: &str, input: &DocumentInput) -> QueryResult<()> {
+pub fn replace_parts(
+    conn: &mut DbConnection,
+    id: &DocumentId,
+    input: &DocumentInput,
+) -> QueryResult<()> {
     diesel::delete(document_topics::table.filter(document_topics::document_id.eq(id)))
         .execute(conn)?;
     for (position, topic) in input.topics.iter().enumerate() {
@@ -335,7 +344,7 @@ pub fn replace_parts(conn: &mut DbConnection, id: &str, input: &DocumentInput) -
             .values((
                 document_municipalities::document_id.eq(id),
                 document_municipalities::position.eq(position as i32),
-                document_municipalities::municipality_id.eq(municipality.to_string()),
+                document_municipalities::municipality_id.eq(MunicipalityId::from(*municipality)),
             ))
             .execute(conn)?;
     }
@@ -392,12 +401,12 @@ fn filtered(
     }
     if let Some(municipality) = filter.municipality_id {
         let authored = document_municipalities::table
-            .filter(document_municipalities::municipality_id.eq(municipality.to_string()))
+            .filter(document_municipalities::municipality_id.eq(MunicipalityId::from(municipality)))
             .select(document_municipalities::document_id);
         query = query.filter(documents::id.eq_any(authored));
     }
     if let Some(meeting) = filter.meeting_id {
-        query = query.filter(documents::meeting_id.eq(meeting.to_string()));
+        query = query.filter(documents::meeting_id.eq(MeetingId::from(meeting)));
     }
     if let Some(since) = filter.published_since {
         query = query.filter(documents::published_at.ge(since));
@@ -473,7 +482,7 @@ pub fn list(
         return Ok((rows, total));
     }
     let candidates: Vec<(
-        String,
+        DocumentId,
         String,
         String,
         String,
@@ -489,7 +498,7 @@ pub fn list(
             documents::published_at,
         ))
         .load(conn)?;
-    let mut ranked: Vec<(u32, Option<NaiveDateTime>, String)> = candidates
+    let mut ranked: Vec<(u32, Option<NaiveDateTime>, DocumentId)> = candidates
         .into_iter()
         .map(|(id, title, topics, summary, body, published)| {
             (
@@ -501,7 +510,7 @@ pub fn list(
         .collect();
     ranked.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.cmp(&a.1)).then(a.2.cmp(&b.2)));
     let total = ranked.len() as i64;
-    let page: Vec<String> = ranked
+    let page: Vec<DocumentId> = ranked
         .into_iter()
         .skip(usize::try_from(paging.offset).unwrap_or(usize::MAX))
         .take(usize::try_from(paging.limit).unwrap_or(0))

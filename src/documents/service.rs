@@ -8,10 +8,11 @@ use serde_json::Value;
 use super::api::{Document, DocumentFilter, DocumentInput, DocumentStatus};
 use super::model::{self, Details, DocumentRow, DocumentValues, Viewer};
 use crate::auth::AuthUser;
-use crate::db::{DbConnection, new_id};
+use crate::db::DbConnection;
 use crate::error::ApiError;
 use crate::http::list::Paging;
 use crate::http::path_id;
+use crate::ids::{DocumentId, MeetingId, MunicipalityId};
 use crate::resource::Resource;
 
 pub struct Documents;
@@ -33,8 +34,9 @@ impl Resource for Documents {
         Ok(model::find(conn, &path_id(key, Self::NAME)?)?)
     }
 
-    fn details(conn: &mut DbConnection, ids: &[String]) -> QueryResult<Details> {
-        model::load_details(conn, ids)
+    fn details(conn: &mut DbConnection, rows: &[Self::Row]) -> QueryResult<Details> {
+        let ids: Vec<_> = rows.iter().map(|row| row.id.clone()).collect();
+        model::load_details(conn, &ids)
     }
 
     /// A draft does not exist for those who may not see it (404, not 403).
@@ -127,7 +129,7 @@ impl Resource for Documents {
 }
 
 /// Admins write every document; editors those naming their municipality as author.
-pub fn require_author(user: &AuthUser, authors: &[String]) -> Result<(), ApiError> {
+pub fn require_author(user: &AuthUser, authors: &[MunicipalityId]) -> Result<(), ApiError> {
     if user.is_admin()
         || user
             .municipality_id
@@ -149,7 +151,7 @@ pub fn create(
     input: &DocumentInput,
 ) -> Result<DocumentRow, ApiError> {
     let values = checked(conn, user, input)?;
-    let id = new_id();
+    let id = DocumentId::new();
     let row = model::insert(conn, &id, &values)?;
     model::replace_parts(conn, &id, input)?;
     Ok(row)
@@ -163,20 +165,20 @@ fn checked(
 ) -> Result<DocumentValues, ApiError> {
     let mut checks = input.check();
     for (i, municipality) in input.municipality_ids.iter().enumerate() {
-        if !crate::municipalities::model::exists(conn, &municipality.to_string())? {
+        if !crate::municipalities::model::exists(conn, &MunicipalityId::from(*municipality))? {
             checks.add(format!("municipality_ids[{i}]"), "names no municipality");
         }
     }
     if let Some(meeting) = input.meeting_id
-        && !crate::meetings::model::exists(conn, &meeting.to_string())?
+        && !crate::meetings::model::exists(conn, &MeetingId::from(meeting))?
     {
         checks.add("meeting_id", "names no meeting");
     }
     checks.finish()?;
-    let authors: Vec<String> = input
+    let authors: Vec<MunicipalityId> = input
         .municipality_ids
         .iter()
-        .map(|id| id.to_string())
+        .map(|id| MunicipalityId::from(*id))
         .collect();
     require_author(user, &authors)?;
     Ok(DocumentValues::from_input(input))

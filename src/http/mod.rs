@@ -22,10 +22,9 @@ pub use query::{ApiQuery, LenientQuery, ListQuery, Many};
 
 use crate::error::ApiError;
 
-/// A resource id from a path: a UUID, normalised to its hyphenated lower-case form. Anything
-/// else names no resource (404).
-pub fn path_id(raw: &str, what: &str) -> Result<String, ApiError> {
-    uuid::Uuid::parse_str(raw)
-        .map(|id| id.hyphenated().to_string())
-        .map_err(|_| ApiError::not_found(format!("no such {what}: `{raw}` is not an id")))
+/// A resource id from a path: a UUID (in any of its spellings), as the typed id it names.
+/// Anything else names no resource (404).
+pub fn path_id<I: crate::ids::TypedId>(raw: &str, what: &str) -> Result<I, ApiError> {
+    I::parse(raw)
+        .ok_or_else(|| ApiError::not_found(format!("no such {what}: `{raw}` is not an id")))
 }

@@ -12,6 +12,7 @@ use crate::db::{Db, now};
 use crate::error::ApiError;
 use crate::http::conditional::computed;
 use crate::http::{LenientQuery, path_id};
+use crate::ids::MeetingId;
 use crate::openapi::responses::*;
 
 /// An iCalendar body with a content ETag, 304 when the client has it.
@@ -49,7 +50,7 @@ pub async fn meetings_feed(
     let meetings = db
         .run(move |conn| {
             let rows = model::feed(conn, &filter, now())?;
-            let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+            let ids: Vec<_> = rows.iter().map(|r| r.id.clone()).collect();
             let details = model::load_details(conn, &ids)?;
             Ok(rows
                 .into_iter()
@@ -81,7 +82,7 @@ pub async fn meeting_calendar(
     user: MaybeUser,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = path_id(&id, "meeting")?;
+    let id = path_id::<MeetingId>(&id, "meeting")?;
     let members = user.0.is_some();
     let meeting = db
         .run(move |conn| {

@@ -16,12 +16,13 @@ use crate::db::schema::{
 };
 use crate::db::{DbConnection, MultiBackend, now, utc};
 use crate::http::list::{Paging, Sort};
+use crate::ids::{DocumentId, MeetingId, MunicipalityId};
 use crate::types::{HttpUrl, trimmed};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = meetings)]
 pub struct MeetingRow {
-    pub id: String,
+    pub id: MeetingId,
     pub kind: MeetingKind,
     pub title: String,
     pub description: Option<String>,
@@ -33,7 +34,7 @@ pub struct MeetingRow {
     pub venue_postal_code: Option<String>,
     pub venue_city: Option<String>,
     pub online_url: Option<String>,
-    pub host_municipality_id: Option<String>,
+    pub host_municipality_id: Option<MunicipalityId>,
     pub status: MeetingStatus,
     pub registration_deadline: Option<NaiveDateTime>,
     pub capacity: Option<i32>,
@@ -59,7 +60,7 @@ pub struct MeetingValues {
     pub venue_postal_code: Option<String>,
     pub venue_city: Option<String>,
     pub online_url: Option<String>,
-    pub host_municipality_id: Option<String>,
+    pub host_municipality_id: Option<MunicipalityId>,
     pub registration_deadline: Option<NaiveDateTime>,
     pub capacity: Option<i32>,
 }
@@ -80,7 +81,7 @@ impl MeetingValues {
             venue_postal_code: venue.and_then(|v| trimmed(v.postal_code.as_deref())),
             venue_city: venue.map(|v| v.city.trim().to_owned()),
             online_url: input.online_url.as_ref().map(|u| u.as_str().to_owned()),
-            host_municipality_id: input.host_municipality_id.map(|id| id.to_string()),
+            host_municipality_id: input.host_municipality_id.map(MunicipalityId::from),
             registration_deadline: input.registration_deadline.map(stored),
             capacity: input.capacity.map(|c| i32::try_from(c).unwrap_or(i32::MAX)),
         }
@@ -90,7 +91,7 @@ impl MeetingValues {
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = meeting_agenda_items, treat_none_as_default_value = false)]
 pub struct AgendaRow {
-    pub meeting_id: String,
+    pub meeting_id: MeetingId,
     pub position: i32,
     pub title: String,
     pub description: Option<String>,
@@ -112,13 +113,13 @@ pub struct Tally {
 /// queries whatever the number of meetings.
 #[derive(Default)]
 pub struct Details {
-    agenda: HashMap<String, Vec<AgendaRow>>,
-    topics: HashMap<String, Vec<String>>,
-    documents: HashMap<String, Vec<String>>,
-    tallies: HashMap<String, Tally>,
+    agenda: HashMap<MeetingId, Vec<AgendaRow>>,
+    topics: HashMap<MeetingId, Vec<String>>,
+    documents: HashMap<MeetingId, Vec<DocumentId>>,
+    tallies: HashMap<MeetingId, Tally>,
 }
 
-pub fn load_details(conn: &mut DbConnection, ids: &[String]) -> QueryResult<Details> {
+pub fn load_details(conn: &mut DbConnection, ids: &[MeetingId]) -> QueryResult<Details> {
     let mut details = Details::default();
     if ids.is_empty() {
         return Ok(details);
@@ -138,7 +139,7 @@ pub fn load_details(conn: &mut DbConnection, ids: &[String]) -> QueryResult<Deta
             .or_default()
             .push(item);
     }
-    let topics: Vec<(String, String)> = meeting_topics::table
+    let topics: Vec<(MeetingId, String)> = meeting_topics::table
         .filter(meeting_topics::meeting_id.eq_any(ids))
         .order((meeting_topics::meeting_id, meeting_topics::position))
         .select((meeting_topics::meeting_id, meeting_topics::topic))
@@ -146,7 +147,7 @@ pub fn load_details(conn: &mut DbConnection, ids: &[String]) -> QueryResult<Deta
     for (id, topic) in topics {
         details.topics.entry(id).or_default().push(topic);
     }
-    let documents: Vec<(String, String)> = meeting_documents::table
+    let documents: Vec<(MeetingId, DocumentId)> = meeting_documents::table
         .filter(meeting_documents::meeting_id.eq_any(ids))
         .order((meeting_documents::meeting_id, meeting_documents::position))
         .select((
@@ -159,7 +160,7 @@ pub fn load_details(conn: &mut DbConnection, ids: &[String]) -> QueryResult<Deta
     }
     // Summed here rather than in SQL: a handful of rows per meeting, and no aggregate type
     // that differs between the backends.
-    let registrations: Vec<(String, i32, NaiveDateTime, Option<NaiveDateTime>)> =
+    let registrations: Vec<(MeetingId, i32, NaiveDateTime, Option<NaiveDateTime>)> =
         meeting_registrations::table
             .filter(meeting_registrations::meeting_id.eq_any(ids))
             .select((
@@ -181,7 +182,7 @@ pub fn load_details(conn: &mut DbConnection, ids: &[String]) -> QueryResult<Deta
 }
 
 impl Details {
-    pub fn tally(&self, id: &str) -> Tally {
+    pub fn tally(&self, id: &MeetingId) -> Tally {
         self.tallies.get(id).copied().unwrap_or_default()
     }
 
@@ -194,7 +195,7 @@ impl Details {
 
     /// The ETag view of a meeting: who reads it (anonymous readers do not see the online
     /// link) and the registration figures, which change without changing its version.
-    pub fn view(&self, id: &str, members: bool) -> String {
+    pub fn view(&self, id: &MeetingId, members: bool) -> String {
         let tally = self.tally(id);
         let audience = if members { "member" } else { "public" };
         format!("{audience}.r{}.a{}", tally.registrations, tally.attendees)
@@ -227,7 +228,11 @@ impl Details {
         });
         Meeting {
             topics: self.topics.get(&row.id).cloned().unwrap_or_default(),
-            document_ids: self.documents.get(&row.id).cloned().unwrap_or_default(),
+            document_ids: self
+                .documents
+                .get(&row.id)
+                .map(|ids| ids.iter().map(ToString::to_string).collect())
+                .unwrap_or_default(),
             agenda,
             venue,
             online_url: members.then_some(row.online_url),
@@ -236,14 +241,14 @@ impl Details {
             places_left: row
                 .capacity
                 .map(|capacity| (i64::from(capacity) - tally.attendees).max(0)),
-            id: row.id,
+            id: row.id.into(),
             kind: row.kind,
             title: row.title,
             description: row.description,
             starts_at: utc(row.starts_at),
             ends_at: utc(row.ends_at),
             format: row.format,
-            host_municipality_id: row.host_municipality_id,
+            host_municipality_id: row.host_municipality_id.map(Into::into),
             status: row.status,
             registration_deadline: row.registration_deadline.map(utc),
             capacity: row.capacity,
@@ -295,7 +300,7 @@ impl Details {
 }
 
 /// Whether a live meeting has this id.
-pub fn exists(conn: &mut DbConnection, id: &str) -> QueryResult<bool> {
+pub fn exists(conn: &mut DbConnection, id: &MeetingId) -> QueryResult<bool> {
     diesel::select(diesel::dsl::exists(
         meetings::table
             .find(id)
@@ -304,7 +309,7 @@ pub fn exists(conn: &mut DbConnection, id: &str) -> QueryResult<bool> {
     .get_result(conn)
 }
 
-pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<MeetingRow>> {
+pub fn find(conn: &mut DbConnection, id: &MeetingId) -> QueryResult<Option<MeetingRow>> {
     meetings::table
         .find(id)
         .select(MeetingRow::as_select())
@@ -315,7 +320,7 @@ pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<MeetingRow>
 /// Takes the meeting's row lock (PostgreSQL) or the database's write lock (SQLite) as the
 /// first statement of a transaction, so that two registrations cannot both read the same
 /// free places and both take them.
-pub fn lock(conn: &mut DbConnection, id: &str) -> QueryResult<()> {
+pub fn lock(conn: &mut DbConnection, id: &MeetingId) -> QueryResult<()> {
     diesel::update(meetings::table.find(id))
         .set(meetings::version.eq(meetings::version))
         .execute(conn)
@@ -331,7 +336,7 @@ pub fn count_live(conn: &mut DbConnection) -> QueryResult<i64> {
 
 pub fn insert(
     conn: &mut DbConnection,
-    id: &str,
+    id: &MeetingId,
     values: &MeetingValues,
 ) -> QueryResult<MeetingRow> {
     let at = now();
@@ -351,7 +356,7 @@ pub fn insert(
 /// Writes `values` if the meeting is still at `version`; `None` when someone else was first.
 pub fn update(
     conn: &mut DbConnection,
-    id: &str,
+    id: &MeetingId,
     version: i32,
     values: &MeetingValues,
 ) -> QueryResult<Option<MeetingRow>> {
@@ -373,7 +378,7 @@ pub fn update(
 /// Sets the status if the meeting is still at `version`.
 pub fn set_status(
     conn: &mut DbConnection,
-    id: &str,
+    id: &MeetingId,
     version: i32,
     status: MeetingStatus,
 ) -> QueryResult<Option<MeetingRow>> {
@@ -392,12 +397,16 @@ pub fn set_status(
     .optional()
 }
 
-pub fn soft_delete(conn: &mut DbConnection, id: &str, version: i32) -> QueryResult<bool> {
+pub fn soft_delete(conn: &mut DbConnection, id: &MeetingId, version: i32) -> QueryResult<bool> {
     crate::soft_delete!(conn, meetings, id, version)
 }
 
 /// Replaces agenda, topics and documents.
-pub fn replace_parts(conn: &mut DbConnection, id: &str, input: &MeetingInput) -> QueryResult<()> {
+pub fn replace_parts(
+    conn: &mut DbConnection,
+    id: &MeetingId,
+    input: &MeetingInput,
+) -> QueryResult<()> {
     diesel::delete(meeting_agenda_items::table.filter(meeting_agenda_items::meeting_id.eq(id)))
         .execute(conn)?;
     let mut agenda: Vec<(i64, &AgendaItemInput)> = input
@@ -436,7 +445,7 @@ pub fn replace_parts(conn: &mut DbConnection, id: &str, input: &MeetingInput) ->
             .values((
                 meeting_documents::meeting_id.eq(id),
                 meeting_documents::position.eq(position as i32),
-                meeting_documents::document_id.eq(document.to_string()),
+                meeting_documents::document_id.eq(DocumentId::from(*document)),
             ))
             .execute(conn)?;
     }
@@ -469,7 +478,7 @@ fn filtered(
         query = query.filter(meetings::format.eq_any(values.0.clone()));
     }
     if let Some(host) = filter.host_municipality_id {
-        query = query.filter(meetings::host_municipality_id.eq(host.to_string()));
+        query = query.filter(meetings::host_municipality_id.eq(MunicipalityId::from(host)));
     }
     if let Some(topic) = &filter.topic {
         let tagged = meeting_topics::table

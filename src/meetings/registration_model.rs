@@ -10,15 +10,16 @@ use diesel::prelude::*;
 
 use super::api::{Registration, RegistrationFilter, RegistrationSort};
 use crate::db::schema::{meeting_registrations, municipalities};
-use crate::db::{DbConnection, MultiBackend, new_id, now, utc};
+use crate::db::{DbConnection, MultiBackend, now, utc};
 use crate::http::list::{Paging, Sort};
+use crate::ids::{MeetingId, MunicipalityId, RegistrationId};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = meeting_registrations)]
 pub struct RegistrationRow {
-    pub id: String,
-    pub meeting_id: String,
-    pub municipality_id: String,
+    pub id: RegistrationId,
+    pub meeting_id: MeetingId,
+    pub municipality_id: MunicipalityId,
     pub attendees: i32,
     pub note: Option<String>,
     pub version: i32,
@@ -31,9 +32,9 @@ crate::impl_record!(RegistrationRow);
 impl RegistrationRow {
     pub fn show(self, municipality_name: Option<String>) -> Registration {
         Registration {
-            id: self.id,
-            meeting_id: self.meeting_id,
-            municipality_id: self.municipality_id,
+            id: self.id.into(),
+            meeting_id: self.meeting_id.into(),
+            municipality_id: self.municipality_id.into(),
             municipality_name,
             attendees: self.attendees,
             note: self.note,
@@ -46,15 +47,15 @@ impl RegistrationRow {
 
 pub fn insert_registration(
     conn: &mut DbConnection,
-    meeting_id: &str,
-    municipality_id: &str,
+    meeting_id: &MeetingId,
+    municipality_id: &MunicipalityId,
     attendees: i32,
     note: Option<String>,
 ) -> QueryResult<RegistrationRow> {
     let at = now();
     diesel::insert_into(meeting_registrations::table)
         .values((
-            meeting_registrations::id.eq(new_id()),
+            meeting_registrations::id.eq(RegistrationId::new()),
             meeting_registrations::meeting_id.eq(meeting_id),
             meeting_registrations::municipality_id.eq(municipality_id),
             meeting_registrations::attendees.eq(attendees),
@@ -70,8 +71,8 @@ pub fn insert_registration(
 /// The live registration of a municipality for a meeting.
 pub fn find_registration(
     conn: &mut DbConnection,
-    meeting_id: &str,
-    municipality_id: &str,
+    meeting_id: &MeetingId,
+    municipality_id: &MunicipalityId,
 ) -> QueryResult<Option<RegistrationRow>> {
     meeting_registrations::table
         .filter(meeting_registrations::meeting_id.eq(meeting_id))
@@ -86,10 +87,10 @@ pub fn find_registration(
 /// `except` (the one being changed).
 pub fn registered_attendees(
     conn: &mut DbConnection,
-    meeting_id: &str,
+    meeting_id: &MeetingId,
     except: Option<&str>,
 ) -> QueryResult<i64> {
-    let rows: Vec<(String, i32)> = meeting_registrations::table
+    let rows: Vec<(RegistrationId, i32)> = meeting_registrations::table
         .filter(meeting_registrations::meeting_id.eq(meeting_id))
         .filter(meeting_registrations::deleted_at.is_null())
         .select((meeting_registrations::id, meeting_registrations::attendees))
@@ -104,7 +105,7 @@ pub fn registered_attendees(
 /// Writes a registration's fields if it is still at `version`; it alone gets a new version.
 pub fn update_registration(
     conn: &mut DbConnection,
-    id: &str,
+    id: &RegistrationId,
     version: i32,
     attendees: i32,
     note: Option<String>,
@@ -126,25 +127,30 @@ pub fn update_registration(
 }
 
 /// Withdraws a registration: it becomes a tombstone, so sync lists see the withdrawal.
-pub fn withdraw_registration(conn: &mut DbConnection, id: &str, version: i32) -> QueryResult<bool> {
+pub fn withdraw_registration(
+    conn: &mut DbConnection,
+    id: &RegistrationId,
+    version: i32,
+) -> QueryResult<bool> {
     crate::soft_delete!(conn, meeting_registrations, id, version)
 }
 
 fn filtered_registrations(
-    meeting_id: &str,
+    meeting_id: &MeetingId,
     paging: &Paging,
     filter: &RegistrationFilter,
-    only: Option<&str>,
+    only: Option<&MunicipalityId>,
 ) -> meeting_registrations::BoxedQuery<'static, MultiBackend> {
     let mut query = meeting_registrations::table
         .filter(meeting_registrations::meeting_id.eq(meeting_id.to_owned()))
         .into_boxed();
     crate::sync_filters!(query, paging, meeting_registrations);
     if let Some(municipality) = filter.municipality_id {
-        query = query.filter(meeting_registrations::municipality_id.eq(municipality.to_string()));
+        query = query
+            .filter(meeting_registrations::municipality_id.eq(MunicipalityId::from(municipality)));
     }
     if let Some(only) = only {
-        query = query.filter(meeting_registrations::municipality_id.eq(only.to_owned()));
+        query = query.filter(meeting_registrations::municipality_id.eq(only.clone()));
     }
     query
 }
@@ -152,10 +158,10 @@ fn filtered_registrations(
 /// A page of a meeting's registrations; `only` restricts it to one municipality's.
 pub fn list_registrations(
     conn: &mut DbConnection,
-    meeting_id: &str,
+    meeting_id: &MeetingId,
     paging: &Paging,
     filter: &RegistrationFilter,
-    only: Option<&str>,
+    only: Option<&MunicipalityId>,
 ) -> QueryResult<(Vec<RegistrationRow>, i64)> {
     let total = filtered_registrations(meeting_id, paging, filter, only)
         .count()
@@ -184,12 +190,12 @@ pub fn list_registrations(
 pub fn municipality_names(
     conn: &mut DbConnection,
     rows: &[RegistrationRow],
-) -> QueryResult<HashMap<String, String>> {
-    let ids: Vec<String> = rows.iter().map(|r| r.municipality_id.clone()).collect();
+) -> QueryResult<HashMap<MunicipalityId, String>> {
+    let ids: Vec<MunicipalityId> = rows.iter().map(|r| r.municipality_id.clone()).collect();
     if ids.is_empty() {
         return Ok(HashMap::new());
     }
-    let names: Vec<(String, String)> = municipalities::table
+    let names: Vec<(MunicipalityId, String)> = municipalities::table
         .filter(municipalities::id.eq_any(ids))
         .select((municipalities::id, municipalities::name))
         .load(conn)?;

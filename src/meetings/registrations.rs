@@ -20,11 +20,15 @@ use crate::db::{Db, DbConnection, now, utc};
 use crate::error::{ApiError, FieldError};
 use crate::http::list::{ListParams, Listed, Page};
 use crate::http::{ApiJson, IfMatch, ListQuery, Tagged, merge_patch, path_id};
+use crate::ids::{MeetingId, MunicipalityId};
 use crate::municipalities::resolve_live;
 use crate::openapi::responses::*;
 
 /// The registration of `row`'s municipality with its name.
-fn shown_registration(row: RegistrationRow, names: &HashMap<String, String>) -> Registration {
+fn shown_registration(
+    row: RegistrationRow,
+    names: &HashMap<MunicipalityId, String>,
+) -> Registration {
     let name = names.get(&row.municipality_id).cloned();
     row.show(name)
 }
@@ -32,7 +36,7 @@ fn shown_registration(row: RegistrationRow, names: &HashMap<String, String>) -> 
 /// A registration with its ETag.
 fn tagged_registration(
     row: RegistrationRow,
-    names: &HashMap<String, String>,
+    names: &HashMap<MunicipalityId, String>,
 ) -> Tagged<Registration> {
     Tagged::of(row, None, |row| shown_registration(row, names))
 }
@@ -73,9 +77,9 @@ fn ensure_places(meeting: &MeetingRow, taken: i64, attendees: i64) -> Result<(),
 }
 
 /// The municipality a registration is for: the one named, else an editor's own.
-fn registering(user: &AuthUser, named: Option<uuid::Uuid>) -> Result<String, ApiError> {
+fn registering(user: &AuthUser, named: Option<uuid::Uuid>) -> Result<MunicipalityId, ApiError> {
     match (named, &user.municipality_id) {
-        (Some(id), _) => Ok(id.to_string()),
+        (Some(id), _) => Ok(MunicipalityId::from(id)),
         (None, Some(own)) if !user.is_admin() => Ok(own.clone()),
         _ => Err(ApiError::invalid(
             "municipality_id",
@@ -104,7 +108,7 @@ pub async fn list_registrations(
     id: web::Path<String>,
     query: ListQuery<RegistrationFilter>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = path_id(&id, "meeting")?;
+    let id = path_id::<MeetingId>(&id, "meeting")?;
     let only = if user.is_admin() {
         None
     } else {
@@ -122,7 +126,7 @@ pub async fn list_registrations(
                 &meeting.id,
                 &paging,
                 &filter,
-                only.as_deref(),
+                only.as_ref(),
             )?;
             let names = registration_model::municipality_names(conn, &rows)?;
             Ok((rows, names, total))
@@ -159,7 +163,7 @@ pub async fn create_registration(
     id: web::Path<String>,
     body: ApiJson,
 ) -> Result<HttpResponse, ApiError> {
-    let id = path_id(&id, "meeting")?;
+    let id = path_id::<MeetingId>(&id, "meeting")?;
     if !user.is_admin() && user.municipality_id.is_none() {
         return Err(ApiError::forbidden(
             "only admins and editors of a municipality register for meetings",
@@ -222,7 +226,7 @@ pub async fn create_registration(
 fn registration_of(
     conn: &mut DbConnection,
     user: &AuthUser,
-    id: &str,
+    id: &MeetingId,
     key: &str,
 ) -> Result<(MeetingRow, RegistrationRow), ApiError> {
     let meeting = live_meeting(conn, id)?;
@@ -256,7 +260,7 @@ pub async fn get_registration(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
     let (id, key) = path.into_inner();
-    let id = path_id(&id, "meeting")?;
+    let id = path_id::<MeetingId>(&id, "meeting")?;
     let (row, names) = db
         .run(move |conn| {
             let (_, row) = registration_of(conn, &user, &id, &key)?;
@@ -292,7 +296,7 @@ pub async fn update_registration(
     body: ApiJson,
 ) -> Result<HttpResponse, ApiError> {
     let (id, key) = path.into_inner();
-    let id = path_id(&id, "meeting")?;
+    let id = path_id::<MeetingId>(&id, "meeting")?;
     let precheck = (user.clone(), id.clone(), key.clone());
     // Who may change it is known before the body is read.
     db.run(move |conn| {
@@ -359,7 +363,7 @@ pub async fn delete_registration(
     if_match: IfMatch,
 ) -> Result<HttpResponse, ApiError> {
     let (id, key) = path.into_inner();
-    let id = path_id(&id, "meeting")?;
+    let id = path_id::<MeetingId>(&id, "meeting")?;
     db.transaction(move |conn| {
         let (meeting, current) = registration_of(conn, &user, &id, &key)?;
         if_match.check(&current)?;

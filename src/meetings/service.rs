@@ -8,11 +8,12 @@ use serde_json::Value;
 use super::api::{Meeting, MeetingFilter, MeetingInput, MeetingStatus};
 use super::model::{self, Details, MeetingRow, MeetingValues};
 use crate::auth::AuthUser;
-use crate::db::{DbConnection, new_id, now};
+use crate::db::{DbConnection, now};
 use crate::error::{ApiError, FieldError};
 use crate::http::list::Paging;
 use crate::http::record::{Record, live};
 use crate::http::{Tagged, path_id};
+use crate::ids::{MeetingId, MunicipalityId};
 use crate::resource::Resource;
 
 pub struct Meetings;
@@ -34,8 +35,9 @@ impl Resource for Meetings {
         Ok(model::find(conn, &path_id(key, Self::NAME)?)?)
     }
 
-    fn details(conn: &mut DbConnection, ids: &[String]) -> QueryResult<Details> {
-        model::load_details(conn, ids)
+    fn details(conn: &mut DbConnection, rows: &[Self::Row]) -> QueryResult<Details> {
+        let ids: Vec<_> = rows.iter().map(|row| row.id.clone()).collect();
+        model::load_details(conn, &ids)
     }
 
     /// The online link is for authenticated readers only.
@@ -147,7 +149,7 @@ impl Record for Shown {
 }
 
 /// The live meeting a path names (404 or 410 otherwise).
-pub fn live_meeting(conn: &mut DbConnection, id: &str) -> Result<MeetingRow, ApiError> {
+pub fn live_meeting(conn: &mut DbConnection, id: &MeetingId) -> Result<MeetingRow, ApiError> {
     live(model::find(conn, id)?, "meeting")
 }
 
@@ -164,7 +166,7 @@ pub fn check_window(filter: &MeetingFilter) -> Result<(), ApiError> {
 /// Validates and stores a new meeting (the API and the demo data).
 pub fn create(conn: &mut DbConnection, input: &MeetingInput) -> Result<MeetingRow, ApiError> {
     let values = checked_values(conn, input)?;
-    let id = new_id();
+    let id = MeetingId::new();
     let row = model::insert(conn, &id, &values)?;
     model::replace_parts(conn, &id, input)?;
     Ok(row)
@@ -176,7 +178,10 @@ fn checked_values(
     input: &MeetingInput,
 ) -> Result<MeetingValues, ApiError> {
     let host_known = match input.host_municipality_id {
-        Some(id) => Some(crate::municipalities::model::exists(conn, &id.to_string())?),
+        Some(id) => Some(crate::municipalities::model::exists(
+            conn,
+            &MunicipalityId::from(id),
+        )?),
         None => None,
     };
     input.check(host_known).finish()?;

@@ -14,23 +14,24 @@ use super::api::{
 use super::model::{ContactRow, EventRow, MunicipalityRow};
 use crate::db::schema::{membership_events, municipality_contacts, municipality_topics};
 use crate::db::{DbConnection, utc};
+use crate::ids::MunicipalityId;
 use crate::types::{Email, HttpUrl};
 
 /// Topics, contacts and membership history of a set of municipalities, loaded in three
 /// queries whatever the number of municipalities.
 #[derive(Default)]
 pub struct Details {
-    topics: HashMap<String, Vec<String>>,
-    contacts: HashMap<String, Vec<ContactRow>>,
-    events: HashMap<String, Vec<EventRow>>,
+    topics: HashMap<MunicipalityId, Vec<String>>,
+    contacts: HashMap<MunicipalityId, Vec<ContactRow>>,
+    events: HashMap<MunicipalityId, Vec<EventRow>>,
 }
 
-pub fn load_details(conn: &mut DbConnection, ids: &[String]) -> QueryResult<Details> {
+pub fn load_details(conn: &mut DbConnection, ids: &[MunicipalityId]) -> QueryResult<Details> {
     let mut details = Details::default();
     if ids.is_empty() {
         return Ok(details);
     }
-    let topics: Vec<(String, String)> = municipality_topics::table
+    let topics: Vec<(MunicipalityId, String)> = municipality_topics::table
         .filter(municipality_topics::municipality_id.eq_any(ids))
         .order((
             municipality_topics::municipality_id,
@@ -89,7 +90,7 @@ impl Details {
                     .iter()
                     .filter(|c| all_contacts || c.public)
                     .map(|c| Contact {
-                        id: c.id.clone(),
+                        id: c.id.clone().into(),
                         name: c.name.clone(),
                         role: c.role.clone(),
                         email: c.email.clone(),
@@ -135,14 +136,14 @@ impl Details {
                 phone: row.office_phone,
                 address: row.office_address,
             }),
-            id: row.id,
+            id: row.id.into(),
             slug: row.slug,
             name: row.name,
             official_name: row.official_name,
             kind: row.kind,
             ags: row.ags,
             region: row.region,
-            district_id: row.district_id,
+            district_id: row.district_id.map(Into::into),
             population: row.population,
             website: row.website,
             volunteer_card: row.volunteer_card,

@@ -227,7 +227,7 @@ fn selected(
     filter: &MunicipalityFilter,
 ) -> Result<(Vec<Municipality>, HashMap<String, String>), ApiError> {
     let rows = model::all(conn, filter)?;
-    let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+    let ids: Vec<_> = rows.iter().map(|r| r.id.clone()).collect();
     let details: Details = details::load_details(conn, &ids)?;
     let districts = model::all(
         conn,
@@ -238,7 +238,7 @@ fn selected(
     )?;
     let keys = districts
         .into_iter()
-        .filter_map(|d| d.ags.map(|ags| (d.id, ags)))
+        .filter_map(|d| d.ags.map(|ags| (d.id.into_string(), ags)))
         .collect();
     Ok((
         rows.into_iter()

@@ -64,15 +64,15 @@ impl Districts {
             return;
         };
         self.by_key.retain(|_, known| *known != id);
-        self.keys.remove(&row.id);
+        self.keys.remove(row.id.as_str());
         if row.kind != Kind::District {
             return;
         }
-        self.by_key.insert(row.id.clone(), id);
+        self.by_key.insert(row.id.clone().into(), id);
         self.by_key.insert(row.slug.clone(), id);
         if let Some(ags) = &row.ags {
             self.by_key.insert(ags.clone(), id);
-            self.keys.insert(row.id.clone(), ags.clone());
+            self.keys.insert(row.id.clone().into(), ags.clone());
         }
     }
 
@@ -251,7 +251,7 @@ fn apply_row(
     .filter(|current| current.deleted_at.is_none());
     // An AGS row and a slug row may still name the same municipality.
     if let Some(current) = &current
-        && let Some(line) = seen.insert(current.id.clone(), row.line)
+        && let Some(line) = seen.insert(current.id.clone().into(), row.line)
     {
         let column = if row.value("ags").is_some() {
             "ags"
@@ -325,13 +325,13 @@ fn apply_row(
     Ok(match current {
         Some(_) => Applied::Changed(ImportChanged {
             line: row.line,
-            id: stored.id,
+            id: stored.id.into(),
             slug: stored.slug,
             fields,
         }),
         None => Applied::Created(CreatedRow {
             line: row.line,
-            id: stored.id,
+            id: stored.id.into(),
             slug: stored.slug,
         }),
     })

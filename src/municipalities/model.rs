@@ -10,22 +10,23 @@ use super::values::{Kind, MembershipStatus, Region, VolunteerCard};
 use crate::db::schema::{
     membership_events, municipalities, municipality_contacts, municipality_topics,
 };
-use crate::db::{DbConnection, MultiBackend, new_id, now};
+use crate::db::{DbConnection, MultiBackend, now};
 use crate::http::list::{Paging, Sort};
+use crate::ids::{ContactId, MembershipEventId, MunicipalityId};
 use crate::text::{fold, like_pattern, search_words};
 use crate::types::trimmed;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = municipalities)]
 pub struct MunicipalityRow {
-    pub id: String,
+    pub id: MunicipalityId,
     pub slug: String,
     pub name: String,
     pub official_name: String,
     pub kind: Kind,
     pub ags: Option<String>,
     pub region: Region,
-    pub district_id: Option<String>,
+    pub district_id: Option<MunicipalityId>,
     pub population: Option<i32>,
     pub website: Option<String>,
     pub latitude: Option<f64>,
@@ -60,7 +61,7 @@ pub struct MunicipalityValues {
     pub kind: Kind,
     pub ags: Option<String>,
     pub region: Region,
-    pub district_id: Option<String>,
+    pub district_id: Option<MunicipalityId>,
     pub population: Option<i32>,
     pub website: Option<String>,
     pub latitude: Option<f64>,
@@ -95,7 +96,7 @@ impl MunicipalityValues {
             kind: input.kind,
             ags: input.ags.as_ref().map(|a| a.as_str().to_owned()),
             region,
-            district_id: input.district_id.map(|id| id.to_string()),
+            district_id: input.district_id.map(MunicipalityId::from),
             population: input
                 .population
                 .map(|p| i32::try_from(p).unwrap_or(i32::MAX)),
@@ -121,8 +122,8 @@ impl MunicipalityValues {
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = municipality_contacts, treat_none_as_default_value = false)]
 pub struct ContactRow {
-    pub id: String,
-    pub municipality_id: String,
+    pub id: ContactId,
+    pub municipality_id: MunicipalityId,
     pub position: i32,
     pub name: String,
     pub role: Option<String>,
@@ -134,14 +135,14 @@ pub struct ContactRow {
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = membership_events)]
 pub struct EventRow {
-    pub id: String,
-    pub municipality_id: String,
+    pub id: MembershipEventId,
+    pub municipality_id: MunicipalityId,
     pub status: MembershipStatus,
     pub effective_on: NaiveDate,
     pub recorded_at: NaiveDateTime,
 }
 
-pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<MunicipalityRow>> {
+pub fn find(conn: &mut DbConnection, id: &MunicipalityId) -> QueryResult<Option<MunicipalityRow>> {
     municipalities::table
         .find(id)
         .select(MunicipalityRow::as_select())
@@ -153,7 +154,7 @@ pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<Municipalit
 /// slug. A live record wins over a deleted one with the same key.
 pub fn resolve(conn: &mut DbConnection, key: &str) -> QueryResult<Option<MunicipalityRow>> {
     if let Ok(id) = uuid::Uuid::parse_str(key) {
-        return find(conn, &id.hyphenated().to_string());
+        return find(conn, &MunicipalityId::from(id));
     }
     let query = municipalities::table
         .select(MunicipalityRow::as_select())
@@ -175,7 +176,7 @@ pub fn resolve(conn: &mut DbConnection, key: &str) -> QueryResult<Option<Municip
 /// Kind and AGS of a live municipality, to check a town's district against.
 pub fn district_facts(
     conn: &mut DbConnection,
-    id: &str,
+    id: &MunicipalityId,
 ) -> QueryResult<Option<(Kind, Option<String>)>> {
     municipalities::table
         .find(id)
@@ -185,7 +186,7 @@ pub fn district_facts(
         .optional()
 }
 
-pub fn exists(conn: &mut DbConnection, id: &str) -> QueryResult<bool> {
+pub fn exists(conn: &mut DbConnection, id: &MunicipalityId) -> QueryResult<bool> {
     diesel::select(diesel::dsl::exists(
         municipalities::table
             .find(id)
@@ -196,7 +197,7 @@ pub fn exists(conn: &mut DbConnection, id: &str) -> QueryResult<bool> {
 
 pub fn insert(
     conn: &mut DbConnection,
-    id: &str,
+    id: &MunicipalityId,
     values: &MunicipalityValues,
 ) -> QueryResult<MunicipalityRow> {
     let at = now();
@@ -215,7 +216,7 @@ pub fn insert(
 /// Writes `values` if the record is still at `version`; `None` when someone else was first.
 pub fn update(
     conn: &mut DbConnection,
-    id: &str,
+    id: &MunicipalityId,
     version: i32,
     values: &MunicipalityValues,
 ) -> QueryResult<Option<MunicipalityRow>> {
@@ -234,14 +235,18 @@ pub fn update(
     .optional()
 }
 
-pub fn soft_delete(conn: &mut DbConnection, id: &str, version: i32) -> QueryResult<bool> {
+pub fn soft_delete(
+    conn: &mut DbConnection,
+    id: &MunicipalityId,
+    version: i32,
+) -> QueryResult<bool> {
     crate::soft_delete!(conn, municipalities, id, version)
 }
 
 /// Replaces topics and contacts (contacts keep their ids when the input names one of theirs).
 pub fn replace_parts(
     conn: &mut DbConnection,
-    id: &str,
+    id: &MunicipalityId,
     input: &MunicipalityInput,
 ) -> QueryResult<()> {
     diesel::delete(municipality_topics::table.filter(municipality_topics::municipality_id.eq(id)))
@@ -255,7 +260,7 @@ pub fn replace_parts(
             ))
             .execute(conn)?;
     }
-    let existing: Vec<String> = municipality_contacts::table
+    let existing: Vec<ContactId> = municipality_contacts::table
         .filter(municipality_contacts::municipality_id.eq(id))
         .select(municipality_contacts::id)
         .load(conn)?;
@@ -266,12 +271,12 @@ pub fn replace_parts(
     for (position, contact) in input.contacts.iter().enumerate() {
         let kept = contact
             .id
-            .map(|c| c.to_string())
+            .map(ContactId::from)
             .filter(|c| existing.contains(c));
         diesel::insert_into(municipality_contacts::table)
             .values(&ContactRow {
-                id: kept.unwrap_or_else(new_id),
-                municipality_id: id.to_owned(),
+                id: kept.unwrap_or_default(),
+                municipality_id: id.clone(),
                 position: position as i32,
                 name: contact.name.trim().to_owned(),
                 role: trimmed(contact.role.as_deref()),
@@ -287,7 +292,7 @@ pub fn replace_parts(
 /// Records a change of membership status, dated by the membership dates where they say it.
 pub fn record_status(
     conn: &mut DbConnection,
-    id: &str,
+    id: &MunicipalityId,
     membership: &Membership,
 ) -> QueryResult<()> {
     let today = now().date();
@@ -299,7 +304,7 @@ pub fn record_status(
     .unwrap_or(today);
     diesel::insert_into(membership_events::table)
         .values((
-            membership_events::id.eq(new_id()),
+            membership_events::id.eq(MembershipEventId::new()),
             membership_events::municipality_id.eq(id),
             membership_events::status.eq(membership.status),
             membership_events::effective_on.eq(on),
@@ -328,7 +333,7 @@ fn filtered(
         query = query.filter(municipalities::membership_status.eq_any(values.0.clone()));
     }
     if let Some(district) = filter.district_id {
-        query = query.filter(municipalities::district_id.eq(district.to_string()));
+        query = query.filter(municipalities::district_id.eq(MunicipalityId::from(district)));
     }
     if let Some(topic) = &filter.topic {
         let tagged = municipality_topics::table

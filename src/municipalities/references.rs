@@ -95,7 +95,7 @@ fn replace(
     }
     let key = value.as_str().unwrap_or_default().trim().to_owned();
     match model::resolve(conn, &key)? {
-        Some(row) if row.deleted_at.is_none() => *value = Value::String(row.id),
+        Some(row) if row.deleted_at.is_none() => *value = Value::String(row.id.into()),
         _ => errors.push(FieldError::new(
             field,
             format!("`{key}` names no municipality (give its UUID, AGS or slug)"),

@@ -11,11 +11,12 @@ use super::api::{
 use super::details::{self, Details};
 use super::model::{self, MunicipalityRow, MunicipalityValues};
 use crate::auth::AuthUser;
-use crate::db::{DbConnection, new_id};
+use crate::db::DbConnection;
 use crate::error::{ApiError, FieldError};
 use crate::http::Tagged;
 use crate::http::list::Paging;
 use crate::http::record::live;
+use crate::ids::MunicipalityId;
 use crate::resource::Resource;
 
 pub struct Municipalities;
@@ -36,8 +37,9 @@ impl Resource for Municipalities {
         Ok(model::resolve(conn, key)?)
     }
 
-    fn details(conn: &mut DbConnection, ids: &[String]) -> QueryResult<Details> {
-        details::load_details(conn, ids)
+    fn details(conn: &mut DbConnection, rows: &[Self::Row]) -> QueryResult<Details> {
+        let ids: Vec<_> = rows.iter().map(|row| row.id.clone()).collect();
+        details::load_details(conn, &ids)
     }
 
     /// Anonymous readers see only the public contacts.
@@ -144,10 +146,10 @@ pub fn resolve_live(conn: &mut DbConnection, key: &str) -> Result<MunicipalityRo
 pub fn require_exists(
     conn: &mut DbConnection,
     field: &str,
-    id: Option<&impl ToString>,
+    id: Option<&MunicipalityId>,
 ) -> Result<(), ApiError> {
     match id {
-        Some(id) if !model::exists(conn, &id.to_string())? => {
+        Some(id) if !model::exists(conn, id)? => {
             Err(ApiError::invalid(field, "names no municipality"))
         }
         _ => Ok(()),
@@ -160,7 +162,7 @@ pub fn create(
     input: &MunicipalityInput,
 ) -> Result<MunicipalityRow, ApiError> {
     let values = checked_values(conn, input)?;
-    let id = new_id();
+    let id = MunicipalityId::new();
     let row = model::insert(conn, &id, &values)?;
     model::replace_parts(conn, &id, input)?;
     model::record_status(conn, &id, &input.membership)?;
@@ -191,7 +193,7 @@ fn checked_values(
     input: &MunicipalityInput,
 ) -> Result<MunicipalityValues, ApiError> {
     let district = match input.district_id {
-        Some(id) => model::district_facts(conn, &id.to_string())?
+        Some(id) => model::district_facts(conn, &MunicipalityId::from(id))?
             .map(|(kind, ags)| DistrictFacts { kind, ags }),
         None => None,
     };

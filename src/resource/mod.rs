@@ -50,7 +50,8 @@ pub trait Resource: Sized + 'static {
 
     /// The row a path segment names, deleted or not; `None` is 404.
     fn find(conn: &mut DbConnection, key: &str) -> Result<Option<Self::Row>, ApiError>;
-    fn details(conn: &mut DbConnection, ids: &[String]) -> QueryResult<Self::Details>;
+    /// The details of `rows`, loaded for all of them at once.
+    fn details(conn: &mut DbConnection, rows: &[Self::Row]) -> QueryResult<Self::Details>;
     /// Whether `who` may read this kind of resource at all (401/403 before any lookup).
     fn may_read(_who: Option<&AuthUser>) -> Result<(), ApiError> {
         Ok(())
@@ -157,7 +158,7 @@ pub fn current<R: Resource>(
 ) -> Result<(R::Row, R::Details), ApiError> {
     let not_found = || ApiError::not_found(format!("no such {}", R::NAME));
     let row = R::find(conn, key)?.ok_or_else(not_found)?;
-    let details = R::details(conn, &[row.id().to_owned()])?;
+    let details = R::details(conn, std::slice::from_ref(&row))?;
     if !R::visible(&row, &details, who) {
         return Err(not_found());
     }
@@ -169,7 +170,7 @@ fn reloaded<R: Resource>(
     conn: &mut DbConnection,
     row: R::Row,
 ) -> Result<(R::Row, R::Details), ApiError> {
-    let details = R::details(conn, &[row.id().to_owned()])?;
+    let details = R::details(conn, std::slice::from_ref(&row))?;
     Ok((row, details))
 }
 
@@ -200,8 +201,8 @@ pub async fn list<R: Resource>(
     let (rows, details, total) = db
         .run(move |conn| {
             let (rows, total) = R::list(conn, &paging, &filter, reader.as_ref())?;
-            let ids: Vec<String> = rows.iter().map(|r| r.id().to_owned()).collect();
-            Ok((rows, R::details(conn, &ids)?, total))
+            let details = R::details(conn, &rows)?;
+            Ok((rows, details, total))
         })
         .await?;
     let items = rows

@@ -15,6 +15,7 @@ use crate::error::ApiError;
 use crate::http::conditional::computed;
 use crate::http::path_id;
 use crate::http::record::live;
+use crate::ids::SurveyId;
 use crate::openapi::responses::*;
 
 /// An answer as a spreadsheet cell: option labels joined by `; `, `yes`/`no`, the number,
@@ -120,7 +121,7 @@ pub async fn survey_responses_csv(
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     user.require_admin()?;
-    let id = path_id(&id, "survey")?;
+    let id = path_id::<SurveyId>(&id, "survey")?;
     let (survey_id, body) = db
         .run(move |conn| {
             let survey = live(model::find(conn, &id)?, "survey")?;

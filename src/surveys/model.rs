@@ -13,13 +13,14 @@ use super::api::{
     SurveyFilter, SurveyInput, SurveySort, SurveyStatus,
 };
 use crate::db::schema::{survey_options, survey_questions, surveys};
-use crate::db::{DbConnection, MultiBackend, new_id, now, utc};
+use crate::db::{DbConnection, MultiBackend, now, utc};
 use crate::http::list::{Paging, Sort};
+use crate::ids::{OptionId, QuestionId, SurveyId};
 
 #[derive(Clone, Queryable, Selectable)]
 #[diesel(table_name = surveys)]
 pub struct SurveyRow {
-    pub id: String,
+    pub id: SurveyId,
     pub title: String,
     pub description: Option<String>,
     pub status: SurveyStatus,
@@ -79,8 +80,8 @@ impl SurveyValues {
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = survey_questions, treat_none_as_default_value = false)]
 pub struct QuestionRow {
-    pub id: String,
-    pub survey_id: String,
+    pub id: QuestionId,
+    pub survey_id: SurveyId,
     pub position: i32,
     pub kind: QuestionKind,
     pub question_text: String,
@@ -97,14 +98,14 @@ pub struct QuestionRow {
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = survey_options)]
 pub struct OptionRow {
-    pub id: String,
-    pub question_id: String,
-    pub survey_id: String,
+    pub id: OptionId,
+    pub question_id: QuestionId,
+    pub survey_id: SurveyId,
     pub position: i32,
     pub label: String,
 }
 
-pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<SurveyRow>> {
+pub fn find(conn: &mut DbConnection, id: &SurveyId) -> QueryResult<Option<SurveyRow>> {
     surveys::table
         .find(id)
         .select(SurveyRow::as_select())
@@ -116,7 +117,7 @@ pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<SurveyRow>>
 /// that concurrent responses to one survey are written one after the other (PostgreSQL
 /// locks the row; SQLite takes its write lock now, waiting its busy timeout, rather than
 /// failing on a later write).
-pub fn lock(conn: &mut DbConnection, id: &str) -> QueryResult<usize> {
+pub fn lock(conn: &mut DbConnection, id: &SurveyId) -> QueryResult<usize> {
     diesel::update(surveys::table.find(id))
         .set(surveys::version.eq(surveys::version))
         .execute(conn)
@@ -124,7 +125,7 @@ pub fn lock(conn: &mut DbConnection, id: &str) -> QueryResult<usize> {
 
 pub fn insert(
     conn: &mut DbConnection,
-    id: &str,
+    id: &SurveyId,
     values: &SurveyValues,
     salt: &str,
 ) -> QueryResult<SurveyRow> {
@@ -146,7 +147,7 @@ pub fn insert(
 /// Writes `values` if the survey is still at `version`; `None` when someone else was first.
 pub fn update(
     conn: &mut DbConnection,
-    id: &str,
+    id: &SurveyId,
     version: i32,
     values: &SurveyValues,
 ) -> QueryResult<Option<SurveyRow>> {
@@ -165,7 +166,7 @@ pub fn update(
 /// anonymous response keys: no response can be replaced any more, so nothing needs it.
 pub fn set_status(
     conn: &mut DbConnection,
-    id: &str,
+    id: &SurveyId,
     version: i32,
     status: SurveyStatus,
 ) -> QueryResult<Option<SurveyRow>> {
@@ -205,7 +206,7 @@ pub fn set_status(
     }
 }
 
-pub fn soft_delete(conn: &mut DbConnection, id: &str, version: i32) -> QueryResult<bool> {
+pub fn soft_delete(conn: &mut DbConnection, id: &SurveyId, version: i32) -> QueryResult<bool> {
     crate::soft_delete!(conn, surveys, id, version)
 }
 
@@ -259,13 +260,13 @@ pub fn list(
 /// The questions and options of a set of surveys, loaded in two queries.
 #[derive(Default)]
 pub struct Questionnaires {
-    questions: HashMap<String, Vec<QuestionRow>>,
-    options: HashMap<String, Vec<OptionRow>>,
+    questions: HashMap<SurveyId, Vec<QuestionRow>>,
+    options: HashMap<QuestionId, Vec<OptionRow>>,
 }
 
 pub fn load_questions(
     conn: &mut DbConnection,
-    survey_ids: &[String],
+    survey_ids: &[SurveyId],
 ) -> QueryResult<Questionnaires> {
     let mut loaded = Questionnaires::default();
     if survey_ids.is_empty() {
@@ -301,7 +302,7 @@ pub fn load_questions(
 impl Questionnaires {
     fn question(&self, row: &QuestionRow) -> Question {
         Question {
-            id: row.id.clone(),
+            id: row.id.clone().into(),
             position: row.position,
             kind: row.kind,
             text: row.question_text.clone(),
@@ -314,7 +315,7 @@ impl Questionnaires {
                     options
                         .iter()
                         .map(|o| QuestionOption {
-                            id: o.id.clone(),
+                            id: o.id.clone().into(),
                             label: o.label.clone(),
                         })
                         .collect()
@@ -337,7 +338,7 @@ impl Questionnaires {
     }
 
     /// The questions of a survey, in order.
-    pub fn of(&self, survey_id: &str) -> Vec<Question> {
+    pub fn of(&self, survey_id: &SurveyId) -> Vec<Question> {
         self.questions
             .get(survey_id)
             .map(|rows| rows.iter().map(|row| self.question(row)).collect())
@@ -348,7 +349,7 @@ impl Questionnaires {
     pub fn show(&self, row: SurveyRow) -> Survey {
         Survey {
             questions: self.of(&row.id),
-            id: row.id,
+            id: row.id.into(),
             title: row.title,
             description: row.description,
             status: row.status,
@@ -385,7 +386,7 @@ pub fn count_live(conn: &mut DbConnection) -> QueryResult<i64> {
         .get_result(conn)
 }
 
-pub fn count_questions(conn: &mut DbConnection, survey_id: &str) -> QueryResult<i64> {
+pub fn count_questions(conn: &mut DbConnection, survey_id: &SurveyId) -> QueryResult<i64> {
     survey_questions::table
         .filter(survey_questions::survey_id.eq(survey_id))
         .count()
@@ -393,12 +394,16 @@ pub fn count_questions(conn: &mut DbConnection, survey_id: &str) -> QueryResult<
 }
 
 /// An id the input asks to keep, if it is one of `existing` and not yet taken; else a new one.
-fn kept_id(wanted: Option<Uuid>, existing: &[String], taken: &mut HashSet<String>) -> String {
+fn kept_id<I: From<Uuid> + Default + PartialEq + std::ops::Deref<Target = str>>(
+    wanted: Option<Uuid>,
+    existing: &[I],
+    taken: &mut HashSet<String>,
+) -> I {
     let id = wanted
-        .map(|id| id.hyphenated().to_string())
-        .filter(|id| existing.contains(id) && !taken.contains(id))
-        .unwrap_or_else(new_id);
-    taken.insert(id.clone());
+        .map(I::from)
+        .filter(|id| existing.contains(id) && !taken.contains(&**id))
+        .unwrap_or_default();
+    taken.insert(id.to_string());
     id
 }
 
@@ -407,14 +412,14 @@ fn kept_id(wanted: Option<Uuid>, existing: &[String], taken: &mut HashSet<String
 /// answer refers to what is removed.)
 pub fn replace_questions(
     conn: &mut DbConnection,
-    survey_id: &str,
+    survey_id: &SurveyId,
     questions: &[QuestionInput],
 ) -> QueryResult<()> {
-    let existing_questions: Vec<String> = survey_questions::table
+    let existing_questions: Vec<QuestionId> = survey_questions::table
         .filter(survey_questions::survey_id.eq(survey_id))
         .select(survey_questions::id)
         .load(conn)?;
-    let existing_options: Vec<String> = survey_options::table
+    let existing_options: Vec<OptionId> = survey_options::table
         .filter(survey_options::survey_id.eq(survey_id))
         .select(survey_options::id)
         .load(conn)?;
@@ -424,13 +429,13 @@ pub fn replace_questions(
         .execute(conn)?;
     let mut taken = HashSet::new();
     for (index, question) in questions.iter().enumerate() {
-        let question_id = kept_id(question.id, &existing_questions, &mut taken);
+        let question_id: QuestionId = kept_id(question.id, &existing_questions, &mut taken);
         let scale = question.scale.as_ref();
         let range = question.range.as_ref();
         diesel::insert_into(survey_questions::table)
             .values(&QuestionRow {
                 id: question_id.clone(),
-                survey_id: survey_id.to_owned(),
+                survey_id: survey_id.clone(),
                 position: index as i32 + 1,
                 kind: question.kind,
                 question_text: question.text.clone(),
@@ -449,7 +454,7 @@ pub fn replace_questions(
                 .values(&OptionRow {
                     id: kept_id(option.id, &existing_options, &mut taken),
                     question_id: question_id.clone(),
-                    survey_id: survey_id.to_owned(),
+                    survey_id: survey_id.clone(),
                     position: option_index as i32 + 1,
                     label: option.label.clone(),
                 })

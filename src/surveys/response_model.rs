@@ -18,17 +18,18 @@ use sha2::{Digest, Sha256};
 
 use super::api::{AnswerValue, ValidAnswer};
 use super::model::SurveyRow;
+use crate::db::DbConnection;
 use crate::db::schema::{municipalities, survey_answers, survey_participations, survey_responses};
-use crate::db::{DbConnection, new_id};
+use crate::ids::{MunicipalityId, OptionId, ParticipationId, QuestionId, SurveyId};
 use crate::municipalities::values::{Kind, Region};
 
 /// That a municipality answered a survey, and when; never what.
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = survey_participations)]
 pub struct ParticipationRow {
-    pub id: String,
-    pub survey_id: String,
-    pub municipality_id: String,
+    pub id: ParticipationId,
+    pub survey_id: SurveyId,
+    pub municipality_id: MunicipalityId,
     pub version: i32,
     pub submitted_at: NaiveDateTime,
     pub created_at: NaiveDateTime,
@@ -54,10 +55,10 @@ impl crate::http::record::Record for ParticipationRow {
 #[diesel(table_name = survey_answers, treat_none_as_default_value = false)]
 pub struct AnswerRow {
     pub response_key: String,
-    pub survey_id: String,
-    pub question_id: String,
+    pub survey_id: SurveyId,
+    pub question_id: QuestionId,
     pub seq: i32,
-    pub option_id: Option<String>,
+    pub option_id: Option<OptionId>,
     pub number_value: Option<f64>,
     pub bool_value: Option<bool>,
     pub text_value: Option<String>,
@@ -65,7 +66,7 @@ pub struct AnswerRow {
 
 /// The key the answers of `municipality_id` to an anonymous survey are stored under.
 /// Without the salt it cannot be recomputed from the municipality, and it is never shown.
-pub fn anonymous_key(salt: &str, survey_id: &str, municipality_id: &str) -> String {
+pub fn anonymous_key(salt: &str, survey_id: &SurveyId, municipality_id: &MunicipalityId) -> String {
     let mut hasher = Sha256::new();
     hasher.update(salt.as_bytes());
     hasher.update(b"\n");
@@ -77,8 +78,8 @@ pub fn anonymous_key(salt: &str, survey_id: &str, municipality_id: &str) -> Stri
 
 pub fn participation(
     conn: &mut DbConnection,
-    survey_id: &str,
-    municipality_id: &str,
+    survey_id: &SurveyId,
+    municipality_id: &MunicipalityId,
 ) -> QueryResult<Option<ParticipationRow>> {
     survey_participations::table
         .filter(survey_participations::survey_id.eq(survey_id))
@@ -92,8 +93,8 @@ pub fn participation(
 /// version of its existing one (false).
 pub fn save_participation(
     conn: &mut DbConnection,
-    survey_id: &str,
-    municipality_id: &str,
+    survey_id: &SurveyId,
+    municipality_id: &MunicipalityId,
     at: NaiveDateTime,
 ) -> QueryResult<(ParticipationRow, bool)> {
     if let Some(existing) = participation(conn, survey_id, municipality_id)? {
@@ -108,7 +109,7 @@ pub fn save_participation(
     }
     let row = diesel::insert_into(survey_participations::table)
         .values((
-            survey_participations::id.eq(new_id()),
+            survey_participations::id.eq(ParticipationId::new()),
             survey_participations::survey_id.eq(survey_id),
             survey_participations::municipality_id.eq(municipality_id),
             survey_participations::version.eq(1),
@@ -120,33 +121,45 @@ pub fn save_participation(
     Ok((row, true))
 }
 
-fn answer_rows(survey_id: &str, key: &str, answer: &ValidAnswer) -> Vec<AnswerRow> {
+/// The rows of one answer. Its ids come from the survey's stored questions (`answers`
+/// checked them), so one that is not an id is a fault of the service, not of the caller.
+fn answer_rows(
+    survey_id: &SurveyId,
+    key: &str,
+    answer: &ValidAnswer,
+) -> QueryResult<Vec<AnswerRow>> {
+    fn id<I: crate::ids::TypedId>(text: &str) -> QueryResult<I> {
+        I::parse(text).ok_or_else(|| {
+            diesel::result::Error::SerializationError(format!("`{text}` is not an id").into())
+        })
+    }
+    let question_id: QuestionId = id(&answer.question_id)?;
     let row = |seq: usize, option_id, number_value, bool_value, text_value| AnswerRow {
         response_key: key.to_owned(),
-        survey_id: survey_id.to_owned(),
-        question_id: answer.question_id.clone(),
+        survey_id: survey_id.clone(),
+        question_id: question_id.clone(),
         seq: seq as i32,
         option_id,
         number_value,
         bool_value,
         text_value,
     };
-    match &answer.value {
+    Ok(match &answer.value {
         AnswerValue::Options(ids) => ids
             .iter()
             .enumerate()
-            .map(|(seq, id)| row(seq, Some(id.clone()), None, None, None))
-            .collect(),
+            .map(|(seq, option)| Ok(row(seq, Some(id::<OptionId>(option)?), None, None, None)))
+            .collect::<QueryResult<_>>()?,
         AnswerValue::Bool(b) => vec![row(0, None, None, Some(*b), None)],
         AnswerValue::Number(n) => vec![row(0, None, Some(*n), None, None)],
         AnswerValue::Text(t) => vec![row(0, None, None, None, Some(t.clone()))],
-    }
+    })
 }
 
 /// Stores `answers` under `key`, replacing whatever was stored there.
 pub fn replace_answers(
     conn: &mut DbConnection,
-    survey_id: &str,
+    survey_id: &SurveyId,
     key: &str,
     answers: &[ValidAnswer],
 ) -> QueryResult<()> {
@@ -164,7 +177,7 @@ pub fn replace_answers(
             .execute(conn)?;
     }
     for answer in answers {
-        for row in answer_rows(survey_id, key, answer) {
+        for row in answer_rows(survey_id, key, answer)? {
             diesel::insert_into(survey_answers::table)
                 .values(&row)
                 .execute(conn)?;
@@ -183,13 +196,13 @@ fn group_answers(rows: Vec<AnswerRow>) -> HashMap<String, Vec<ValidAnswer>> {
                 question_id,
                 value: AnswerValue::Options(ids),
             }) = answers.last_mut()
-                && *question_id == row.question_id
+                && row.question_id == *question_id
             {
-                ids.push(option);
+                ids.push(option.into());
             } else {
                 answers.push(ValidAnswer {
-                    question_id: row.question_id,
-                    value: AnswerValue::Options(vec![option]),
+                    question_id: row.question_id.into(),
+                    value: AnswerValue::Options(vec![option.into()]),
                 });
             }
             continue;
@@ -200,7 +213,7 @@ fn group_answers(rows: Vec<AnswerRow>) -> HashMap<String, Vec<ValidAnswer>> {
             (None, None, text) => AnswerValue::Text(text.unwrap_or_default()),
         };
         answers.push(ValidAnswer {
-            question_id: row.question_id,
+            question_id: row.question_id.into(),
             value,
         });
     }
@@ -252,7 +265,7 @@ pub fn load_responses(
             .select(ParticipationRow::as_select())
             .load(conn)?
             .into_iter()
-            .map(|p| (p.id.clone(), p))
+            .map(|p| (p.id.to_string(), p))
             .collect()
     };
     Ok(keys
@@ -265,7 +278,7 @@ pub fn load_responses(
 }
 
 /// How many municipalities answered a survey.
-pub fn count_participations(conn: &mut DbConnection, survey_id: &str) -> QueryResult<i64> {
+pub fn count_participations(conn: &mut DbConnection, survey_id: &SurveyId) -> QueryResult<i64> {
     survey_participations::table
         .filter(survey_participations::survey_id.eq(survey_id))
         .count()
@@ -273,7 +286,10 @@ pub fn count_participations(conn: &mut DbConnection, survey_id: &str) -> QueryRe
 }
 
 /// Kind and region of every municipality that answered a survey (for the breakdowns).
-pub fn respondents(conn: &mut DbConnection, survey_id: &str) -> QueryResult<Vec<(Kind, Region)>> {
+pub fn respondents(
+    conn: &mut DbConnection,
+    survey_id: &SurveyId,
+) -> QueryResult<Vec<(Kind, Region)>> {
     let answered = survey_participations::table
         .filter(survey_participations::survey_id.eq(survey_id.to_owned()))
         .select(survey_participations::municipality_id);
@@ -286,12 +302,12 @@ pub fn respondents(conn: &mut DbConnection, survey_id: &str) -> QueryResult<Vec<
 /// Id and name of every municipality that answered a survey.
 pub fn respondent_names(
     conn: &mut DbConnection,
-    survey_id: &str,
-) -> QueryResult<HashMap<String, String>> {
+    survey_id: &SurveyId,
+) -> QueryResult<HashMap<MunicipalityId, String>> {
     let answered = survey_participations::table
         .filter(survey_participations::survey_id.eq(survey_id.to_owned()))
         .select(survey_participations::municipality_id);
-    let names: Vec<(String, String)> = municipalities::table
+    let names: Vec<(MunicipalityId, String)> = municipalities::table
         .filter(municipalities::id.eq_any(answered))
         .select((municipalities::id, municipalities::name))
         .load(conn)?;
@@ -304,27 +320,29 @@ mod tests {
 
     #[test]
     fn stored_rows_group_back_into_answers() {
+        let [q1, q2, q3, q4, a, b] = [(); 6].map(|_| QuestionId::new().to_string());
         let answers = vec![
             ValidAnswer {
-                question_id: "q1".into(),
-                value: AnswerValue::Options(vec!["a".into(), "b".into()]),
+                question_id: q1.clone(),
+                value: AnswerValue::Options(vec![a.clone(), b.clone()]),
             },
             ValidAnswer {
-                question_id: "q2".into(),
+                question_id: q2.clone(),
                 value: AnswerValue::Bool(false),
             },
             ValidAnswer {
-                question_id: "q3".into(),
+                question_id: q3.clone(),
                 value: AnswerValue::Number(2.5),
             },
             ValidAnswer {
-                question_id: "q4".into(),
+                question_id: q4.clone(),
                 value: AnswerValue::Text("Mehr Austausch".into()),
             },
         ];
+        let survey = SurveyId::new();
         let rows: Vec<AnswerRow> = answers
             .iter()
-            .flat_map(|a| answer_rows("s", "k", a))
+            .flat_map(|a| answer_rows(&survey, "k", a).unwrap())
             .collect();
         assert_eq!(rows.len(), 5);
         assert_eq!(group_answers(rows).remove("k"), Some(answers));
@@ -332,10 +350,11 @@ mod tests {
 
     #[test]
     fn anonymous_keys_depend_on_the_salt() {
-        let key = anonymous_key("salt", "survey", "municipality");
+        let (survey, municipality) = (SurveyId::new(), MunicipalityId::new());
+        let key = anonymous_key("salt", &survey, &municipality);
         assert_eq!(key.len(), 64);
-        assert_eq!(key, anonymous_key("salt", "survey", "municipality"));
-        assert_ne!(key, anonymous_key("other salt", "survey", "municipality"));
-        assert_ne!(key, anonymous_key("salt", "survey", "another municipality"));
+        assert_eq!(key, anonymous_key("salt", &survey, &municipality));
+        assert_ne!(key, anonymous_key("other salt", &survey, &municipality));
+        assert_ne!(key, anonymous_key("salt", &survey, &MunicipalityId::new()));
     }
 }

@@ -21,6 +21,7 @@ use crate::http::conditional::computed;
 use crate::http::list::{ListParams, Page};
 use crate::http::record::live;
 use crate::http::{ApiJson, ListQuery, Tagged, path_id};
+use crate::ids::{MunicipalityId, SurveyId};
 use crate::municipalities::resolve_live;
 use crate::openapi::responses::*;
 use crate::text::fold;
@@ -53,7 +54,7 @@ fn accepting(survey: &SurveyRow, at: NaiveDateTime) -> Result<(), ApiError> {
 pub fn record(
     conn: &mut DbConnection,
     survey: &SurveyRow,
-    municipality_id: &str,
+    municipality_id: &MunicipalityId,
     answers: &[ValidAnswer],
     at: NaiveDateTime,
 ) -> Result<(ParticipationRow, bool), ApiError> {
@@ -71,7 +72,7 @@ pub fn record(
     };
     let (participation, created) =
         response_model::save_participation(conn, &survey.id, municipality_id, at)?;
-    let key = anonymous_key.unwrap_or_else(|| participation.id.clone());
+    let key = anonymous_key.unwrap_or_else(|| participation.id.clone().into());
     response_model::replace_answers(conn, &survey.id, &key, answers)?;
     Ok((participation, created))
 }
@@ -134,7 +135,7 @@ pub async fn submit_survey_response(
     body: ApiJson,
 ) -> Result<HttpResponse, ApiError> {
     let (raw_id, key) = path.into_inner();
-    let id = path_id(&raw_id, "survey")?;
+    let id = path_id::<SurveyId>(&raw_id, "survey")?;
     let (precheck_user, precheck_id, precheck_key) = (user.clone(), id.clone(), key.clone());
     // Who may answer, and whether the survey takes answers, is known before the body is read.
     db.run(move |conn| {
@@ -164,8 +165,9 @@ pub async fn submit_survey_response(
                     "/api/v1/surveys/{}/responses/{}",
                     survey.id, municipality.id
                 ),
-                municipality: (!survey.anonymous).then_some((municipality.id, municipality.name)),
-                survey_id: survey.id,
+                municipality: (!survey.anonymous)
+                    .then_some((municipality.id.into(), municipality.name)),
+                survey_id: survey.id.into(),
                 answers,
             })
         })
@@ -213,7 +215,7 @@ pub async fn get_survey_response(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
     let (raw_id, key) = path.into_inner();
-    let id = path_id(&raw_id, "survey")?;
+    let id = path_id::<SurveyId>(&raw_id, "survey")?;
     let (survey_id, municipality, participation, answers) = db
         .run(move |conn| {
             let survey = visible(conn, &id, Some(&user))?;
@@ -230,7 +232,7 @@ pub async fn get_survey_response(
             in_question_order(&mut answers, &questions_of(conn, &survey)?);
             Ok((
                 survey.id,
-                Some((municipality.id, municipality.name)),
+                Some((municipality.id.into_string(), municipality.name)),
                 participation,
                 Some(answers),
             ))
@@ -258,7 +260,7 @@ pub(crate) fn listings(
     questions: &[Question],
 ) -> Result<Vec<Listing>, ApiError> {
     let stored = response_model::load_responses(conn, survey)?;
-    let names: HashMap<String, String> = if survey.anonymous {
+    let names: HashMap<MunicipalityId, String> = if survey.anonymous {
         HashMap::new()
     } else {
         response_model::respondent_names(conn, &survey.id)?
@@ -270,7 +272,7 @@ pub(crate) fn listings(
             in_question_order(&mut answers, questions);
             let municipality = response.participation.as_ref().map(|p| {
                 let name = names.get(&p.municipality_id).cloned().unwrap_or_default();
-                (p.municipality_id.clone(), name)
+                (p.municipality_id.to_string(), name)
             });
             Listing {
                 municipality,
@@ -313,7 +315,7 @@ pub async fn list_survey_responses(
     query: ListQuery<ResponseFilter>,
 ) -> Result<HttpResponse, ApiError> {
     user.require_admin()?;
-    let id = path_id(&id, "survey")?;
+    let id = path_id::<SurveyId>(&id, "survey")?;
     let ListQuery { paging, .. } = query;
     let (survey_id, anonymous, listings) = db
         .run(move |conn| {
@@ -380,7 +382,7 @@ pub async fn get_survey_results(
     user: MaybeUser,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = path_id(&id, "survey")?;
+    let id = path_id::<SurveyId>(&id, "survey")?;
     let results: SurveyResults = db
         .run(move |conn| {
             let viewer = user.0.as_ref();

@@ -7,10 +7,11 @@ use diesel::QueryResult;
 use super::api::{Question, Survey, SurveyFilter, SurveyInput, SurveyStatus};
 use super::model::{self, Questionnaires, SurveyRow, SurveyValues};
 use crate::auth::AuthUser;
-use crate::db::{DbConnection, new_id, now};
+use crate::db::{DbConnection, now};
 use crate::error::{ApiError, FieldError};
 use crate::http::list::Paging;
 use crate::http::path_id;
+use crate::ids::SurveyId;
 use crate::resource::{self, Resource};
 
 pub struct Surveys;
@@ -32,8 +33,9 @@ impl Resource for Surveys {
         Ok(model::find(conn, &path_id(key, Self::NAME)?)?)
     }
 
-    fn details(conn: &mut DbConnection, ids: &[String]) -> QueryResult<Questionnaires> {
-        model::load_questions(conn, ids)
+    fn details(conn: &mut DbConnection, rows: &[Self::Row]) -> QueryResult<Questionnaires> {
+        let ids: Vec<_> = rows.iter().map(|row| row.id.clone()).collect();
+        model::load_questions(conn, &ids)
     }
 
     /// Drafts are not announced: 404 to everyone but admins.
@@ -160,7 +162,7 @@ pub fn create(conn: &mut DbConnection, input: &SurveyInput) -> Result<SurveyRow,
     let input = input.clone().normalized();
     input.check().finish()?;
     let salt = crate::auth::tokens::random_token().map_err(ApiError::internal)?;
-    let id = new_id();
+    let id = SurveyId::new();
     let row = model::insert(conn, &id, &SurveyValues::from_input(&input), &salt)?;
     model::replace_questions(conn, &id, &input.questions)?;
     Ok(row)

@@ -7,6 +7,7 @@ pub use crate::accounts::model::*;
 use crate::db::schema::users;
 use crate::db::{DbConnection, MultiBackend};
 use crate::http::list::{Paging, Sort};
+use crate::ids::MunicipalityId;
 
 use super::api::{UserFilter, UserSort};
 
@@ -20,7 +21,7 @@ fn filtered(paging: &Paging, filter: &UserFilter) -> users::BoxedQuery<'static, 
         query = query.filter(users::active.eq(active));
     }
     if let Some(municipality_id) = &filter.municipality_id {
-        query = query.filter(users::municipality_id.eq(municipality_id.to_string()));
+        query = query.filter(users::municipality_id.eq(MunicipalityId::from(*municipality_id)));
     }
     query
 }

@@ -8,10 +8,11 @@ use serde_json::Value;
 use super::api::{NewUser, User, UserFilter, UserUpdate, check_user};
 use super::model::{self, NewUserRow, UserChanges, UserRow};
 use crate::auth::{AuthUser, Role, password};
-use crate::db::{DbConnection, new_id, now};
+use crate::db::{DbConnection, now};
 use crate::error::ApiError;
 use crate::http::list::Paging;
 use crate::http::path_id;
+use crate::ids::{MunicipalityId, UserId};
 use crate::resource::Resource;
 
 pub struct Users;
@@ -39,7 +40,7 @@ impl Resource for Users {
         Ok(model::find(conn, &path_id(key, Self::NAME)?)?)
     }
 
-    fn details(_: &mut DbConnection, _: &[String]) -> QueryResult<()> {
+    fn details(_: &mut DbConnection, _: &[UserRow]) -> QueryResult<()> {
         Ok(())
     }
 
@@ -101,13 +102,13 @@ impl Resource for Users {
         crate::municipalities::require_exists(
             conn,
             "municipality_id",
-            update.municipality_id.as_ref(),
+            update.municipality_id.map(MunicipalityId::from).as_ref(),
         )?;
         let changes = UserChanges {
             email: update.email.to_string(),
             name: update.name.trim().to_owned(),
             role: update.role,
-            municipality_id: update.municipality_id.map(|id| id.to_string()),
+            municipality_id: update.municipality_id.map(MunicipalityId::from),
             active: update.active,
         };
         let keeps_admin = changes.role == Role::Admin && changes.active;
@@ -168,18 +169,22 @@ fn store_account(
         Some(&new.password),
     )
     .finish()?;
-    crate::municipalities::require_exists(conn, "municipality_id", new.municipality_id.as_ref())?;
+    crate::municipalities::require_exists(
+        conn,
+        "municipality_id",
+        new.municipality_id.map(MunicipalityId::from).as_ref(),
+    )?;
     let password_hash = match hash {
         Some(hash) => hash,
         None => password::hash(&new.password)?,
     };
     let at = now();
     let row = NewUserRow {
-        id: new_id(),
+        id: UserId::new(),
         email: new.email.to_string(),
         name: new.name.trim().to_owned(),
         role: new.role,
-        municipality_id: new.municipality_id.map(|id| id.to_string()),
+        municipality_id: new.municipality_id.map(MunicipalityId::from),
         password_hash,
         active: new.active,
         version: 1,

@@ -305,10 +305,10 @@ both_backends! {
     }
 }
 
-/// PostgreSQL keeps every moment as `timestamptz` (an instant), and what the API writes and
-/// reads back is the same instant.
+/// PostgreSQL keeps every moment as `timestamptz` (an instant) and every id as `uuid`, and
+/// what the API writes and reads back is the same instant.
 #[actix_web::test]
-async fn postgres_stores_moments_with_their_time_zone() {
+async fn postgres_stores_moments_with_their_time_zone_and_ids_as_uuid() {
     let Some(app) = TestApp::postgres().await else {
         return;
     };
@@ -324,6 +324,18 @@ async fn postgres_stores_moments_with_their_time_zone() {
             .iter()
             .any(|(name, t)| name == "municipalities.updated_at" && t == "timestamp with time zone")
     );
+    for column in [
+        "municipalities.id",
+        "meetings.host_municipality_id",
+        "documents.id",
+        "survey_answers.option_id",
+        "users.id",
+    ] {
+        assert!(
+            types.iter().any(|(name, t)| name == column && t == "uuid"),
+            "{column} is not a uuid column"
+        );
+    }
     let admin = app.admin().await;
     let before = chrono::Utc::now() - chrono::Duration::seconds(5);
     let created = app

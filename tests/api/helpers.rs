@@ -304,8 +304,8 @@ impl TestApp {
             .run(move |conn| users::create_account(conn, new))
             .await
             .expect("create user");
-        let token = self.token_for(&row.id, role, row.municipality_id.clone());
-        (row.id, token)
+        let token = self.token_for(&row.id, role, row.municipality_id.clone().map(Into::into));
+        (row.id.into_string(), token)
     }
 
     pub fn token_for(&self, id: &str, role: Role, municipality_id: Option<String>) -> String {
@@ -354,6 +354,7 @@ impl TestApp {
             .await
             .expect("create municipality")
             .id
+            .into_string()
     }
 
     /// A small member municipality (Unna), for tests of other resources; created once.
@@ -364,7 +365,7 @@ impl TestApp {
             .await
             .expect("look up unna");
         if let Some(row) = existing {
-            return row.id;
+            return row.id.into_string();
         }
         self.municipality(
             serde_json::json!({"name": "Unna", "kind": "town", "ags": "05978036",

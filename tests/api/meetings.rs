@@ -604,7 +604,7 @@ both_backends! {
         // Cancelled more than 30 days ago: left out.
         let gone = create(&app, &admin, &meeting("Längst abgesagt", 60)).await;
         app.post(&format!("/api/v1/meetings/{}/cancel", id(&gone))).bearer(&admin).send().await.expect(200);
-        let gone_id = id(&gone);
+        let gone_id = engagiert::ids::MeetingId::parse(&id(&gone)).unwrap();
         app.db().run(move |conn| {
             use engagiert::db::schema::meetings;
             diesel::update(meetings::table.find(gone_id))

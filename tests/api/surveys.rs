@@ -786,11 +786,11 @@ both_backends! {
         assert_eq!((own["version"].clone(), own["answers"].clone(), own["municipality_id"].clone()), (json!(2), Value::Null, Value::Null));
 
         // The keys the answers are stored under, and the salt behind them.
-        let lookup = survey_id.clone();
+        let lookup = engagiert::ids::SurveyId::parse(&survey_id).unwrap();
         let row = app.db().run(move |conn| Ok(engagiert::surveys::model::find(conn, &lookup)?)).await.unwrap().unwrap();
         let salt = row.response_salt.clone().expect("an open anonymous survey has a salt");
         let keys: Vec<String> = responders.iter()
-            .map(|slug| engagiert::surveys::response_model::anonymous_key(&salt, &survey_id, &ids[*slug]))
+            .map(|slug| engagiert::surveys::response_model::anonymous_key(&salt, &engagiert::ids::SurveyId::parse(&survey_id).unwrap(), &engagiert::ids::MunicipalityId::parse(&ids[*slug]).unwrap()))
             .collect();
 
         let responding: Vec<(&str, &str, &str, &str)> = network_members().into_iter()
@@ -833,7 +833,7 @@ both_backends! {
 
         // Closing wipes the salt: after that not even the database links answers to anyone.
         app.post(&format!("{path}/close")).bearer(&admin).send().await.expect(200);
-        let lookup = survey_id.clone();
+        let lookup = engagiert::ids::SurveyId::parse(&survey_id).unwrap();
         let row = app.db().run(move |conn| Ok(engagiert::surveys::model::find(conn, &lookup)?)).await.unwrap().unwrap();
         assert!(row.response_salt.is_none());
         assert_unlinked(&outputs(&app, &admin, &path).await);
