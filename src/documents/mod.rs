@@ -10,18 +10,13 @@ pub mod model;
 pub mod service;
 pub mod storage;
 
-use actix_web::{delete, get, patch, post, put, web};
+use actix_web::{delete, get, patch, post, put};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use self::api::{Document, DocumentFilter, DocumentInput, DocumentStatus};
 use self::service::{Documents, transition};
-use crate::auth::AuthUser;
-use crate::db::Db;
-use crate::error::ApiError;
 use crate::http::list::{Listed, Page};
-use crate::http::{IfMatch, Tagged};
 use crate::openapi::responses::*;
-use crate::resource;
 
 pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(list_documents)
@@ -83,60 +78,18 @@ crate::versioned_handlers! {
     },
 }
 
-/// Publish a document (admin): draft or archived → published; sets `published_at` the first time.
-#[utoipa::path(
-    tag = "documents",
-    params(("id" = String, Path, description = "The document's id."), ("If-Match" = Option<String>, Header, description = "The ETag the change is based on.")),
-    responses(
-        (status = 200, description = "The published document.", body = Document, headers(("ETag" = String))),
-        Unauthorized, Forbidden, NotFound, Conflict, Gone, PreconditionFailed, Unavailable
-    ),
-    security(("bearer" = []))
-)]
-#[post("/documents/{id}/publish")]
-async fn publish_document(
-    db: web::Data<Db>,
-    user: AuthUser,
-    id: web::Path<String>,
-    if_match: IfMatch,
-) -> Result<Tagged<Document>, ApiError> {
-    user.require_admin()?;
-    resource::act::<Documents, _>(&db, user, id.into_inner(), if_match, |conn, current| {
-        transition(
-            conn,
-            current,
-            &[DocumentStatus::Draft, DocumentStatus::Archived],
-            DocumentStatus::Published,
-        )
-    })
-    .await
-}
-
-/// Archive a document (admin): published → archived.
-#[utoipa::path(
-    tag = "documents",
-    params(("id" = String, Path, description = "The document's id."), ("If-Match" = Option<String>, Header, description = "The ETag the change is based on.")),
-    responses(
-        (status = 200, description = "The archived document.", body = Document, headers(("ETag" = String))),
-        Unauthorized, Forbidden, NotFound, Conflict, Gone, PreconditionFailed, Unavailable
-    ),
-    security(("bearer" = []))
-)]
-#[post("/documents/{id}/archive")]
-async fn archive_document(
-    db: web::Data<Db>,
-    user: AuthUser,
-    id: web::Path<String>,
-    if_match: IfMatch,
-) -> Result<Tagged<Document>, ApiError> {
-    user.require_admin()?;
-    resource::act::<Documents, _>(&db, user, id.into_inner(), if_match, |conn, current| {
-        transition(
-            conn,
-            current,
-            &[DocumentStatus::Published],
-            DocumentStatus::Archived,
-        )
-    })
-    .await
+crate::resource_actions! {
+    resource: Documents,
+    output: Document,
+    tag: "documents",
+    id: ("id" = String, Path, description = "The document's id."),
+    responses: [Unauthorized, Forbidden, NotFound, Conflict, Gone, PreconditionFailed, Unavailable],
+    actions: {
+        /// Publish a document (admin): draft or archived → published; sets `published_at` the first time.
+        fn publish_document "/documents/{id}/publish" "The published document."
+            => |conn, current| transition(conn, current, &[DocumentStatus::Draft, DocumentStatus::Archived], DocumentStatus::Published);
+        /// Archive a document (admin): published → archived.
+        fn archive_document "/documents/{id}/archive" "The archived document."
+            => |conn, current| transition(conn, current, &[DocumentStatus::Published], DocumentStatus::Archived);
+    }
 }

@@ -14,18 +14,13 @@ pub mod registration_model;
 pub mod registrations;
 pub mod service;
 
-use actix_web::{delete, get, patch, post, put, web};
+use actix_web::{delete, get, patch, post, put};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use self::api::{Meeting, MeetingFilter, MeetingInput, MeetingStatus};
 use self::service::{Meetings, change_status};
-use crate::auth::AuthUser;
-use crate::db::Db;
-use crate::error::ApiError;
 use crate::http::list::{Listed, Page};
-use crate::http::{IfMatch, Tagged};
 use crate::openapi::responses::*;
-use crate::resource;
 
 pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(list_meetings)
@@ -100,57 +95,25 @@ crate::versioned_handlers! {
     },
 }
 
-/// Cancel a meeting (admin).
-///
-/// A state change: the meeting stays readable with status `cancelled`, its calendar events
-/// say `STATUS:CANCELLED`, and registrations are refused. 409 when it is already cancelled
-/// or has been held.
-#[utoipa::path(
-    tag = "meetings",
-    params(("id" = String, Path, description = "The meeting's id."), ("If-Match" = Option<String>, Header, description = "The ETag the change is based on.")),
-    responses(
-        (status = 200, description = "The cancelled meeting.", body = Meeting, headers(("ETag" = String))),
-        BadRequest, Unauthorized, Forbidden, NotFound, Conflict, Gone, PreconditionFailed, Unavailable
-    ),
-    security(("bearer" = []))
-)]
-#[post("/meetings/{id}/cancel")]
-async fn cancel_meeting(
-    db: web::Data<Db>,
-    user: AuthUser,
-    id: web::Path<String>,
-    if_match: IfMatch,
-) -> Result<Tagged<Meeting>, ApiError> {
-    user.require_admin()?;
-    resource::act::<Meetings, _>(&db, user, id.into_inner(), if_match, |conn, current| {
-        change_status(conn, current, MeetingStatus::Cancelled)
-    })
-    .await
-}
-
-/// Mark a meeting as held (admin).
-///
-/// A state change, allowed once the meeting has started; 409 before that, and for a
-/// cancelled meeting or one already marked as held.
-#[utoipa::path(
-    tag = "meetings",
-    params(("id" = String, Path, description = "The meeting's id."), ("If-Match" = Option<String>, Header, description = "The ETag the change is based on.")),
-    responses(
-        (status = 200, description = "The meeting, now held.", body = Meeting, headers(("ETag" = String))),
-        BadRequest, Unauthorized, Forbidden, NotFound, Conflict, Gone, PreconditionFailed, Unavailable
-    ),
-    security(("bearer" = []))
-)]
-#[post("/meetings/{id}/hold")]
-async fn hold_meeting(
-    db: web::Data<Db>,
-    user: AuthUser,
-    id: web::Path<String>,
-    if_match: IfMatch,
-) -> Result<Tagged<Meeting>, ApiError> {
-    user.require_admin()?;
-    resource::act::<Meetings, _>(&db, user, id.into_inner(), if_match, |conn, current| {
-        change_status(conn, current, MeetingStatus::Held)
-    })
-    .await
+crate::resource_actions! {
+    resource: Meetings,
+    output: Meeting,
+    tag: "meetings",
+    id: ("id" = String, Path, description = "The meeting's id."),
+    responses: [BadRequest, Unauthorized, Forbidden, NotFound, Conflict, Gone, PreconditionFailed, Unavailable],
+    actions: {
+        /// Cancel a meeting (admin).
+        ///
+        /// A state change: the meeting stays readable with status `cancelled`, its calendar events
+        /// say `STATUS:CANCELLED`, and registrations are refused. 409 when it is already cancelled
+        /// or has been held.
+        fn cancel_meeting "/meetings/{id}/cancel" "The cancelled meeting."
+            => |conn, current| change_status(conn, current, MeetingStatus::Cancelled);
+        /// Mark a meeting as held (admin).
+        ///
+        /// A state change, allowed once the meeting has started; 409 before that, and for a
+        /// cancelled meeting or one already marked as held.
+        fn hold_meeting "/meetings/{id}/hold" "The meeting, now held."
+            => |conn, current| change_status(conn, current, MeetingStatus::Held);
+    }
 }

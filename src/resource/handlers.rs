@@ -149,3 +149,57 @@ macro_rules! versioned_handlers {
         }
     };
 }
+
+/// Declares a resource's state-changing actions (`POST /{collection}/{id}/{action}`, admin,
+/// honouring `If-Match`): each names its route, the words of its documentation and the step
+/// it takes, `|conn, current| -> Result<Option<Row>, ApiError>` (409 when the move is not
+/// allowed, `None` when someone changed the record first).
+#[macro_export]
+macro_rules! resource_actions {
+    (
+        resource: $r:ty,
+        output: $out:ty,
+        tag: $tag:literal,
+        id: $id:tt,
+        responses: $responses:tt,
+        actions: {
+            $(
+                $(#[$meta:meta])*
+                fn $name:ident $path:literal $desc:literal => |$conn:ident, $current:ident| $step:expr;
+            )+
+        } $(,)?
+    ) => {$(
+        $crate::resource_actions! {
+            @one $r, $out, $tag, $id, $responses,
+            $(#[$meta])* fn $name $path $desc => |$conn, $current| $step
+        }
+    )+};
+    (
+        @one $r:ty, $out:ty, $tag:literal, $id:tt, [$($resp:ident),*],
+        $(#[$meta:meta])* fn $name:ident $path:literal $desc:literal => |$conn:ident, $current:ident| $step:expr
+    ) => {
+        $(#[$meta])*
+        #[utoipa::path(
+            tag = $tag,
+            params($id, ("If-Match" = Option<String>, Header, description = "The ETag the change is based on.")),
+            responses(
+                (status = 200, description = $desc, body = $out, headers(("ETag" = String))),
+                $($resp),*
+            ),
+            security(("bearer" = []))
+        )]
+        #[post($path)]
+        async fn $name(
+            db: actix_web::web::Data<$crate::db::Db>,
+            user: $crate::auth::AuthUser,
+            key: actix_web::web::Path<String>,
+            if_match: $crate::http::IfMatch,
+        ) -> Result<$crate::http::Tagged<$out>, $crate::error::ApiError> {
+            user.require_admin()?;
+            $crate::resource::act::<$r, _>(&db, user, key.into_inner(), if_match, |$conn, $current| {
+                $step
+            })
+            .await
+        }
+    };
+}

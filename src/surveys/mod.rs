@@ -17,18 +17,13 @@ pub mod responses;
 pub mod results;
 pub mod service;
 
-use actix_web::{delete, get, patch, post, put, web};
+use actix_web::{delete, get, patch, post, put};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use self::api::{Survey, SurveyFilter, SurveyInput, SurveyStatus};
 use self::service::{Surveys, transition};
-use crate::auth::AuthUser;
-use crate::db::Db;
-use crate::error::ApiError;
 use crate::http::list::{Listed, Page};
-use crate::http::{IfMatch, Tagged};
 use crate::openapi::responses::*;
-use crate::resource;
 
 pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(list_surveys)
@@ -98,56 +93,24 @@ crate::versioned_handlers! {
     },
 }
 
-/// Open a draft for responses (admin).
-///
-/// 409 unless the survey is a draft with at least one question whose `closes_at` has not
-/// passed. Responses are taken from `opens_at` until `closes_at`.
-#[utoipa::path(
-    tag = "surveys",
-    params(("id" = String, Path, description = "The survey's id."), ("If-Match" = Option<String>, Header, description = "The ETag the change is based on.")),
-    responses(
-        (status = 200, description = "The opened survey.", body = Survey, headers(("ETag" = String))),
-        Unauthorized, Forbidden, NotFound, Conflict, Gone, PreconditionFailed, Unavailable
-    ),
-    security(("bearer" = []))
-)]
-#[post("/surveys/{id}/open")]
-async fn open_survey(
-    db: web::Data<Db>,
-    user: AuthUser,
-    id: web::Path<String>,
-    if_match: IfMatch,
-) -> Result<Tagged<Survey>, ApiError> {
-    user.require_admin()?;
-    resource::act::<Surveys, _>(&db, user, id.into_inner(), if_match, |conn, current| {
-        transition(conn, current, SurveyStatus::Open)
-    })
-    .await
-}
-
-/// Close an open survey (admin).
-///
-/// 409 unless the survey is open. A closed survey takes no responses; the response rate is
-/// then counted against the members on the day it closed.
-#[utoipa::path(
-    tag = "surveys",
-    params(("id" = String, Path, description = "The survey's id."), ("If-Match" = Option<String>, Header, description = "The ETag the change is based on.")),
-    responses(
-        (status = 200, description = "The closed survey.", body = Survey, headers(("ETag" = String))),
-        Unauthorized, Forbidden, NotFound, Conflict, Gone, PreconditionFailed, Unavailable
-    ),
-    security(("bearer" = []))
-)]
-#[post("/surveys/{id}/close")]
-async fn close_survey(
-    db: web::Data<Db>,
-    user: AuthUser,
-    id: web::Path<String>,
-    if_match: IfMatch,
-) -> Result<Tagged<Survey>, ApiError> {
-    user.require_admin()?;
-    resource::act::<Surveys, _>(&db, user, id.into_inner(), if_match, |conn, current| {
-        transition(conn, current, SurveyStatus::Closed)
-    })
-    .await
+crate::resource_actions! {
+    resource: Surveys,
+    output: Survey,
+    tag: "surveys",
+    id: ("id" = String, Path, description = "The survey's id."),
+    responses: [Unauthorized, Forbidden, NotFound, Conflict, Gone, PreconditionFailed, Unavailable],
+    actions: {
+        /// Open a draft for responses (admin).
+        ///
+        /// 409 unless the survey is a draft with at least one question whose `closes_at` has not
+        /// passed. Responses are taken from `opens_at` until `closes_at`.
+        fn open_survey "/surveys/{id}/open" "The opened survey."
+            => |conn, current| transition(conn, current, SurveyStatus::Open);
+        /// Close an open survey (admin).
+        ///
+        /// 409 unless the survey is open. A closed survey takes no responses; the response rate is
+        /// then counted against the members on the day it closed.
+        fn close_survey "/surveys/{id}/close" "The closed survey."
+            => |conn, current| transition(conn, current, SurveyStatus::Closed);
+    }
 }
