@@ -292,9 +292,20 @@ fn with_idempotency_keys(value: &mut serde_json::Value) {
                     ("409", "Conflict"),
                     ("422", "Unprocessable"),
                 ] {
-                    responses.entry(status).or_insert_with(
+                    let response = responses.entry(status).or_insert_with(
                         || serde_json::json!({"$ref": format!("#/components/responses/{name}")}),
                     );
+                    // An operation with its own body for the status (the import's report)
+                    // answers the key's refusal as a problem document next to it.
+                    if let Some(content) =
+                        response.get_mut("content").and_then(|c| c.as_object_mut())
+                    {
+                        content
+                            .entry("application/problem+json")
+                            .or_insert_with(|| {
+                                serde_json::json!({"schema": {"$ref": "#/components/schemas/Problem"}})
+                            });
+                    }
                 }
             }
         }

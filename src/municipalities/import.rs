@@ -459,7 +459,7 @@ pub struct ImportParams {
         example = "ags,population\n05978036,59000\n"),
     responses(
         (status = 200, description = "Every row is valid; written unless a dry run.", body = ImportReport),
-        (status = 422, description = "At least one row or the header failed; nothing was written. The report names every error (a report, not a problem document).", content_type = "application/json", body = ImportReport),
+        (status = 422, description = "At least one row or the header failed; nothing was written. The report names every error (a report, not a problem document; only a refused Idempotency-Key is one).", content_type = "application/json", body = ImportReport),
         BadRequest, Unauthorized, Forbidden, PayloadTooLarge, UnsupportedMediaType, Unavailable
     ),
     security(("bearer" = []))
