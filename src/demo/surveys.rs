@@ -5,6 +5,7 @@ use serde_json::Value;
 
 use crate::db::{DbConnection, now, utc};
 use crate::error::ApiError;
+use crate::surveys::answers::check_answers;
 use crate::surveys::api::*;
 use crate::surveys::model::{self, *};
 use crate::surveys::response_api::{AnswerInput, ResponseInput, json_number};

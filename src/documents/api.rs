@@ -212,7 +212,7 @@ fn date_or_timestamp<'de, D: serde::Deserializer<'de>>(
     d: D,
 ) -> Result<Option<NaiveDateTime>, D::Error> {
     let text = String::deserialize(d)?;
-    crate::http::query::parse_date_or_timestamp(&text)
+    crate::http::time::parse_date_or_timestamp(&text)
         .map(Some)
         .map_err(serde::de::Error::custom)
 }

@@ -11,7 +11,7 @@ use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::error::PayloadError;
 use actix_web::http::header;
 use actix_web::middleware::Next;
-use actix_web::{Error, HttpMessage, web};
+use actix_web::{Error, HttpMessage, HttpRequest, web};
 use futures_util::StreamExt;
 
 use crate::config::Limits;
@@ -86,11 +86,11 @@ impl DeferredBody {
         payload: &mut Payload,
         content_type: Result<(), ApiError>,
     ) -> Self {
-        let limit = super::json::body_limit(req);
+        let limit = body_limit(req);
         Self {
             payload: payload.take(),
             content_type,
-            declared_length: super::json::check_declared_length(req, limit),
+            declared_length: check_declared_length(req, limit),
             limit,
         }
     }
@@ -100,6 +100,38 @@ impl DeferredBody {
         let mut payload = self.payload;
         self.content_type?;
         self.declared_length?;
-        super::json::read_limited(&mut payload, self.limit).await
+        read_limited(&mut payload, self.limit).await
     }
+}
+
+/// The size limit of request bodies other than attachments.
+pub(crate) fn body_limit(req: &HttpRequest) -> usize {
+    req.app_data::<web::Data<Limits>>()
+        .map(|l| l.json_body_bytes)
+        .unwrap_or(Limits::default().json_body_bytes)
+}
+
+pub(crate) fn check_declared_length(req: &HttpRequest, limit: usize) -> Result<(), ApiError> {
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    match declared {
+        Some(length) if length > limit => Err(ApiError::payload_too_large(limit)),
+        _ => Ok(()),
+    }
+}
+
+/// Reads the whole body, refusing it as soon as it grows past `limit`.
+pub async fn read_limited(payload: &mut Payload, limit: usize) -> Result<web::BytesMut, ApiError> {
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|e| super::body::unreadable(&e))?;
+        if body.len() + chunk.len() > limit {
+            return Err(ApiError::payload_too_large(limit));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
 }

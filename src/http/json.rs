@@ -3,13 +3,11 @@
 
 use actix_web::dev::Payload;
 use actix_web::http::header;
-use actix_web::{FromRequest, HttpRequest, web};
-use futures_util::StreamExt;
+use actix_web::{FromRequest, HttpRequest};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use super::body::DeferredBody;
-use crate::config::Limits;
 use crate::error::{ApiError, FieldError};
 
 /// A JSON (or JSON merge patch) request body, read and checked only when the handler asks
@@ -38,13 +36,6 @@ impl ApiJson {
     }
 }
 
-/// The size limit of request bodies other than attachments.
-pub(crate) fn body_limit(req: &HttpRequest) -> usize {
-    req.app_data::<web::Data<Limits>>()
-        .map(|l| l.json_body_bytes)
-        .unwrap_or(Limits::default().json_body_bytes)
-}
-
 fn check_content_type(req: &HttpRequest) -> Result<(), ApiError> {
     let Some(value) = req.headers().get(header::CONTENT_TYPE) else {
         return Err(ApiError::unsupported_media_type(
@@ -68,31 +59,6 @@ fn check_content_type(req: &HttpRequest) -> Result<(), ApiError> {
             "send the body as application/json or application/merge-patch+json, not {essence}"
         )))
     }
-}
-
-pub(crate) fn check_declared_length(req: &HttpRequest, limit: usize) -> Result<(), ApiError> {
-    let declared = req
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<usize>().ok());
-    match declared {
-        Some(length) if length > limit => Err(ApiError::payload_too_large(limit)),
-        _ => Ok(()),
-    }
-}
-
-/// Reads the whole body, refusing it as soon as it grows past `limit`.
-pub async fn read_limited(payload: &mut Payload, limit: usize) -> Result<web::BytesMut, ApiError> {
-    let mut body = web::BytesMut::new();
-    while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|e| super::body::unreadable(&e))?;
-        if body.len() + chunk.len() > limit {
-            return Err(ApiError::payload_too_large(limit));
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(body)
 }
 
 /// Deserialises `value` into `T`, collecting one error per offending field: after each

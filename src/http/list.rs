@@ -15,7 +15,7 @@ use crate::db::record::Record;
 use crate::db::utc;
 use crate::error::ApiError;
 use crate::http::conditional;
-use crate::http::query;
+use crate::http::time;
 
 pub const DEFAULT_LIMIT: u32 = 50;
 pub const MAX_LIMIT: u32 = 200;
@@ -34,7 +34,7 @@ pub struct ListParams {
     /// Only items whose `updated_at` is at or after this RFC 3339 timestamp; with
     /// `include_deleted=true` a sync script sees creations, changes and deletions since its
     /// last run.
-    #[serde(default, deserialize_with = "query::timestamp")]
+    #[serde(default, deserialize_with = "time::timestamp")]
     #[param(value_type = Option<DateTime<Utc>>, example = "2024-01-15T09:30:00Z")]
     pub updated_since: Option<NaiveDateTime>,
     /// Also return deleted items, as tombstones `{id, deleted: true, updated_at}`.

@@ -12,6 +12,7 @@ pub mod list;
 pub mod merge_patch;
 pub mod query;
 pub mod round_trip;
+pub mod time;
 
 pub use crate::db::record;
 pub use conditional::{IfMatch, Tagged};

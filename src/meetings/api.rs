@@ -10,7 +10,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::error::Checks;
-use crate::http::query::parse_date_or_timestamp;
+use crate::http::time::parse_date_or_timestamp;
 use crate::types::HttpUrl;
 
 crate::text_enum! {

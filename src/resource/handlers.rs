@@ -84,48 +84,14 @@ macro_rules! versioned_handlers {
             $crate::resource::create::<$r>(&db, user, body).await
         }
 
-        $(#[$replace_meta])*
-        #[utoipa::path(
-            tag = $tag,
-            params($id, ("If-Match" = Option<String>, Header, description = "The ETag the change is based on.")),
-            request_body = $input,
-            responses(
-                (status = 200, description = $updated_desc, body = $out, headers(("ETag" = String))),
-                $($write_resp),*
-            ),
-            security(("bearer" = []))
-        )]
-        #[put($item)]
-        async fn $replace(
-            db: actix_web::web::Data<$crate::db::Db>,
-            user: $crate::auth::AuthUser,
-            key: actix_web::web::Path<String>,
-            if_match: $crate::http::IfMatch,
-            body: $crate::http::ApiJson,
-        ) -> Result<$crate::http::Tagged<$out>, $crate::error::ApiError> {
-            $crate::resource::replace::<$r>(&db, user, key.into_inner(), if_match, body).await
+        $crate::versioned_handlers! {
+            @write $(#[$replace_meta])* put replace $replace, $r, $out, $tag, $item, $id,
+            (request_body = $input), $updated_desc, [$($write_resp),*]
         }
-
-        $(#[$patch_meta])*
-        #[utoipa::path(
-            tag = $tag,
-            params($id, ("If-Match" = Option<String>, Header, description = "The ETag the change is based on.")),
-            request_body(content = $input, content_type = "application/merge-patch+json", description = "A JSON merge patch (RFC 7396) of the writable fields."),
-            responses(
-                (status = 200, description = $updated_desc, body = $out, headers(("ETag" = String))),
-                $($write_resp),*
-            ),
-            security(("bearer" = []))
-        )]
-        #[patch($item)]
-        async fn $patch(
-            db: actix_web::web::Data<$crate::db::Db>,
-            user: $crate::auth::AuthUser,
-            key: actix_web::web::Path<String>,
-            if_match: $crate::http::IfMatch,
-            body: $crate::http::ApiJson,
-        ) -> Result<$crate::http::Tagged<$out>, $crate::error::ApiError> {
-            $crate::resource::patch::<$r>(&db, user, key.into_inner(), if_match, body).await
+        $crate::versioned_handlers! {
+            @write $(#[$patch_meta])* patch patch $patch, $r, $out, $tag, $item, $id,
+            (request_body(content = $input, content_type = "application/merge-patch+json", description = "A JSON merge patch (RFC 7396) of the writable fields.")),
+            $updated_desc, [$($write_resp),*]
         }
 
         $(#[$delete_meta])*
@@ -146,6 +112,34 @@ macro_rules! versioned_handlers {
             if_match: $crate::http::IfMatch,
         ) -> Result<actix_web::HttpResponse, $crate::error::ApiError> {
             $crate::resource::delete::<$r>(&db, user, key.into_inner(), if_match).await
+        }
+    };
+    // `PUT` and `PATCH`: the same handler but for the method, the body's documentation and
+    // the pipeline's entry.
+    (
+        @write $(#[$meta:meta])* $method:ident $entry:ident $name:ident, $r:ty, $out:ty,
+        $tag:literal, $item:literal, $id:tt, ($($body:tt)*), $desc:literal, [$($resp:ident),*]
+    ) => {
+        $(#[$meta])*
+        #[utoipa::path(
+            tag = $tag,
+            params($id, ("If-Match" = Option<String>, Header, description = "The ETag the change is based on.")),
+            $($body)*,
+            responses(
+                (status = 200, description = $desc, body = $out, headers(("ETag" = String))),
+                $($resp),*
+            ),
+            security(("bearer" = []))
+        )]
+        #[$method($item)]
+        async fn $name(
+            db: actix_web::web::Data<$crate::db::Db>,
+            user: $crate::auth::AuthUser,
+            key: actix_web::web::Path<String>,
+            if_match: $crate::http::IfMatch,
+            body: $crate::http::ApiJson,
+        ) -> Result<$crate::http::Tagged<$out>, $crate::error::ApiError> {
+            $crate::resource::$entry::<$r>(&db, user, key.into_inner(), if_match, body).await
         }
     };
 }

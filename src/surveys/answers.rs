@@ -9,24 +9,8 @@ use uuid::Uuid;
 
 use super::api::{MAX_TEXT_ANSWER, NumberRange, Question, QuestionKind};
 use super::response_api::{AnswerInput, ResponseInput, json_number};
+use super::values::{AnswerValue, ValidAnswer};
 use crate::error::{ApiError, Checks};
-
-/// A checked answer as stored.
-#[derive(Debug, Clone, PartialEq)]
-pub enum AnswerValue {
-    /// Option ids, in the order of the question's options.
-    Options(Vec<String>),
-    Bool(bool),
-    Number(f64),
-    Text(String),
-}
-
-/// A checked answer to one question.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ValidAnswer {
-    pub question_id: String,
-    pub value: AnswerValue,
-}
 
 /// Puts answers into the order of their questions.
 pub fn in_question_order(answers: &mut [ValidAnswer], questions: &[Question]) {

@@ -2,7 +2,6 @@
 //! the rules a questionnaire obeys. The types of responses and results are in
 //! `response_api`; the check of a response's answers against its questions in `answers`.
 
-pub use super::answers::{AnswerValue, ValidAnswer, check_answers, in_question_order};
 use crate::http::Many;
 
 use chrono::{DateTime, SubsecRound, Utc};

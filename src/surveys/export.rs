@@ -9,6 +9,7 @@ use super::model;
 use super::response_api::json_number;
 use super::responses::{Listing, listings};
 use super::service::questions_of;
+use super::values::AnswerValue;
 use crate::auth::AuthUser;
 use crate::db::{Db, utc};
 use crate::error::ApiError;

@@ -16,6 +16,7 @@ pub mod response_model;
 pub mod responses;
 pub mod results;
 pub mod service;
+pub mod values;
 
 use actix_web::{delete, get, patch, post, put};
 use utoipa_actix_web::service_config::ServiceConfig;

@@ -11,7 +11,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
 
-use super::api::{AnswerValue, QuestionKind, SurveyStatus, ValidAnswer};
+use super::api::{QuestionKind, SurveyStatus};
+use super::values::{AnswerValue, ValidAnswer};
 
 /// The response list takes only the paging parameters.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -199,7 +200,8 @@ pub struct GroupCount {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::surveys::api::{Question, QuestionOption, Scale, check_answers};
+    use crate::surveys::answers::check_answers;
+    use crate::surveys::api::{Question, QuestionOption, Scale};
     use serde_json::json;
 
     fn question(id: &str, position: i32, kind: QuestionKind, required: bool) -> Question {

@@ -16,8 +16,8 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use sha2::{Digest, Sha256};
 
-use super::api::{AnswerValue, ValidAnswer};
 use super::model::SurveyRow;
+use super::values::{AnswerValue, ValidAnswer};
 use crate::db::DbConnection;
 use crate::db::schema::{municipalities, survey_answers, survey_participations, survey_responses};
 use crate::ids::{MunicipalityId, OptionId, ParticipationId, QuestionId, SurveyId};

@@ -7,13 +7,15 @@ use std::collections::HashMap;
 use actix_web::{HttpRequest, HttpResponse, get, put, web};
 use chrono::{NaiveDateTime, SecondsFormat};
 
+use super::answers::{check_answers, in_question_order};
 use super::api::Question;
-use super::api::{SurveyStatus, ValidAnswer, check_answers, in_question_order};
+use super::api::SurveyStatus;
 use super::model::{self, SurveyRow};
 use super::response_api::{Answer, ResponseFilter, ResponseInput, SurveyResponse, SurveyResults};
 use super::response_model::{self, ParticipationRow};
 use super::results;
 use super::service::{questions_of, visible};
+use super::values::ValidAnswer;
 use crate::auth::{AuthUser, MaybeUser};
 use crate::db::{Db, DbConnection, now, utc};
 use crate::error::ApiError;

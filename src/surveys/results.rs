@@ -5,10 +5,11 @@ use std::collections::BTreeMap;
 
 use chrono::{NaiveDate, NaiveDateTime};
 
-use super::api::{AnswerValue, Question, QuestionKind, SurveyStatus, ValidAnswer};
+use super::api::{Question, QuestionKind, SurveyStatus};
 use super::response_api::{
     Breakdowns, GroupCount, OptionCount, QuestionResult, SurveyResults, ValueCount, json_number,
 };
+use super::values::{AnswerValue, ValidAnswer};
 use crate::municipalities::model::MembershipFacts;
 use crate::municipalities::values::{Kind, Region};
 

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::model::UserRow;
+use crate::accounts::model::UserRow;
 use crate::auth::Role;
 use crate::error::Checks;
 use crate::types::Email;
