@@ -7,6 +7,7 @@ use atom_syndication::{
 };
 
 use super::api::DocumentFilter;
+use super::details::{self, Details};
 use super::model::{self, DocumentRow};
 use crate::auth::MaybeUser;
 use crate::config::PublicUrl;
@@ -35,11 +36,7 @@ fn link(href: String, rel: &str, mime_type: &str) -> Link {
 /// The feed document for `rows` (already newest first), with links under `base`. Every text
 /// goes through the writer's escaping; the characters XML cannot carry at all never get
 /// this far (the text rules refuse them at the door).
-pub fn render(
-    base: &str,
-    rows: &[DocumentRow],
-    details: &model::Details,
-) -> Result<String, ApiError> {
+pub fn render(base: &str, rows: &[DocumentRow], details: &Details) -> Result<String, ApiError> {
     let updated = rows
         .iter()
         .map(|r| r.updated_at)
@@ -76,7 +73,7 @@ pub fn render(
     String::from_utf8(xml).map_err(ApiError::internal)
 }
 
-fn entry(base: &str, row: &DocumentRow, details: &model::Details) -> Entry {
+fn entry(base: &str, row: &DocumentRow, details: &Details) -> Entry {
     let document = details.show(row.clone());
     let mut links = vec![link(
         format!("{base}/api/v1/documents/{}", row.id),
@@ -147,7 +144,7 @@ pub async fn documents_feed(
             let last_change = model::last_change(conn)?;
             let rows = model::published(conn, &filter, ENTRIES)?;
             let ids: Vec<_> = rows.iter().map(|r| r.id.clone()).collect();
-            Ok((rows, model::load_details(conn, &ids)?, last_change))
+            Ok((rows, details::load_details(conn, &ids)?, last_change))
         })
         .await?;
     let body = render(public_url.as_str(), &rows, &details)?;

@@ -1,7 +1,7 @@
 //! Where a document's attachments are recorded (`attachments`: name, type, size, checksum;
 //! the bytes themselves are in `storage`) and the queries over them. Kept apart from the
 //! document tables (`model`) because an attachment is a resource of its own, with its own
-//! version; a document shows its live attachments through `model::load_details`.
+//! version; a document shows its live attachments through `details::load_details`.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;

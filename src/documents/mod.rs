@@ -6,6 +6,7 @@ pub mod api;
 pub mod atom;
 pub mod attachment_model;
 pub mod attachments;
+pub mod details;
 pub mod model;
 pub mod service;
 pub mod storage;

@@ -6,7 +6,8 @@ use diesel::QueryResult;
 use serde_json::Value;
 
 use super::api::{Document, DocumentFilter, DocumentInput, DocumentStatus};
-use super::model::{self, Details, DocumentRow, DocumentValues, Viewer};
+use super::details::{self, Details};
+use super::model::{self, DocumentRow, DocumentValues, Viewer};
 use crate::auth::AuthUser;
 use crate::db::DbConnection;
 use crate::error::ApiError;
@@ -36,7 +37,7 @@ impl Resource for Documents {
 
     fn details(conn: &mut DbConnection, rows: &[Self::Row]) -> QueryResult<Details> {
         let ids: Vec<_> = rows.iter().map(|row| row.id.clone()).collect();
-        model::load_details(conn, &ids)
+        details::load_details(conn, &ids)
     }
 
     /// A draft does not exist for those who may not see it (404, not 403).

@@ -4,6 +4,7 @@
 use actix_web::{HttpRequest, HttpResponse, get, web};
 
 use super::api::{Meeting, MeetingFilter};
+use super::details;
 use super::ics;
 use super::model;
 use super::service::{check_window, live_meeting};
@@ -51,7 +52,7 @@ pub async fn meetings_feed(
         .run(move |conn| {
             let rows = model::feed(conn, &filter, now())?;
             let ids: Vec<_> = rows.iter().map(|r| r.id.clone()).collect();
-            let details = model::load_details(conn, &ids)?;
+            let details = details::load_details(conn, &ids)?;
             Ok(rows
                 .into_iter()
                 .map(|row| details.show(row, members))
@@ -87,7 +88,7 @@ pub async fn meeting_calendar(
     let meeting = db
         .run(move |conn| {
             let row = live_meeting(conn, &id)?;
-            let details = model::load_details(conn, std::slice::from_ref(&row.id))?;
+            let details = details::load_details(conn, std::slice::from_ref(&row.id))?;
             Ok(details.show(row, members))
         })
         .await?;

@@ -8,6 +8,7 @@
 
 pub mod api;
 pub mod calendar;
+pub mod details;
 pub mod ics;
 pub mod model;
 pub mod registration_model;

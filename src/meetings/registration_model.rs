@@ -1,7 +1,7 @@
 //! Where the municipalities' registrations for meetings are stored (`meeting_registrations`)
 //! and the queries over them: register, change, withdraw, list. Kept apart from the meeting
 //! itself (`model`) because a registration is a resource of its own, with its own version;
-//! the registration figures a meeting shows are summed in `model::load_details`.
+//! the registration figures a meeting shows are summed in `details::load_details`.
 
 use std::collections::HashMap;
 

@@ -6,7 +6,8 @@ use diesel::QueryResult;
 use serde_json::Value;
 
 use super::api::{Meeting, MeetingFilter, MeetingInput, MeetingStatus};
-use super::model::{self, Details, MeetingRow, MeetingValues};
+use super::details::{self, Details};
+use super::model::{self, MeetingRow, MeetingValues};
 use crate::auth::AuthUser;
 use crate::db::{DbConnection, now};
 use crate::error::{ApiError, FieldError};
@@ -37,7 +38,7 @@ impl Resource for Meetings {
 
     fn details(conn: &mut DbConnection, rows: &[Self::Row]) -> QueryResult<Details> {
         let ids: Vec<_> = rows.iter().map(|row| row.id.clone()).collect();
-        model::load_details(conn, &ids)
+        details::load_details(conn, &ids)
     }
 
     /// The online link is for authenticated readers only.

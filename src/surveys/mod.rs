@@ -9,6 +9,7 @@
 
 pub mod answers;
 pub mod api;
+pub mod details;
 pub mod export;
 pub mod model;
 pub mod response_api;

@@ -5,7 +5,8 @@
 use diesel::QueryResult;
 
 use super::api::{Question, Survey, SurveyFilter, SurveyInput, SurveyStatus};
-use super::model::{self, Questionnaires, SurveyRow, SurveyValues};
+use super::details::{self, Questionnaires};
+use super::model::{self, SurveyRow, SurveyValues};
 use crate::auth::AuthUser;
 use crate::db::{DbConnection, now};
 use crate::error::{ApiError, FieldError};
@@ -35,7 +36,7 @@ impl Resource for Surveys {
 
     fn details(conn: &mut DbConnection, rows: &[Self::Row]) -> QueryResult<Questionnaires> {
         let ids: Vec<_> = rows.iter().map(|row| row.id.clone()).collect();
-        model::load_questions(conn, &ids)
+        details::load_questions(conn, &ids)
     }
 
     /// Drafts are not announced: 404 to everyone but admins.
@@ -154,7 +155,7 @@ pub(crate) fn questions_of(
     conn: &mut DbConnection,
     survey: &SurveyRow,
 ) -> Result<Vec<Question>, ApiError> {
-    Ok(model::load_questions(conn, std::slice::from_ref(&survey.id))?.of(&survey.id))
+    Ok(details::load_questions(conn, std::slice::from_ref(&survey.id))?.of(&survey.id))
 }
 
 /// Validates and stores a new draft survey (the API and the demo data).
