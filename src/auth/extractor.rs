@@ -3,7 +3,7 @@
 
 use actix_web::dev::Payload;
 use actix_web::http::header;
-use actix_web::{FromRequest, HttpRequest, web};
+use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 use futures_util::future::LocalBoxFuture;
 
 use super::Role;
@@ -118,19 +118,37 @@ async fn authenticate(
     }
 }
 
+/// The caller of a request, authenticated once: a middleware that asks before the handler
+/// (idempotency keys) and the handler's extractor share one look-up.
+fn caller(req: &HttpRequest) -> LocalBoxFuture<'static, Result<Option<AuthUser>, ApiError>> {
+    if let Some(user) = req.extensions().get::<AuthUser>() {
+        let user = user.clone();
+        return Box::pin(async move { Ok(Some(user)) });
+    }
+    let token = bearer(req);
+    let keys = req.app_data::<web::Data<JwtKeys>>().cloned();
+    let db = req.app_data::<web::Data<Db>>().cloned();
+    let req = req.clone();
+    Box::pin(async move {
+        let Some(token) = token? else {
+            return Ok(None);
+        };
+        let user = authenticate(token, keys, db).await?;
+        req.extensions_mut().insert(user.clone());
+        Ok(Some(user))
+    })
+}
+
 impl FromRequest for AuthUser {
     type Error = ApiError;
     type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let token = bearer(req);
-        let keys = req.app_data::<web::Data<JwtKeys>>().cloned();
-        let db = req.app_data::<web::Data<Db>>().cloned();
+        let caller = caller(req);
         Box::pin(async move {
-            match token? {
-                Some(token) => authenticate(token, keys, db).await,
-                None => Err(ApiError::unauthorized("this endpoint needs a bearer token")),
-            }
+            caller
+                .await?
+                .ok_or_else(|| ApiError::unauthorized("this endpoint needs a bearer token"))
         })
     }
 }
@@ -140,16 +158,7 @@ impl FromRequest for MaybeUser {
     type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let token = bearer(req);
-        let keys = req.app_data::<web::Data<JwtKeys>>().cloned();
-        let db = req.app_data::<web::Data<Db>>().cloned();
-        Box::pin(async move {
-            match token? {
-                Some(token) => authenticate(token, keys, db)
-                    .await
-                    .map(|user| MaybeUser(Some(user))),
-                None => Ok(MaybeUser(None)),
-            }
-        })
+        let caller = caller(req);
+        Box::pin(async move { caller.await.map(MaybeUser) })
     }
 }

@@ -251,7 +251,7 @@ async fn me(
     let id = crate::ids::UserId::parse(&caller.id)
         .ok_or_else(|| ApiError::unauthorized("the token names no user"))?;
     let row = db
-        .run(move |conn| crate::http::record::live(users::find(conn, &id)?, "user"))
+        .run(move |conn| crate::db::record::live(users::find(conn, &id)?, "user"))
         .await?;
     Tagged::of(row, None, User::from).respond(&req)
 }

@@ -9,11 +9,11 @@ use diesel::prelude::*;
 
 use super::api::{DocumentFilter, DocumentInput, DocumentKind, DocumentSort, DocumentStatus};
 use crate::auth::AuthUser;
+use crate::db::query::{Paging, Sort};
 use crate::db::schema::{
     attachments, document_links, document_municipalities, document_topics, documents,
 };
 use crate::db::{DbConnection, MultiBackend, now};
-use crate::http::list::{Paging, Sort};
 use crate::ids::{DocumentId, MeetingId, MunicipalityId};
 use crate::text::{fold, like_pattern};
 use crate::types::trimmed;

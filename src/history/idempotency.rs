@@ -14,9 +14,8 @@ use actix_web::body::{BoxBody, MessageBody, to_bytes};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::http::{Method, StatusCode, header};
 use actix_web::middleware::Next;
-use actix_web::web::{self, Bytes, BytesMut};
+use actix_web::web::{self, Bytes};
 use actix_web::{Error, FromRequest, HttpMessage, HttpResponse};
-use futures_util::StreamExt;
 use sha2::{Digest, Sha256};
 
 use super::keys::{self, Answer, Claim};
@@ -91,15 +90,9 @@ async fn read_body(req: &mut ServiceRequest) -> Result<Bytes, ApiError> {
         l.json_body_bytes.max(l.attachment_bytes) + 64 * 1024
     });
     let mut payload = req.take_payload();
-    let mut body = BytesMut::new();
-    while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|e| crate::http::body::unreadable(&e))?;
-        if body.len() + chunk.len() > limit {
-            return Err(ApiError::payload_too_large(limit));
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(body.freeze())
+    Ok(crate::http::body::read_limited(&mut payload, limit)
+        .await?
+        .freeze())
 }
 
 fn request_hash(req: &ServiceRequest, body: &[u8]) -> String {
@@ -119,11 +112,7 @@ fn request_hash(req: &ServiceRequest, body: &[u8]) -> String {
         hasher.update(part);
     }
     hasher.update(body);
-    hasher
-        .finalize()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    crate::auth::tokens::hex(&hasher.finalize())
 }
 
 /// Keeps the answer for replays (or gives the key up) and hands it on.

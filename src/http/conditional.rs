@@ -10,8 +10,8 @@ use actix_web::{FromRequest, HttpRequest, HttpResponse};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+use crate::db::record::Record;
 use crate::error::ApiError;
-use crate::http::record::Record;
 
 /// The ETag of one version of a record. `view` tells apart representations that differ by
 /// who asks (an anonymous reader sees fewer fields than an editor).

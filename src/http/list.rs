@@ -10,7 +10,7 @@ use utoipa::openapi::schema::{ObjectBuilder, Type};
 use utoipa::openapi::{RefOr, Schema};
 use utoipa::{IntoParams, ToSchema};
 
-pub use crate::db::query::{Paging, Sort, SortField};
+use crate::db::query::{Paging, Sort, SortField};
 use crate::db::record::Record;
 use crate::db::utc;
 use crate::error::ApiError;
@@ -107,7 +107,7 @@ macro_rules! sort_fields {
             pub enum $fields { $($variant = $text),+ }
         }
 
-        impl $crate::http::list::SortField for $fields {
+        impl $crate::db::query::SortField for $fields {
             fn names() -> Vec<&'static str> {
                 <$fields>::ALL.iter().map(|field| field.as_str()).collect()
             }
@@ -116,11 +116,11 @@ macro_rules! sort_fields {
         /// The `sort` parameter of this list.
         #[derive(Debug, Clone, Copy, serde::Deserialize)]
         #[serde(transparent)]
-        pub struct $order(pub $crate::http::list::Sort<$fields>);
+        pub struct $order(pub $crate::db::query::Sort<$fields>);
 
         impl utoipa::PartialSchema for $order {
             fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::Schema> {
-                $crate::http::list::Sort::<$fields>::schema()
+                $crate::db::query::Sort::<$fields>::schema()
             }
         }
     };

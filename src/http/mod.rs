@@ -14,7 +14,6 @@ pub mod query;
 pub mod round_trip;
 pub mod time;
 
-pub use crate::db::record;
 pub use conditional::{IfMatch, Tagged};
 pub use csv_body::CsvBody;
 pub use json::ApiJson;

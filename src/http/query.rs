@@ -9,9 +9,10 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer};
 use url::form_urlencoded;
 
+use crate::db::query::Paging;
 use crate::error::ApiError;
 use crate::http::json::backticked;
-use crate::http::list::{ListParams, Paging};
+use crate::http::list::ListParams;
 
 /// Query parameters deserialised strictly into `T` (which denies unknown fields).
 pub struct ApiQuery<T>(pub T);

@@ -9,9 +9,9 @@ use super::api::{
     AgendaItemInput, MeetingFilter, MeetingFormat, MeetingInput, MeetingKind, MeetingSort,
     MeetingStatus, stored,
 };
+use crate::db::query::{Paging, Sort};
 use crate::db::schema::{meeting_agenda_items, meeting_documents, meeting_topics, meetings};
 use crate::db::{DbConnection, MultiBackend, now};
-use crate::http::list::{Paging, Sort};
 use crate::ids::{DocumentId, MeetingId, MunicipalityId};
 use crate::types::trimmed;
 

@@ -9,9 +9,9 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::api::{Registration, RegistrationFilter, RegistrationSort};
+use crate::db::query::{Paging, Sort};
 use crate::db::schema::{meeting_registrations, municipalities};
 use crate::db::{DbConnection, MultiBackend, now, utc};
-use crate::http::list::{Paging, Sort};
 use crate::ids::{MeetingId, MunicipalityId, RegistrationId};
 
 #[derive(Debug, Clone, Queryable, Selectable)]

@@ -7,11 +7,11 @@ use diesel::prelude::*;
 
 use super::api::{Membership, MunicipalityFilter, MunicipalityInput, MunicipalitySort};
 use super::values::{Kind, MembershipStatus, Region, VolunteerCard};
+use crate::db::query::{Paging, Sort};
 use crate::db::schema::{
     membership_events, municipalities, municipality_contacts, municipality_topics,
 };
 use crate::db::{DbConnection, MultiBackend, now};
-use crate::http::list::{Paging, Sort};
 use crate::ids::{ContactId, MembershipEventId, MunicipalityId};
 use crate::text::{fold, like_pattern, search_words};
 use crate::types::trimmed;

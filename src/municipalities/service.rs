@@ -12,10 +12,10 @@ use super::details::{self, Details};
 use super::model::{self, MunicipalityRow, MunicipalityValues};
 use crate::auth::AuthUser;
 use crate::db::DbConnection;
+use crate::db::query::Paging;
+use crate::db::record::live;
 use crate::error::{ApiError, FieldError};
 use crate::http::Tagged;
-use crate::http::list::Paging;
-use crate::http::record::live;
 use crate::ids::MunicipalityId;
 use crate::resource::Resource;
 

@@ -16,11 +16,12 @@ use serde_json::Value;
 use utoipa::PartialSchema;
 
 use crate::auth::AuthUser;
+use crate::db::query::Paging;
+use crate::db::record::{Record, live};
 use crate::db::{Db, DbConnection};
 use crate::error::ApiError;
 use crate::http::json::from_value;
-use crate::http::list::{Listed, Page, Paging};
-use crate::http::record::{Record, live};
+use crate::http::list::{Listed, Page};
 use crate::http::round_trip::{self, Change};
 use crate::http::{ApiJson, IfMatch, ListQuery, Tagged};
 

@@ -11,11 +11,11 @@ use super::responses::{Listing, listings};
 use super::service::questions_of;
 use super::values::AnswerValue;
 use crate::auth::AuthUser;
+use crate::db::record::live;
 use crate::db::{Db, utc};
 use crate::error::ApiError;
 use crate::http::conditional::computed;
 use crate::http::path_id;
-use crate::http::record::live;
 use crate::ids::SurveyId;
 use crate::openapi::responses::*;
 

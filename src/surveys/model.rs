@@ -11,9 +11,9 @@ use uuid::Uuid;
 use super::api::{
     QuestionInput, QuestionKind, SurveyFilter, SurveyInput, SurveySort, SurveyStatus,
 };
+use crate::db::query::{Paging, Sort};
 use crate::db::schema::{survey_options, survey_questions, surveys};
 use crate::db::{DbConnection, MultiBackend, now};
-use crate::http::list::{Paging, Sort};
 use crate::ids::{OptionId, QuestionId, SurveyId};
 
 #[derive(Clone, Queryable, Selectable)]

@@ -35,7 +35,7 @@ pub struct ParticipationRow {
     pub created_at: NaiveDateTime,
 }
 
-impl crate::http::record::Record for ParticipationRow {
+impl crate::db::record::Record for ParticipationRow {
     fn id(&self) -> &str {
         &self.id
     }

@@ -4,9 +4,9 @@
 use diesel::prelude::*;
 
 pub use crate::accounts::model::*;
+use crate::db::query::{Paging, Sort};
 use crate::db::schema::users;
 use crate::db::{DbConnection, MultiBackend};
-use crate::http::list::{Paging, Sort};
 use crate::ids::MunicipalityId;
 
 use super::api::{UserFilter, UserSort};
