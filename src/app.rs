@@ -21,8 +21,8 @@ use crate::db::{Db, DbTarget};
 use crate::http::fallback::{self, RouteTable};
 use crate::telemetry::Metrics;
 use crate::{
-    api_tokens, auth, bootstrap, documents, meetings, municipalities, openapi, ops, stats, surveys,
-    users,
+    api_tokens, auth, bootstrap, documents, history, meetings, municipalities, openapi, ops, stats,
+    surveys, users,
 };
 
 pub const OPENAPI_PATH: &str = "/api-docs/openapi.json";
@@ -90,7 +90,8 @@ where
                 .configure(documents::routes)
                 .configure(meetings::routes)
                 .configure(surveys::routes)
-                .configure(stats::routes),
+                .configure(stats::routes)
+                .configure(history::feed::routes),
         )
         .configure(ops::routes)
         .service(openapi_document)

@@ -184,20 +184,26 @@ fn import_municipalities(
     };
     let mut conn = db.connection().map_err(|e| anyhow::anyhow!("{e}"))?;
     let show_progress = std::io::stderr().is_terminal();
-    let report = crate::municipalities::import::import(&mut conn, &data, dry_run, |done, total| {
-        if show_progress && total > 0 {
-            let width = 30;
-            let filled = done * width / total;
-            eprint!(
-                "\r[{}{}] {done}/{total}",
-                "#".repeat(filled),
-                ".".repeat(width - filled)
-            );
-            if done == total {
-                eprintln!();
+    let report = crate::municipalities::import::import(
+        &mut conn,
+        &data,
+        dry_run,
+        &crate::history::revisions::Actor::system(),
+        |done, total| {
+            if show_progress && total > 0 {
+                let width = 30;
+                let filled = done * width / total;
+                eprint!(
+                    "\r[{}{}] {done}/{total}",
+                    "#".repeat(filled),
+                    ".".repeat(width - filled)
+                );
+                if done == total {
+                    eprintln!();
+                }
             }
-        }
-    })
+        },
+    )
     .map_err(|e| anyhow::anyhow!("{e}"))?;
     if json {
         println!("{}", serde_json::to_string_pretty(&report)?);

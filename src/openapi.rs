@@ -31,6 +31,7 @@ resource has an `ETag`, and `PUT`/`PATCH`/`DELETE` honour `If-Match`. Every erro
         (name = "feeds", description = "Feeds for websites and calendar programs: the meetings as iCalendar (RFC 5545)."),
         (name = "surveys", description = "Member surveys (Online-Befragungen): questionnaires from draft to open to closed, one response per member municipality, anonymous surveys, results and the responses CSV."),
         (name = "exports", description = "The member directory as CSV and GeoJSON, with the list's filters, never paginated."),
+        (name = "history", description = "What changed, who changed it and how to undo it: each record's revisions and their restore, the audit log, and the change feed integration scripts follow without missing a change."),
         (name = "api-tokens", description = "Long-lived tokens for integration scripts. Admin only."),
         (name = "operations", description = "Health, readiness, metrics and this document."),
     ),

@@ -132,3 +132,13 @@ pub fn update(
 pub fn soft_delete(conn: &mut DbConnection, id: &UserId, version: i32) -> QueryResult<bool> {
     crate::soft_delete!(conn, users, id, version)
 }
+
+/// Brings a deleted user back at `next` if it is still at `version`.
+pub fn undelete(
+    conn: &mut DbConnection,
+    id: &UserId,
+    version: i32,
+    next: i32,
+) -> QueryResult<Option<UserRow>> {
+    crate::undelete!(conn, users, id, version, next)
+}

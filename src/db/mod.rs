@@ -2,6 +2,7 @@
 //! `DATABASE_URL`, a pool that reports real connection errors, the embedded migrations of
 //! each backend, and `Db::run`, which keeps every blocking database call off the async workers.
 
+pub mod commits;
 pub mod query;
 pub mod record;
 pub mod schema;
@@ -196,6 +197,8 @@ pub struct Db {
     generation: Arc<AtomicU64>,
     /// Shared by all clones, so handles cloned before the metrics were attached report too.
     checkout_observer: Arc<OnceLock<CheckoutObserver>>,
+    /// Wakes the requests waiting for new changes after each commit.
+    commits: Arc<commits::Commits>,
 }
 
 impl Db {
@@ -207,6 +210,7 @@ impl Db {
             target.address = with_connect_timeout(&target.address, options.connection_timeout);
         }
         let generation = Arc::new(AtomicU64::new(0));
+        let listen = (backend == Backend::Postgres).then(|| target.address.clone());
         let pool = r2d2::Pool::builder()
             .max_size(options.max_size)
             .min_idle(Some(0))
@@ -224,6 +228,7 @@ impl Db {
             backend,
             generation,
             checkout_observer: Arc::default(),
+            commits: commits::Commits::new(listen),
         }
     }
 
@@ -308,8 +313,23 @@ impl Db {
         F: FnMut(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
         T: Send + 'static,
     {
-        self.run(move |conn| write_transaction(conn, &mut work))
-            .await
+        let value = self
+            .run(move |conn| write_transaction(conn, &mut work))
+            .await?;
+        self.commits.announce();
+        Ok(value)
+    }
+
+    /// Tells the waiting requests that work done outside `transaction` (an import, which
+    /// runs its own) was committed.
+    pub fn announce(&self) {
+        self.commits.announce();
+    }
+
+    /// Sees every write transaction this service commits from now on (and, on PostgreSQL,
+    /// every change another instance records): what a request waiting for news waits on.
+    pub fn commits(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.commits.subscribe()
     }
 
     /// A cheap round trip, for `/readyz` (503 after at most the pool's timeout).

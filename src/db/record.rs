@@ -52,6 +52,25 @@ macro_rules! soft_delete {
     }};
 }
 
+/// Brings the tombstone `$id` of `$table` back at `$next` if it is still at `$version`
+/// (restore); `Ok(None)` when someone changed it first.
+#[macro_export]
+macro_rules! undelete {
+    ($conn:expr, $table:ident, $id:expr, $version:expr, $next:expr) => {{
+        let version: i32 = $version;
+        let next: i32 = $next;
+        diesel::update($table::table.find($id).filter($table::version.eq(version)))
+            .set((
+                $table::deleted_at.eq(None::<chrono::NaiveDateTime>),
+                $table::updated_at.eq($crate::db::now()),
+                $table::version.eq(next),
+            ))
+            .returning($table::all_columns)
+            .get_result($conn)
+            .optional()
+    }};
+}
+
 /// A row as a single-resource read sees it: absent is 404, soft-deleted is 410.
 pub fn live<R: Record>(row: Option<R>, what: &str) -> Result<R, ApiError> {
     match row {

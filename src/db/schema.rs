@@ -423,7 +423,25 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    revisions (seq) {
+        seq -> BigInt,
+        collection -> Text,
+        record_id -> Text,
+        path -> Text,
+        version -> Integer,
+        action -> Text,
+        at -> Timestamp,
+        actor_kind -> Text,
+        actor_id -> Nullable<Text>,
+        readers -> Nullable<Text>,
+        patch -> Nullable<Text>,
+        snapshot -> Nullable<Text>,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
+    revisions,
     users,
     refresh_tokens,
     api_tokens,

@@ -1,5 +1,8 @@
 //! The demo meetings of `--dev`.
 
+use crate::history::revisions::{Action, Actor};
+use crate::meetings::service::Meetings;
+use crate::resource::revisions::record_created;
 use chrono::{DateTime, Duration, Utc};
 
 use crate::db::{DbConnection, now, utc};
@@ -229,18 +232,25 @@ pub fn load(conn: &mut DbConnection) -> Result<usize, ApiError> {
         let row = create(conn, &input)?;
         for (municipality, attendees) in registrations {
             if let Some(municipality) = municipality {
-                registration_model::insert_registration(
+                let registration = registration_model::insert_registration(
                     conn,
                     &row.id,
                     &municipality,
                     attendees,
                     None,
                 )?;
+                crate::meetings::registrations::record(
+                    conn,
+                    &Actor::system(),
+                    Action::Created,
+                    &registration,
+                )?;
             }
         }
         if status != MeetingStatus::Planned {
             model::set_status(conn, &row.id, row.version, status)?;
         }
+        record_created::<Meetings>(conn, row.id.as_str())?;
     }
     Ok(count)
 }

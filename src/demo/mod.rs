@@ -9,9 +9,12 @@ use crate::auth::jwt::TokenUse;
 use crate::auth::{AuthUser, Role};
 use crate::db::DbConnection;
 use crate::documents::api::{DocumentInput, DocumentStatus};
+use crate::documents::service::Documents;
 use crate::documents::{self, attachment_model, model as documents_model, storage::Storage};
 use crate::error::ApiError;
+use crate::history::revisions::{Action, Actor};
 use crate::municipalities::{import, model as municipalities};
+use crate::resource::revisions::record_created;
 use crate::types::Email;
 use crate::users::{self, api::NewUser};
 
@@ -32,7 +35,13 @@ pub fn load(
     if municipalities::count_live(conn)? > 0 {
         return Ok(false);
     }
-    let report = import::import(conn, MUNICIPALITIES_CSV.as_bytes(), false, |_, _| {})?;
+    let report = import::import(
+        conn,
+        MUNICIPALITIES_CSV.as_bytes(),
+        false,
+        &Actor::system(),
+        |_, _| {},
+    )?;
     if let Some(error) = report.errors.first() {
         return Err(ApiError::internal(format!(
             "demo data line {} refused: {:?} {}",
@@ -127,6 +136,7 @@ fn load_documents(conn: &mut DbConnection, storage: &Storage) -> Result<(), ApiE
         if let Some(status) = status {
             documents_model::set_status(conn, &row, status)?;
         }
+        record_created::<Documents>(conn, row.id.as_str())?;
         if index == 3 {
             let mut upload = storage.begin().map_err(ApiError::internal)?;
             upload.write(&demo_pdf()).map_err(ApiError::internal)?;
@@ -138,7 +148,8 @@ fn load_documents(conn: &mut DbConnection, storage: &Storage) -> Result<(), ApiE
                 i64::try_from(size).unwrap_or(i64::MAX),
                 sha256,
             );
-            attachment_model::insert_attachment(conn, &attachment)?;
+            let attachment = attachment_model::insert_attachment(conn, &attachment)?;
+            documents::attachments::record(conn, &Actor::system(), Action::Created, &attachment)?;
         }
     }
     Ok(())

@@ -1,5 +1,7 @@
 //! The demo surveys of `--dev`.
 
+use crate::resource::revisions::record_created;
+use crate::surveys::service::Surveys;
 use chrono::NaiveDateTime;
 use serde_json::Value;
 
@@ -214,6 +216,7 @@ pub fn load(conn: &mut DbConnection) -> Result<(), ApiError> {
     let answered_at = opened.opens_at + chrono::Duration::days(14);
     record_demo_responses(conn, &opened, CLOSED_DEMO_RESPONSES, answered_at)?;
     model::set_status(conn, &opened.id, opened.version, SurveyStatus::Closed)?;
+    record_created::<Surveys>(conn, opened.id.as_str())?;
 
     let today = now();
     let open = parse(serde_json::json!({
@@ -229,5 +232,6 @@ pub fn load(conn: &mut DbConnection) -> Result<(), ApiError> {
     let opened = model::set_status(conn, &draft.id, draft.version, SurveyStatus::Open)?
         .ok_or_else(ApiError::precondition_failed)?;
     record_demo_responses(conn, &opened, OPEN_DEMO_RESPONSES, today)?;
+    record_created::<Surveys>(conn, opened.id.as_str())?;
     Ok(())
 }

@@ -8,7 +8,7 @@ use futures_util::StreamExt;
 use utoipa::ToSchema;
 
 use super::api::Attachment;
-use super::attachment_model;
+use super::attachment_model::{self, AttachmentRow};
 use super::service::{Documents, require_author};
 use super::storage::{Storage, safe_filename};
 use crate::auth::{AuthUser, MaybeUser};
@@ -16,10 +16,11 @@ use crate::config::Limits;
 use crate::db::record::live;
 use crate::db::{Db, DbConnection};
 use crate::error::ApiError;
+use crate::history::revisions::{self, Action, Actor, Change};
 use crate::http::{IfMatch, path_id};
 use crate::ids::{AttachmentId, DocumentId};
 use crate::openapi::responses::*;
-use crate::resource;
+use crate::resource::{self, Resource};
 
 /// The multipart form of an upload (for the documentation).
 #[derive(ToSchema)]
@@ -128,13 +129,40 @@ pub async fn upload_attachment(
         i64::try_from(size).unwrap_or(i64::MAX),
         sha256,
     );
+    let actor = Actor::of(&user);
     let row = db
-        .run(move |conn| Ok(attachment_model::insert_attachment(conn, &row)?))
+        .transaction(move |conn| {
+            let row = attachment_model::insert_attachment(conn, &row)?;
+            record(conn, &actor, Action::Created, &row)?;
+            Ok(row)
+        })
         .await?;
     let attachment = Attachment::from(&row);
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, attachment.url.clone()))
         .json(attachment))
+}
+
+/// Records a change of an attachment in the change feed (attachments are not revisioned);
+/// who may learn of it follows its document.
+pub fn record(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    action: Action,
+    row: &AttachmentRow,
+) -> Result<(), ApiError> {
+    let document = super::model::find(conn, &row.document_id)?
+        .ok_or_else(|| ApiError::not_found("no such document"))?;
+    let details = Documents::details(conn, std::slice::from_ref(&document))?;
+    let change = Change {
+        collection: "attachments",
+        id: row.id.as_str(),
+        path: format!("/api/v1/attachments/{}", row.id),
+        version: row.version,
+        action,
+        readers: Documents::readers(&document, &details),
+    };
+    revisions::record(conn, actor, change, None)
 }
 
 /// An attachment the viewer may see (its document's visibility decides).
@@ -268,7 +296,11 @@ pub async fn delete_attachment(
         if !attachment_model::delete_attachment(conn, &attachment.id, attachment.version)? {
             return Err(ApiError::precondition_failed());
         }
-        Ok(())
+        let deleted = AttachmentRow {
+            version: attachment.version + 1,
+            ..attachment
+        };
+        record(conn, &Actor::of(&user), Action::Deleted, &deleted)
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())

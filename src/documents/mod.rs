@@ -26,6 +26,9 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(replace_document)
         .service(update_document)
         .service(delete_document)
+        .service(list_document_revisions)
+        .service(get_document_revision)
+        .service(restore_document_revision)
         .service(publish_document)
         .service(archive_document)
         .service(attachments::upload_attachment)
@@ -93,4 +96,23 @@ crate::resource_actions! {
         fn archive_document "/documents/{id}/archive" "The archived document."
             => |conn, current| transition(conn, current, &[DocumentStatus::Published], DocumentStatus::Archived);
     }
+}
+
+crate::revision_handlers! {
+    resource: Documents,
+    output: Document,
+    tag: "history",
+    id: ("id" = String, Path, description = "The document's id."),
+    list: {
+        /// List a document's revisions (admins; editors for what they may edit).
+        fn list_document_revisions "/documents/{id}/revisions"
+    },
+    read: {
+        /// Read one revision of a document, with the document as it was.
+        fn get_document_revision "/documents/{id}/revisions/{version}"
+    },
+    restore: {
+        /// Restore a document to one of its versions (admin; also brings a deleted one back).
+        fn restore_document_revision "/documents/{id}/revisions/{version}/restore"
+    },
 }

@@ -186,6 +186,16 @@ pub fn soft_delete(conn: &mut DbConnection, id: &DocumentId, version: i32) -> Qu
     crate::soft_delete!(conn, documents, id, version)
 }
 
+/// Brings a deleted document back at `next` if it is still at `version`.
+pub fn undelete(
+    conn: &mut DbConnection,
+    id: &DocumentId,
+    version: i32,
+    next: i32,
+) -> QueryResult<Option<DocumentRow>> {
+    crate::undelete!(conn, documents, id, version, next)
+}
+
 pub fn replace_parts(
     conn: &mut DbConnection,
     id: &DocumentId,

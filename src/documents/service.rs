@@ -12,6 +12,7 @@ use crate::auth::AuthUser;
 use crate::db::DbConnection;
 use crate::db::query::Paging;
 use crate::error::ApiError;
+use crate::history::revisions::Readers;
 use crate::http::path_id;
 use crate::ids::{DocumentId, MeetingId, MunicipalityId};
 use crate::resource::Resource;
@@ -122,6 +123,27 @@ impl Resource for Documents {
             ));
         }
         Ok(())
+    }
+
+    fn status(row: &DocumentRow) -> Option<&'static str> {
+        Some(row.status.as_str())
+    }
+
+    /// A draft's changes are its authors' and the office's business.
+    fn readers(row: &DocumentRow, details: &Details) -> Readers {
+        if row.status == DocumentStatus::Draft {
+            Readers::Municipalities(details.authors(&row.id).to_vec())
+        } else {
+            Readers::Everyone
+        }
+    }
+
+    fn undelete(
+        conn: &mut DbConnection,
+        row: &DocumentRow,
+        version: i32,
+    ) -> Result<Option<DocumentRow>, ApiError> {
+        Ok(model::undelete(conn, &row.id, row.version, version)?)
     }
 
     fn soft_delete(conn: &mut DbConnection, row: &DocumentRow) -> Result<bool, ApiError> {

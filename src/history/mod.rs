@@ -1,6 +1,10 @@
-//! What the service remembers about the requests and changes it handled. For now: the first
-//! answers to `POST`s sent with an `Idempotency-Key`, so a script that retries after a lost
-//! answer does not create a record twice.
+//! What the service remembers about the changes and requests it handled: every change in
+//! commit order (revisions, the audit log, the change feed), and the first answers to
+//! `POST`s sent with an `Idempotency-Key`, so a script that retries after a lost answer
+//! does not create a record twice.
 
+pub mod api;
+pub mod feed;
 pub mod idempotency;
 pub mod keys;
+pub mod revisions;

@@ -66,6 +66,31 @@ impl ListParams {
     }
 }
 
+/// Paging alone, for lists that are not synced (a record's revisions).
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct PageParams {
+    /// How many items to return, 1 to 200.
+    #[param(minimum = 1, maximum = 200, default = 50, example = 50)]
+    pub limit: Option<u32>,
+    /// How many items to skip.
+    #[param(minimum = 0, default = 0, example = 0)]
+    pub offset: Option<u64>,
+}
+
+impl PageParams {
+    pub fn resolve(self) -> Result<Paging, ApiError> {
+        ListParams {
+            limit: self.limit,
+            offset: self.offset,
+            updated_since: None,
+            include_deleted: None,
+        }
+        .resolve()
+    }
+}
+
 impl<'de, F: SortField> Deserialize<'de> for Sort<F> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let text = String::deserialize(d)?;

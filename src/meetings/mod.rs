@@ -38,7 +38,10 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(get_meeting)
         .service(replace_meeting)
         .service(update_meeting)
-        .service(delete_meeting);
+        .service(delete_meeting)
+        .service(list_meeting_revisions)
+        .service(get_meeting_revision)
+        .service(restore_meeting_revision);
 }
 
 crate::versioned_handlers! {
@@ -117,4 +120,23 @@ crate::resource_actions! {
         fn hold_meeting "/meetings/{id}/hold" "The meeting, now held."
             => |conn, current| change_status(conn, current, MeetingStatus::Held);
     }
+}
+
+crate::revision_handlers! {
+    resource: Meetings,
+    output: Meeting,
+    tag: "history",
+    id: ("id" = String, Path, description = "The meeting's id."),
+    list: {
+        /// List a meeting's revisions (admins; editors for what they may edit).
+        fn list_meeting_revisions "/meetings/{id}/revisions"
+    },
+    read: {
+        /// Read one revision of a meeting, with the meeting as it was.
+        fn get_meeting_revision "/meetings/{id}/revisions/{version}"
+    },
+    restore: {
+        /// Restore a meeting to one of its versions (admin; also brings a deleted one back).
+        fn restore_meeting_revision "/meetings/{id}/revisions/{version}/restore"
+    },
 }

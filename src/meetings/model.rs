@@ -196,6 +196,16 @@ pub fn soft_delete(conn: &mut DbConnection, id: &MeetingId, version: i32) -> Que
     crate::soft_delete!(conn, meetings, id, version)
 }
 
+/// Brings a deleted meeting back at `next` if it is still at `version`.
+pub fn undelete(
+    conn: &mut DbConnection,
+    id: &MeetingId,
+    version: i32,
+    next: i32,
+) -> QueryResult<Option<MeetingRow>> {
+    crate::undelete!(conn, meetings, id, version, next)
+}
+
 /// Replaces agenda, topics and documents.
 pub fn replace_parts(
     conn: &mut DbConnection,

@@ -18,6 +18,7 @@ use super::service::live_meeting;
 use crate::auth::AuthUser;
 use crate::db::{Db, DbConnection, now, utc};
 use crate::error::{ApiError, FieldError};
+use crate::history::revisions::{self, Action, Actor, Change, Readers};
 use crate::http::list::{ListParams, Listed, Page};
 use crate::http::{ApiJson, IfMatch, ListQuery, Tagged, merge_patch, path_id};
 use crate::ids::{MeetingId, MunicipalityId};
@@ -180,6 +181,7 @@ pub async fn create_registration(
         .map(str::trim)
         .filter(|n| !n.is_empty())
         .map(str::to_owned);
+    let actor = Actor::of(&user);
     let (row, names) = db
         .transaction(move |conn| {
             model::lock(conn, &id)?;
@@ -208,6 +210,7 @@ pub async fn create_registration(
                 attendees,
                 note.clone(),
             )?;
+            record(conn, &actor, Action::Created, &row)?;
             let names = registration_model::municipality_names(conn, std::slice::from_ref(&row))?;
             Ok((row, names))
         })
@@ -219,6 +222,28 @@ pub async fn create_registration(
     tagged_registration(row, &names)
         .created(location)
         .respond(&req)
+}
+
+/// Records a change of a registration in the change feed (registrations are not
+/// revisioned); admins and the registered municipality's editors may learn of it.
+pub fn record(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    action: Action,
+    row: &RegistrationRow,
+) -> Result<(), ApiError> {
+    let change = Change {
+        collection: "registrations",
+        id: row.id.as_str(),
+        path: format!(
+            "/api/v1/meetings/{}/registrations/{}",
+            row.meeting_id, row.municipality_id
+        ),
+        version: row.version,
+        action,
+        readers: Readers::Municipalities(vec![row.municipality_id.clone()]),
+    };
+    revisions::record(conn, actor, change, None)
 }
 
 /// The live meeting, the municipality a path segment names (which the caller must act
@@ -335,6 +360,7 @@ pub async fn update_registration(
                 note,
             )?
             .ok_or_else(ApiError::precondition_failed)?;
+            record(conn, &Actor::of(&user), Action::Updated, &row)?;
             let names = registration_model::municipality_names(conn, std::slice::from_ref(&row))?;
             Ok((row, names))
         })
@@ -376,7 +402,11 @@ pub async fn delete_registration(
         if !registration_model::withdraw_registration(conn, &current.id, current.version)? {
             return Err(ApiError::precondition_failed());
         }
-        Ok(())
+        let withdrawn = RegistrationRow {
+            version: current.version + 1,
+            ..current
+        };
+        record(conn, &Actor::of(&user), Action::Deleted, &withdrawn)
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())

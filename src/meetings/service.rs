@@ -122,6 +122,18 @@ impl Resource for Meetings {
         Ok(row)
     }
 
+    fn status(row: &MeetingRow) -> Option<&'static str> {
+        Some(row.status.as_str())
+    }
+
+    fn undelete(
+        conn: &mut DbConnection,
+        row: &MeetingRow,
+        version: i32,
+    ) -> Result<Option<MeetingRow>, ApiError> {
+        Ok(model::undelete(conn, &row.id, row.version, version)?)
+    }
+
     fn soft_delete(conn: &mut DbConnection, row: &MeetingRow) -> Result<bool, ApiError> {
         Ok(model::soft_delete(conn, &row.id, row.version)?)
     }

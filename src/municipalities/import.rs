@@ -9,6 +9,9 @@ mod cells;
 mod report;
 mod sheet;
 
+use super::service::Municipalities;
+use crate::history::revisions::{Action, Actor};
+use crate::resource::revisions;
 use std::collections::{BTreeMap, HashMap};
 
 use actix_web::{HttpResponse, post, web};
@@ -89,6 +92,7 @@ pub fn import(
     conn: &mut DbConnection,
     data: &[u8],
     dry_run: bool,
+    actor: &Actor,
     mut progress: impl FnMut(usize, usize),
 ) -> Result<ImportReport, ApiError> {
     let sheet = sheet::read(data);
@@ -97,7 +101,7 @@ pub fn import(
     // save waits for the import rather than failing (and the other way round).
     let result = crate::db::write_transaction(conn, &mut |conn| {
         outcome = None;
-        let report = apply_rows(conn, &sheet, dry_run, &mut progress)?;
+        let report = apply_rows(conn, &sheet, dry_run, actor, &mut progress)?;
         let keep = report.errors.is_empty() && !dry_run;
         outcome = Some(report);
         if keep {
@@ -119,6 +123,7 @@ fn apply_rows(
     conn: &mut DbConnection,
     sheet: &Sheet,
     dry_run: bool,
+    actor: &Actor,
     progress: &mut impl FnMut(usize, usize),
 ) -> Result<ImportReport, ApiError> {
     let mut report = ImportReport {
@@ -133,7 +138,7 @@ fn apply_rows(
     let mut seen: HashMap<String, usize> = HashMap::new();
     let total = rows.len();
     for (done, row) in rows.into_iter().enumerate() {
-        match apply_row(conn, row, &mut districts, &mut seen)? {
+        match apply_row(conn, row, &mut districts, &mut seen, actor)? {
             Applied::Created(row) => report.created.push(ImportCreated {
                 line: row.line,
                 id: (!dry_run).then_some(row.id),
@@ -240,6 +245,7 @@ fn apply_row(
     row: &Row,
     districts: &mut Districts,
     seen: &mut HashMap<String, usize>,
+    actor: &Actor,
 ) -> Result<Applied, ApiError> {
     let mut errors = Vec::new();
     let key = key_of(row, &mut errors);
@@ -311,6 +317,11 @@ fn apply_row(
         if before.is_some() && fields.is_empty() {
             return Err(Undo::NoChange);
         }
+        let action = match current {
+            Some(_) => Action::Updated,
+            None => Action::Created,
+        };
+        revisions::record::<Municipalities>(conn, actor, action, &stored, &details)?;
         Ok((stored, fields))
     });
     let (stored, fields) = match written {
@@ -474,9 +485,11 @@ pub async fn import_municipalities(
     user.require_admin()?;
     let data = body.read().await?;
     let dry_run = params.0.dry_run;
+    let actor = Actor::of(&user);
     let report = db
-        .run(move |conn| import(conn, &data, dry_run, |_, _| {}))
+        .run(move |conn| import(conn, &data, dry_run, &actor, |_, _| {}))
         .await?;
+    db.announce();
     if report.errors.is_empty() {
         return Ok(HttpResponse::Ok().json(report));
     }

@@ -28,7 +28,10 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(get_municipality)
         .service(replace_municipality)
         .service(update_municipality)
-        .service(delete_municipality);
+        .service(delete_municipality)
+        .service(list_municipality_revisions)
+        .service(get_municipality_revision)
+        .service(restore_municipality_revision);
 }
 
 crate::versioned_handlers! {
@@ -74,5 +77,24 @@ crate::versioned_handlers! {
     delete: {
         /// Delete a municipality (admin; soft: it becomes a tombstone).
         fn delete_municipality [Unauthorized, Forbidden, NotFound, Gone, PreconditionFailed, Unavailable]
+    },
+}
+
+crate::revision_handlers! {
+    resource: Municipalities,
+    output: Municipality,
+    tag: "history",
+    id: ("id" = String, Path, description = "The municipality's UUID, AGS or slug."),
+    list: {
+        /// List a municipality's revisions (admins; editors for what they may edit).
+        fn list_municipality_revisions "/municipalities/{id}/revisions"
+    },
+    read: {
+        /// Read one revision of a municipality, with the municipality as it was.
+        fn get_municipality_revision "/municipalities/{id}/revisions/{version}"
+    },
+    restore: {
+        /// Restore a municipality to one of its versions (admin; also brings a deleted one back).
+        fn restore_municipality_revision "/municipalities/{id}/revisions/{version}/restore"
     },
 }

@@ -243,6 +243,16 @@ pub fn soft_delete(
     crate::soft_delete!(conn, municipalities, id, version)
 }
 
+/// Brings a deleted municipalitie back at `next` if it is still at `version`.
+pub fn undelete(
+    conn: &mut DbConnection,
+    id: &MunicipalityId,
+    version: i32,
+    next: i32,
+) -> QueryResult<Option<MunicipalityRow>> {
+    crate::undelete!(conn, municipalities, id, version, next)
+}
+
 /// Replaces topics and contacts (contacts keep their ids when the input names one of theirs).
 pub fn replace_parts(
     conn: &mut DbConnection,

@@ -132,6 +132,14 @@ impl Resource for Municipalities {
         user.require_admin()
     }
 
+    fn undelete(
+        conn: &mut DbConnection,
+        row: &MunicipalityRow,
+        version: i32,
+    ) -> Result<Option<MunicipalityRow>, ApiError> {
+        Ok(model::undelete(conn, &row.id, row.version, version)?)
+    }
+
     fn soft_delete(conn: &mut DbConnection, row: &MunicipalityRow) -> Result<bool, ApiError> {
         Ok(model::soft_delete(conn, &row.id, row.version)?)
     }

@@ -197,3 +197,86 @@ macro_rules! resource_actions {
         }
     };
 }
+
+/// Declares a resource's history handlers: its revisions, one revision with the record as it
+/// was, and restore (admin, honouring `If-Match`). The caller passes the routes and the
+/// operations' documentation, like `versioned_handlers!`.
+#[macro_export]
+macro_rules! revision_handlers {
+    (
+        resource: $r:ty,
+        output: $out:ty,
+        tag: $tag:literal,
+        id: $id:tt,
+        list: { $(#[$list_meta:meta])* fn $list:ident $list_path:literal },
+        read: { $(#[$read_meta:meta])* fn $read:ident $read_path:literal },
+        restore: { $(#[$restore_meta:meta])* fn $restore:ident $restore_path:literal } $(,)?
+    ) => {
+        $(#[$list_meta])*
+        #[utoipa::path(
+            tag = $tag,
+            params($id, $crate::http::list::PageParams),
+            responses(
+                (status = 200, description = "A page of revisions, newest first.", body = $crate::http::Page<$crate::history::api::Revision>, headers(("ETag" = String), ("Link" = String))),
+                NotModified, BadRequest, Unauthorized, Forbidden, NotFound, Unavailable
+            ),
+            security(("bearer" = []))
+        )]
+        #[get($list_path)]
+        async fn $list(
+            db: actix_web::web::Data<$crate::db::Db>,
+            user: $crate::auth::AuthUser,
+            key: actix_web::web::Path<String>,
+            params: $crate::http::ApiQuery<$crate::http::list::PageParams>,
+        ) -> Result<$crate::http::Page<$crate::history::api::Revision>, $crate::error::ApiError> {
+            $crate::resource::revisions::list::<$r>(&db, user, key.into_inner(), params.0).await
+        }
+
+        $(#[$read_meta])*
+        #[utoipa::path(
+            tag = $tag,
+            params($id, ("version" = i32, Path, description = "The version.", example = 2)),
+            responses(
+                (status = 200, description = "The revision, with the record as it was.", body = $crate::history::api::Revision),
+                BadRequest, Unauthorized, Forbidden, NotFound, Unavailable
+            ),
+            security(("bearer" = []))
+        )]
+        #[get($read_path)]
+        async fn $read(
+            db: actix_web::web::Data<$crate::db::Db>,
+            user: $crate::auth::AuthUser,
+            path: actix_web::web::Path<(String, i32)>,
+        ) -> Result<actix_web::web::Json<$crate::history::api::Revision>, $crate::error::ApiError> {
+            let (key, version) = path.into_inner();
+            $crate::resource::revisions::one::<$r>(&db, user, key, version)
+                .await
+                .map(actix_web::web::Json)
+        }
+
+        $(#[$restore_meta])*
+        #[utoipa::path(
+            tag = $tag,
+            params(
+                $id,
+                ("version" = i32, Path, description = "The version to restore.", example = 2),
+                ("If-Match" = Option<String>, Header, description = "The ETag the restore is based on.")
+            ),
+            responses(
+                (status = 200, description = "The record as restored (a new version).", body = $out, headers(("ETag" = String))),
+                BadRequest, Unauthorized, Forbidden, NotFound, Conflict, PreconditionFailed, Unavailable
+            ),
+            security(("bearer" = []))
+        )]
+        #[post($restore_path)]
+        async fn $restore(
+            db: actix_web::web::Data<$crate::db::Db>,
+            user: $crate::auth::AuthUser,
+            path: actix_web::web::Path<(String, i32)>,
+            if_match: $crate::http::IfMatch,
+        ) -> Result<$crate::http::Tagged<$out>, $crate::error::ApiError> {
+            let (key, version) = path.into_inner();
+            $crate::resource::revisions::restore::<$r>(&db, user, key, version, if_match).await
+        }
+    };
+}

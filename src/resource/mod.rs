@@ -7,6 +7,7 @@
 //! here and nowhere else.
 
 pub mod handlers;
+pub mod revisions;
 
 use actix_web::HttpResponse;
 use diesel::QueryResult;
@@ -20,6 +21,7 @@ use crate::db::query::Paging;
 use crate::db::record::{Record, live};
 use crate::db::{Db, DbConnection};
 use crate::error::ApiError;
+use crate::history::revisions::{Action, Actor, Readers};
 use crate::http::json::from_value;
 use crate::http::list::{Listed, Page};
 use crate::http::round_trip::{self, Change};
@@ -148,6 +150,21 @@ pub trait Resource: Sized + 'static {
     }
     /// Makes the row a tombstone if it is still at its version; `false` when it is not.
     fn soft_delete(conn: &mut DbConnection, row: &Self::Row) -> Result<bool, ApiError>;
+    /// Brings a tombstone back, at `version`, if it is still at its version (restore).
+    fn undelete(
+        conn: &mut DbConnection,
+        row: &Self::Row,
+        version: i32,
+    ) -> Result<Option<Self::Row>, ApiError>;
+
+    /// The workflow state, kept in a revision next to the writable fields.
+    fn status(_row: &Self::Row) -> Option<&'static str> {
+        None
+    }
+    /// Who may learn of a change to this row (the change feed leaves out the others).
+    fn readers(_row: &Self::Row, _details: &Self::Details) -> Readers {
+        Readers::Everyone
+    }
 }
 
 /// The live row `key` names with its details, as `who` may see it: 404 when absent or
@@ -232,7 +249,9 @@ pub async fn create<R: Resource>(
             R::resolve_references(conn, &mut body)?;
             let new: R::New = from_value(body).map_err(ApiError::validation)?;
             let row = R::insert(conn, &writer, &new, &prepared)?;
-            reloaded::<R>(conn, row)
+            let (row, details) = reloaded::<R>(conn, row)?;
+            revisions::record::<R>(conn, &Actor::of(&writer), Action::Created, &row, &details)?;
+            Ok((row, details))
         })
         .await?;
     let location = format!("{}/{}", R::COLLECTION, row.id());
@@ -313,7 +332,9 @@ async fn save<R: Resource>(
             }
             R::may_change(&writer, &current, &before, &after)?;
             let row = R::update(conn, &writer, &current, &details, &after, &prepared)?;
-            reloaded::<R>(conn, row)
+            let (row, details) = reloaded::<R>(conn, row)?;
+            revisions::record::<R>(conn, &Actor::of(&writer), Action::Updated, &row, &details)?;
+            Ok((row, details))
         })
         .await?;
     Ok(R::tagged(row, &details, Some(&user)))
@@ -350,7 +371,9 @@ where
             let (current, _) = current::<R>(conn, &key, Some(&writer))?;
             if_match.check(&current)?;
             let row = action(conn, &current)?.ok_or_else(ApiError::precondition_failed)?;
-            reloaded::<R>(conn, row)
+            let (row, details) = reloaded::<R>(conn, row)?;
+            revisions::record::<R>(conn, &Actor::of(&writer), Action::Updated, &row, &details)?;
+            Ok((row, details))
         })
         .await?;
     Ok(R::tagged(row, &details, Some(&user)))
@@ -370,7 +393,7 @@ pub async fn delete<R: Resource>(
         if !R::soft_delete(conn, &current)? {
             return Err(ApiError::precondition_failed());
         }
-        Ok(())
+        revisions::record_deletion::<R>(conn, &key, &user)
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())

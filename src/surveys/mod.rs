@@ -40,7 +40,10 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(get_survey)
         .service(replace_survey)
         .service(update_survey)
-        .service(delete_survey);
+        .service(delete_survey)
+        .service(list_survey_revisions)
+        .service(get_survey_revision)
+        .service(restore_survey_revision);
 }
 
 crate::versioned_handlers! {
@@ -115,4 +118,23 @@ crate::resource_actions! {
         fn close_survey "/surveys/{id}/close" "The closed survey."
             => |conn, current| transition(conn, current, SurveyStatus::Closed);
     }
+}
+
+crate::revision_handlers! {
+    resource: Surveys,
+    output: Survey,
+    tag: "history",
+    id: ("id" = String, Path, description = "The survey's id."),
+    list: {
+        /// List a survey's revisions (admins; editors for what they may edit).
+        fn list_survey_revisions "/surveys/{id}/revisions"
+    },
+    read: {
+        /// Read one revision of a survey, with the survey as it was.
+        fn get_survey_revision "/surveys/{id}/revisions/{version}"
+    },
+    restore: {
+        /// Restore a survey to one of its versions (admin; also brings a deleted one back).
+        fn restore_survey_revision "/surveys/{id}/revisions/{version}/restore"
+    },
 }

@@ -209,6 +209,16 @@ pub fn soft_delete(conn: &mut DbConnection, id: &SurveyId, version: i32) -> Quer
     crate::soft_delete!(conn, surveys, id, version)
 }
 
+/// Brings a deleted survey back at `next` if it is still at `version`.
+pub fn undelete(
+    conn: &mut DbConnection,
+    id: &SurveyId,
+    version: i32,
+    next: i32,
+) -> QueryResult<Option<SurveyRow>> {
+    crate::undelete!(conn, surveys, id, version, next)
+}
+
 fn filtered(
     paging: &Paging,
     filter: &SurveyFilter,

@@ -11,6 +11,7 @@ use crate::auth::AuthUser;
 use crate::db::query::Paging;
 use crate::db::{DbConnection, now};
 use crate::error::{ApiError, FieldError};
+use crate::history::revisions::Readers;
 use crate::http::path_id;
 use crate::ids::SurveyId;
 use crate::resource::{self, Resource};
@@ -134,6 +135,27 @@ impl Resource for Surveys {
             model::replace_questions(conn, &row.id, &input.questions)?;
         }
         Ok(row)
+    }
+
+    fn status(row: &SurveyRow) -> Option<&'static str> {
+        Some(row.status.as_str())
+    }
+
+    /// A draft survey is the office's alone.
+    fn readers(row: &SurveyRow, _: &Questionnaires) -> Readers {
+        if row.status == SurveyStatus::Draft {
+            Readers::Admins
+        } else {
+            Readers::Everyone
+        }
+    }
+
+    fn undelete(
+        conn: &mut DbConnection,
+        row: &SurveyRow,
+        version: i32,
+    ) -> Result<Option<SurveyRow>, ApiError> {
+        Ok(model::undelete(conn, &row.id, row.version, version)?)
     }
 
     fn soft_delete(conn: &mut DbConnection, row: &SurveyRow) -> Result<bool, ApiError> {

@@ -20,7 +20,10 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(get_user)
         .service(replace_user)
         .service(update_user)
-        .service(delete_user);
+        .service(delete_user)
+        .service(list_user_revisions)
+        .service(get_user_revision)
+        .service(restore_user_revision);
 }
 
 crate::versioned_handlers! {
@@ -60,5 +63,24 @@ crate::versioned_handlers! {
     delete: {
         /// Delete a user (soft: the user becomes a tombstone and can no longer log in).
         fn delete_user [Unauthorized, Forbidden, NotFound, Conflict, Gone, PreconditionFailed, Unavailable]
+    },
+}
+
+crate::revision_handlers! {
+    resource: Users,
+    output: User,
+    tag: "history",
+    id: ("id" = String, Path, description = "The user's id."),
+    list: {
+        /// List a user's revisions (admins; editors for what they may edit).
+        fn list_user_revisions "/users/{id}/revisions"
+    },
+    read: {
+        /// Read one revision of a user, with the user as it was.
+        fn get_user_revision "/users/{id}/revisions/{version}"
+    },
+    restore: {
+        /// Restore a user to one of its versions (admin; also brings a deleted one back).
+        fn restore_user_revision "/users/{id}/revisions/{version}/restore"
     },
 }

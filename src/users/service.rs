@@ -11,6 +11,7 @@ use crate::auth::{AuthUser, Role, password};
 use crate::db::query::Paging;
 use crate::db::{DbConnection, now};
 use crate::error::ApiError;
+use crate::history::revisions::Readers;
 use crate::http::path_id;
 use crate::ids::{MunicipalityId, UserId};
 use crate::resource::Resource;
@@ -140,6 +141,19 @@ impl Resource for Users {
         Ok(())
     }
 
+    /// Accounts are the office's business alone.
+    fn readers(_: &UserRow, _: &()) -> Readers {
+        Readers::Admins
+    }
+
+    fn undelete(
+        conn: &mut DbConnection,
+        row: &UserRow,
+        version: i32,
+    ) -> Result<Option<UserRow>, ApiError> {
+        Ok(model::undelete(conn, &row.id, row.version, version)?)
+    }
+
     /// A deleted user can no longer log in, nor refresh a session it had.
     fn soft_delete(conn: &mut DbConnection, row: &UserRow) -> Result<bool, ApiError> {
         if !model::soft_delete(conn, &row.id, row.version)? {
@@ -150,10 +164,13 @@ impl Resource for Users {
     }
 }
 
-/// Validates, hashes the password and stores a new user: the one way users come to be,
-/// over HTTP, from the command line and at bootstrap.
+/// Validates, hashes the password and stores a new user from the command line, at bootstrap
+/// or as demo data (requests go through the pipeline's `insert`): recorded as the service's
+/// doing (`system`).
 pub fn create_account(conn: &mut DbConnection, new: NewUser) -> Result<UserRow, ApiError> {
-    store_account(conn, &new, None)
+    let row = store_account(conn, &new, None)?;
+    crate::resource::revisions::record_created::<Users>(conn, row.id.as_str())?;
+    Ok(row)
 }
 
 /// Stores a new user with the password's `hash` if it was made already.

@@ -9,6 +9,7 @@ mod conventions;
 mod dependable;
 mod documents;
 mod formats;
+mod history;
 mod hostile_text;
 mod idempotency;
 mod imports;

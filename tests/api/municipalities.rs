@@ -318,7 +318,7 @@ both_backends! {
         let import = |csv: Vec<u8>, dry_run: bool| {
             let db = target.db().clone();
             async move {
-                db.run(move |conn| engagiert::municipalities::import::import(conn, &csv, dry_run, |_, _| {})).await.unwrap()
+                db.run(move |conn| engagiert::municipalities::import::import(conn, &csv, dry_run, &engagiert::history::revisions::Actor::system(), |_, _| {})).await.unwrap()
             }
         };
         let dry = import(exported.to_vec(), true).await;

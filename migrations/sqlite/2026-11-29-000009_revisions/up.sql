@@ -1,0 +1,20 @@
+-- Every committed change, in commit order: the change feed's items, and for municipalities,
+-- meetings, documents, surveys and users also their revision (merge patch and snapshot).
+-- `seq` is the feed's cursor; SQLite has one writer at a time, so numbers are handed out in
+-- commit order.
+CREATE TABLE revisions (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    collection TEXT NOT NULL,
+    record_id TEXT NOT NULL,
+    path TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    action TEXT NOT NULL,
+    at TIMESTAMP NOT NULL,
+    actor_kind TEXT NOT NULL,
+    actor_id TEXT,
+    readers TEXT,
+    patch TEXT,
+    snapshot TEXT
+);
+CREATE INDEX revisions_record ON revisions (collection, record_id, seq);
+CREATE INDEX revisions_at ON revisions (at);

@@ -1,0 +1,205 @@
+//! The history of a versioned resource: every write of the pipeline records its revision
+//! here, in its own transaction; a record's revisions are read and restored through the
+//! same [`Resource`] hooks as the record itself.
+
+use serde_json::Value;
+
+use super::{Resource, reloaded};
+use crate::auth::AuthUser;
+use crate::db::record::Record;
+use crate::db::{Db, DbConnection};
+use crate::error::ApiError;
+use crate::history::api::Revision;
+use crate::history::revisions::{self as history, Action, Actor, Change};
+use crate::http::json::from_value;
+use crate::http::list::{Page, PageParams};
+use crate::http::round_trip;
+use crate::http::{IfMatch, Tagged};
+
+/// The collection's name in the history: the last segment of its path.
+pub fn collection<R: Resource>() -> &'static str {
+    R::COLLECTION.rsplit('/').next().unwrap_or(R::COLLECTION)
+}
+
+/// What a revision keeps of a record: its writable representation (what restore brings
+/// back) and its `status`. Never a password (no input carries a stored one) or a secret.
+fn snapshot<R: Resource>(row: &R::Row, details: &R::Details) -> Result<Value, ApiError> {
+    let mut value =
+        serde_json::to_value(R::canonical(R::input(row, details)?)).map_err(ApiError::internal)?;
+    if let (Some(status), Value::Object(fields)) = (R::status(row), &mut value) {
+        fields.insert("status".into(), status.into());
+    }
+    Ok(value)
+}
+
+/// Records the revision `row` (as just written) is, in the running write transaction.
+pub fn record<R: Resource>(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    action: Action,
+    row: &R::Row,
+    details: &R::Details,
+) -> Result<(), ApiError> {
+    let snapshot = snapshot::<R>(row, details)?;
+    let change = Change {
+        collection: collection::<R>(),
+        id: row.id(),
+        path: format!("{}/{}", R::COLLECTION, row.id()),
+        version: row.version(),
+        action,
+        readers: R::readers(row, details),
+    };
+    history::record(conn, actor, change, Some(&snapshot))
+}
+
+/// The record `key` names, deleted or not, if `who` may see its history: admins see every
+/// record's, editors those of records they may edit (403), nobody a record hidden from them
+/// (404).
+fn with_history<R: Resource>(
+    conn: &mut DbConnection,
+    key: &str,
+    who: &AuthUser,
+) -> Result<R::Row, ApiError> {
+    R::may_read(Some(who))?;
+    let not_found = || ApiError::not_found(format!("no such {}", R::NAME));
+    let row = R::find(conn, key)?.ok_or_else(not_found)?;
+    let details = R::details(conn, std::slice::from_ref(&row))?;
+    if !R::visible(&row, &details, Some(who)) {
+        return Err(not_found());
+    }
+    R::may_write(who, &row, &details)?;
+    Ok(row)
+}
+
+/// `GET /{collection}/{key}/revisions`: newest first.
+pub async fn list<R: Resource>(
+    db: &Db,
+    who: AuthUser,
+    key: String,
+    params: PageParams,
+) -> Result<Page<Revision>, ApiError> {
+    let paging = params.resolve()?;
+    let page = paging.clone();
+    let (rows, names, total) = db
+        .run(move |conn| {
+            let row = with_history::<R>(conn, &key, &who)?;
+            let (rows, total) = history::of_record(
+                conn,
+                collection::<R>(),
+                row.id(),
+                paging.limit,
+                paging.offset,
+            )?;
+            let names = history::actor_names(conn, &rows)?;
+            Ok((rows, names, total))
+        })
+        .await?;
+    let items = rows
+        .iter()
+        .map(|row| Revision::of(row, &names, false))
+        .collect();
+    Ok(Page::new(items, total, &page))
+}
+
+/// `GET /{collection}/{key}/revisions/{version}`: the revision with the record as it was.
+pub async fn one<R: Resource>(
+    db: &Db,
+    who: AuthUser,
+    key: String,
+    version: i32,
+) -> Result<Revision, ApiError> {
+    db.run(move |conn| {
+        let row = with_history::<R>(conn, &key, &who)?;
+        let revision = history::at_version(conn, collection::<R>(), row.id(), version)?
+            .ok_or_else(no_such_revision)?;
+        let names = history::actor_names(conn, std::slice::from_ref(&revision))?;
+        Ok(Revision::of(&revision, &names, true))
+    })
+    .await
+}
+
+fn no_such_revision() -> ApiError {
+    ApiError::not_found("no such revision of this record")
+}
+
+/// `POST /{collection}/{key}/revisions/{version}/restore` (admin): that version's writable
+/// fields become the current ones, as a new version recorded as `restored`; a deleted record
+/// comes back. The workflow state (`status`) is not rewound: it changes only through its
+/// actions. A restore that changes nothing keeps the version, like any write.
+pub async fn restore<R: Resource>(
+    db: &Db,
+    user: AuthUser,
+    key: String,
+    version: i32,
+    if_match: IfMatch,
+) -> Result<Tagged<R::Output>, ApiError> {
+    user.require_admin()?;
+    let writer = user.clone();
+    let (row, details) = db
+        .transaction(move |conn| {
+            R::lock(conn, &key)?;
+            let row = with_history::<R>(conn, &key, &writer)?;
+            if_match.check(&row)?;
+            let revision = history::at_version(conn, collection::<R>(), row.id(), version)?
+                .ok_or_else(no_such_revision)?;
+            let wanted = R::canonical(restorable::<R>(revision.record())?);
+            let details = R::details(conn, std::slice::from_ref(&row))?;
+            let before = R::canonical(R::input(&row, &details)?);
+            let changed = !round_trip::unchanged(&before, &wanted);
+            let deleted = row.deleted_at().is_some();
+            if !changed && !deleted {
+                return Ok((row, details));
+            }
+            let mut row = row;
+            if deleted {
+                // One new version for the whole restore: the update below counts it.
+                let next = if changed {
+                    row.version()
+                } else {
+                    row.version() + 1
+                };
+                row = R::undelete(conn, &row, next)?.ok_or_else(ApiError::precondition_failed)?;
+            }
+            if changed {
+                R::may_change(&writer, &row, &before, &wanted)?;
+                row = R::update(conn, &writer, &row, &details, &wanted, &Default::default())?;
+            }
+            let (row, details) = reloaded::<R>(conn, row)?;
+            record::<R>(conn, &Actor::of(&writer), Action::Restored, &row, &details)?;
+            Ok((row, details))
+        })
+        .await?;
+    Ok(R::tagged(row, &details, Some(&user)))
+}
+
+/// A revision's record as the input it was; one the resource no longer accepts (its rules
+/// changed since) is 409.
+fn restorable<R: Resource>(mut record: Value) -> Result<R::Input, ApiError> {
+    if let Value::Object(fields) = &mut record {
+        fields.remove("status");
+    }
+    from_value(record).map_err(|errors| {
+        ApiError::conflict("this version cannot be restored: it no longer passes the rules")
+            .with_errors(errors)
+    })
+}
+
+/// Records the deletion of the record `key` names (now a tombstone).
+pub fn record_deletion<R: Resource>(
+    conn: &mut DbConnection,
+    key: &str,
+    who: &AuthUser,
+) -> Result<(), ApiError> {
+    let not_found = || ApiError::not_found(format!("no such {}", R::NAME));
+    let row = R::find(conn, key)?.ok_or_else(not_found)?;
+    let details = R::details(conn, std::slice::from_ref(&row))?;
+    record::<R>(conn, &Actor::of(who), Action::Deleted, &row, &details)
+}
+
+/// Records a record written outside the pipeline (demo data) as created by the service.
+pub fn record_created<R: Resource>(conn: &mut DbConnection, id: &str) -> Result<(), ApiError> {
+    let row = R::find(conn, id)?
+        .ok_or_else(|| ApiError::internal(format!("no {} {id} to record", R::NAME)))?;
+    let details = R::details(conn, std::slice::from_ref(&row))?;
+    record::<R>(conn, &Actor::system(), Action::Created, &row, &details)
+}
