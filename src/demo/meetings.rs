@@ -2,7 +2,7 @@
 
 use crate::history::revisions::{Action, Actor};
 use crate::meetings::service::Meetings;
-use crate::resource::revisions::record_created;
+use crate::resource::recording::record_created;
 use chrono::{DateTime, Duration, Utc};
 
 use crate::db::{DbConnection, now, utc};

@@ -14,7 +14,7 @@ use crate::documents::{self, attachment_model, model as documents_model, storage
 use crate::error::ApiError;
 use crate::history::revisions::{Action, Actor};
 use crate::municipalities::{import, model as municipalities};
-use crate::resource::revisions::record_created;
+use crate::resource::recording::record_created;
 use crate::types::Email;
 use crate::users::{self, api::NewUser};
 

@@ -1,6 +1,6 @@
 //! The demo surveys of `--dev`.
 
-use crate::resource::revisions::record_created;
+use crate::resource::recording::record_created;
 use crate::surveys::service::Surveys;
 use chrono::NaiveDateTime;
 use serde_json::Value;

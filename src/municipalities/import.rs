@@ -11,7 +11,7 @@ mod sheet;
 
 use super::service::Municipalities;
 use crate::history::revisions::{Action, Actor};
-use crate::resource::revisions;
+use crate::resource::recording;
 use std::collections::{BTreeMap, HashMap};
 
 use actix_web::{HttpResponse, post, web};
@@ -321,7 +321,7 @@ fn apply_row(
             Some(_) => Action::Updated,
             None => Action::Created,
         };
-        revisions::record::<Municipalities>(conn, actor, action, &stored, &details)?;
+        recording::record::<Municipalities>(conn, actor, action, &stored, &details)?;
         Ok((stored, fields))
     });
     let (stored, fields) = match written {

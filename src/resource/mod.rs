@@ -6,166 +6,25 @@
 //! writes keep their version, 404 before 410, the ETag and `Location` of the answer — live
 //! here and nowhere else.
 
+mod definition;
 pub mod handlers;
+pub mod recording;
 pub mod revisions;
 
+pub use self::definition::Resource;
+
 use actix_web::HttpResponse;
-use diesel::QueryResult;
-use serde::Serialize;
-use serde::de::DeserializeOwned;
 use serde_json::Value;
-use utoipa::PartialSchema;
 
 use crate::auth::AuthUser;
-use crate::db::query::Paging;
 use crate::db::record::{Record, live};
 use crate::db::{Db, DbConnection};
 use crate::error::ApiError;
-use crate::history::revisions::{Action, Actor, Readers};
+use crate::history::revisions::{Action, Actor};
 use crate::http::json::from_value;
 use crate::http::list::{Listed, Page};
 use crate::http::round_trip::{self, Change};
 use crate::http::{ApiJson, IfMatch, ListQuery, Tagged};
-
-/// A versioned resource as the pipeline sees it. Only the first group of items is required
-/// for reading; the writes need the rest.
-pub trait Resource: Sized + 'static {
-    /// The singular noun in messages: "no such meeting".
-    const NAME: &'static str;
-    /// The collection path, for `Location`: `/api/v1/meetings`.
-    const COLLECTION: &'static str;
-    /// The state a new one starts in (rule 21: a `POST` may name it), if it has states.
-    const INITIAL_STATUS: Option<&'static str> = None;
-
-    type Row: Record + Clone + Send + 'static;
-    /// What is loaded next to the rows (topics, agendas, questions), for many rows at once.
-    type Details: Send + 'static;
-    /// What `POST` takes: the writable representation, or more (a user's password).
-    type New: DeserializeOwned + Clone + Send + 'static;
-    /// The writable representation: what `PUT` takes and `PATCH` merges into.
-    type Input: Serialize + DeserializeOwned + PartialSchema + Clone + Send + 'static;
-    /// The representation `GET` returns.
-    type Output: Serialize + Send + 'static;
-    type Filter: Send + 'static;
-    /// Slow work done before the write transaction from the raw body (hashing a password),
-    /// so the transaction holds its lock only for the write.
-    type Prepared: Default + Clone + Send + 'static;
-
-    /// The row a path segment names, deleted or not; `None` is 404.
-    fn find(conn: &mut DbConnection, key: &str) -> Result<Option<Self::Row>, ApiError>;
-    /// The details of `rows`, loaded for all of them at once.
-    fn details(conn: &mut DbConnection, rows: &[Self::Row]) -> QueryResult<Self::Details>;
-    /// Whether `who` may read this kind of resource at all (401/403 before any lookup).
-    fn may_read(_who: Option<&AuthUser>) -> Result<(), ApiError> {
-        Ok(())
-    }
-    /// Whether `who` may know the row exists (a draft may be hidden: 404, not 403).
-    fn visible(_row: &Self::Row, _details: &Self::Details, _who: Option<&AuthUser>) -> bool {
-        true
-    }
-    fn show(row: Self::Row, details: &Self::Details, who: Option<&AuthUser>) -> Self::Output;
-    /// The row shown with its ETag; a resource whose representation depends on the reader
-    /// or on more than its own row says so here.
-    fn tagged(
-        row: Self::Row,
-        details: &Self::Details,
-        who: Option<&AuthUser>,
-    ) -> Tagged<Self::Output> {
-        Tagged::of(row, None, |row| Self::show(row, details, who))
-    }
-    /// A page of rows (and the number of all that match).
-    fn list(
-        conn: &mut DbConnection,
-        paging: &Paging,
-        filter: &Self::Filter,
-        who: Option<&AuthUser>,
-    ) -> Result<(Vec<Self::Row>, i64), ApiError>;
-
-    /// The writable representation of a stored row: what `PATCH` merges into.
-    fn input(row: &Self::Row, details: &Self::Details) -> Result<Self::Input, ApiError>;
-    /// An input in its one canonical form, so that equal meanings compare equal.
-    fn canonical(input: Self::Input) -> Self::Input {
-        input
-    }
-    /// Body fields that name other records by a key other than their id (rule 24) replaced
-    /// by the id.
-    fn resolve_references(_conn: &mut DbConnection, _body: &mut Value) -> Result<(), ApiError> {
-        Ok(())
-    }
-    fn prepare(_body: &Value) -> Result<Self::Prepared, ApiError> {
-        Ok(Self::Prepared::default())
-    }
-    /// The action that moves the resource to `status` (rule 3), for the 409 that names it.
-    fn status_action(_status: &str) -> Option<&'static str> {
-        None
-    }
-    fn may_create(user: &AuthUser) -> Result<(), ApiError> {
-        user.require_admin()
-    }
-    fn may_write(
-        user: &AuthUser,
-        _row: &Self::Row,
-        _details: &Self::Details,
-    ) -> Result<(), ApiError> {
-        user.require_admin()
-    }
-    /// Checks a change against what only some may change or what may change only in some
-    /// states (403 or 409), before the input's own rules.
-    fn may_change(
-        _user: &AuthUser,
-        _current: &Self::Row,
-        _before: &Self::Input,
-        _after: &Self::Input,
-    ) -> Result<(), ApiError> {
-        Ok(())
-    }
-    /// Takes the locks a write needs beyond the row's version (a meeting's registrations).
-    fn lock(_conn: &mut DbConnection, _key: &str) -> Result<(), ApiError> {
-        Ok(())
-    }
-    /// Checks and stores a new record.
-    fn insert(
-        conn: &mut DbConnection,
-        user: &AuthUser,
-        new: &Self::New,
-        prepared: &Self::Prepared,
-    ) -> Result<Self::Row, ApiError>;
-    /// Checks and stores a changed record; 412 when it is no longer at `current`'s version.
-    fn update(
-        conn: &mut DbConnection,
-        user: &AuthUser,
-        current: &Self::Row,
-        details: &Self::Details,
-        input: &Self::Input,
-        prepared: &Self::Prepared,
-    ) -> Result<Self::Row, ApiError>;
-    /// May `user` delete it (403, or 409 for the last admin)?
-    fn may_delete(
-        _conn: &mut DbConnection,
-        user: &AuthUser,
-        row: &Self::Row,
-        details: &Self::Details,
-    ) -> Result<(), ApiError> {
-        Self::may_write(user, row, details)
-    }
-    /// Makes the row a tombstone if it is still at its version; `false` when it is not.
-    fn soft_delete(conn: &mut DbConnection, row: &Self::Row) -> Result<bool, ApiError>;
-    /// Brings a tombstone back, at `version`, if it is still at its version (restore).
-    fn undelete(
-        conn: &mut DbConnection,
-        row: &Self::Row,
-        version: i32,
-    ) -> Result<Option<Self::Row>, ApiError>;
-
-    /// The workflow state, kept in a revision next to the writable fields.
-    fn status(_row: &Self::Row) -> Option<&'static str> {
-        None
-    }
-    /// Who may learn of a change to this row (the change feed leaves out the others).
-    fn readers(_row: &Self::Row, _details: &Self::Details) -> Readers {
-        Readers::Everyone
-    }
-}
 
 /// The live row `key` names with its details, as `who` may see it: 404 when absent or
 /// hidden, 410 when deleted.
@@ -250,7 +109,7 @@ pub async fn create<R: Resource>(
             let new: R::New = from_value(body).map_err(ApiError::validation)?;
             let row = R::insert(conn, &writer, &new, &prepared)?;
             let (row, details) = reloaded::<R>(conn, row)?;
-            revisions::record::<R>(conn, &Actor::of(&writer), Action::Created, &row, &details)?;
+            recording::record::<R>(conn, &Actor::of(&writer), Action::Created, &row, &details)?;
             Ok((row, details))
         })
         .await?;
@@ -333,7 +192,7 @@ async fn save<R: Resource>(
             R::may_change(&writer, &current, &before, &after)?;
             let row = R::update(conn, &writer, &current, &details, &after, &prepared)?;
             let (row, details) = reloaded::<R>(conn, row)?;
-            revisions::record::<R>(conn, &Actor::of(&writer), Action::Updated, &row, &details)?;
+            recording::record::<R>(conn, &Actor::of(&writer), Action::Updated, &row, &details)?;
             Ok((row, details))
         })
         .await?;
@@ -372,7 +231,7 @@ where
             if_match.check(&current)?;
             let row = action(conn, &current)?.ok_or_else(ApiError::precondition_failed)?;
             let (row, details) = reloaded::<R>(conn, row)?;
-            revisions::record::<R>(conn, &Actor::of(&writer), Action::Updated, &row, &details)?;
+            recording::record::<R>(conn, &Actor::of(&writer), Action::Updated, &row, &details)?;
             Ok((row, details))
         })
         .await?;
@@ -393,7 +252,7 @@ pub async fn delete<R: Resource>(
         if !R::soft_delete(conn, &current)? {
             return Err(ApiError::precondition_failed());
         }
-        revisions::record_deletion::<R>(conn, &key, &user)
+        recording::record_deletion::<R>(conn, &key, &user)
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())

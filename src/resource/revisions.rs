@@ -1,56 +1,20 @@
-//! The history of a versioned resource: every write of the pipeline records its revision
-//! here, in its own transaction; a record's revisions are read and restored through the
-//! same [`Resource`] hooks as the record itself.
+//! The history of a versioned resource: its revisions (recorded by `recording`), read and
+//! restored through the same [`Resource`] hooks as the record itself.
 
 use serde_json::Value;
 
+use super::recording::{collection, record};
 use super::{Resource, reloaded};
 use crate::auth::AuthUser;
 use crate::db::record::Record;
 use crate::db::{Db, DbConnection};
 use crate::error::ApiError;
 use crate::history::api::Revision;
-use crate::history::revisions::{self as history, Action, Actor, Change};
+use crate::history::revisions::{self as history, Action, Actor};
 use crate::http::json::from_value;
 use crate::http::list::{Page, PageParams};
 use crate::http::round_trip;
 use crate::http::{IfMatch, Tagged};
-
-/// The collection's name in the history: the last segment of its path.
-pub fn collection<R: Resource>() -> &'static str {
-    R::COLLECTION.rsplit('/').next().unwrap_or(R::COLLECTION)
-}
-
-/// What a revision keeps of a record: its writable representation (what restore brings
-/// back) and its `status`. Never a password (no input carries a stored one) or a secret.
-fn snapshot<R: Resource>(row: &R::Row, details: &R::Details) -> Result<Value, ApiError> {
-    let mut value =
-        serde_json::to_value(R::canonical(R::input(row, details)?)).map_err(ApiError::internal)?;
-    if let (Some(status), Value::Object(fields)) = (R::status(row), &mut value) {
-        fields.insert("status".into(), status.into());
-    }
-    Ok(value)
-}
-
-/// Records the revision `row` (as just written) is, in the running write transaction.
-pub fn record<R: Resource>(
-    conn: &mut DbConnection,
-    actor: &Actor,
-    action: Action,
-    row: &R::Row,
-    details: &R::Details,
-) -> Result<(), ApiError> {
-    let snapshot = snapshot::<R>(row, details)?;
-    let change = Change {
-        collection: collection::<R>(),
-        id: row.id(),
-        path: format!("{}/{}", R::COLLECTION, row.id()),
-        version: row.version(),
-        action,
-        readers: R::readers(row, details),
-    };
-    history::record(conn, actor, change, Some(&snapshot))
-}
 
 /// The record `key` names, deleted or not, if `who` may see its history: admins see every
 /// record's, editors those of records they may edit (403), nobody a record hidden from them
@@ -182,24 +146,4 @@ fn restorable<R: Resource>(mut record: Value) -> Result<R::Input, ApiError> {
         ApiError::conflict("this version cannot be restored: it no longer passes the rules")
             .with_errors(errors)
     })
-}
-
-/// Records the deletion of the record `key` names (now a tombstone).
-pub fn record_deletion<R: Resource>(
-    conn: &mut DbConnection,
-    key: &str,
-    who: &AuthUser,
-) -> Result<(), ApiError> {
-    let not_found = || ApiError::not_found(format!("no such {}", R::NAME));
-    let row = R::find(conn, key)?.ok_or_else(not_found)?;
-    let details = R::details(conn, std::slice::from_ref(&row))?;
-    record::<R>(conn, &Actor::of(who), Action::Deleted, &row, &details)
-}
-
-/// Records a record written outside the pipeline (demo data) as created by the service.
-pub fn record_created<R: Resource>(conn: &mut DbConnection, id: &str) -> Result<(), ApiError> {
-    let row = R::find(conn, id)?
-        .ok_or_else(|| ApiError::internal(format!("no {} {id} to record", R::NAME)))?;
-    let details = R::details(conn, std::slice::from_ref(&row))?;
-    record::<R>(conn, &Actor::system(), Action::Created, &row, &details)
 }

@@ -169,7 +169,7 @@ impl Resource for Users {
 /// doing (`system`).
 pub fn create_account(conn: &mut DbConnection, new: NewUser) -> Result<UserRow, ApiError> {
     let row = store_account(conn, &new, None)?;
-    crate::resource::revisions::record_created::<Users>(conn, row.id.as_str())?;
+    crate::resource::recording::record_created::<Users>(conn, row.id.as_str())?;
     Ok(row)
 }
 

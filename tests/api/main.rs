@@ -5,6 +5,7 @@
 mod helpers;
 
 mod auth;
+mod changes;
 mod conventions;
 mod dependable;
 mod documents;
