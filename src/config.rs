@@ -100,6 +100,10 @@ pub struct Settings {
     /// Seconds a request body may send nothing before it is answered 408 (rule 30).
     #[arg(long, env = "ENGAGIERT_BODY_TIMEOUT", default_value_t = 30)]
     pub body_timeout: u64,
+    /// Seconds a change-feed request with `wait=` is held at most (the API allows 30): keep
+    /// it below the timeout of the proxies in front of the service.
+    #[arg(long, env = "ENGAGIERT_CHANGES_MAX_WAIT", default_value_t = 30)]
+    pub changes_max_wait: u64,
 
     /// The address clients reach the service at (`https://api.engagiert.nrw`): the only
     /// source of absolute links in feeds and `Location` headers (default: http:// + bind).
@@ -131,6 +135,7 @@ impl Settings {
             attachment_dir: "data/attachments".into(),
             db_pool_size: 4,
             body_timeout: 30,
+            changes_max_wait: 30,
             public_url: None,
             workers: None,
         }
@@ -141,6 +146,7 @@ impl Settings {
             json_body_bytes: self.json_limit,
             attachment_bytes: self.attachment_limit,
             body_idle_timeout: Duration::from_secs(self.body_timeout.max(1)),
+            changes_wait: Duration::from_secs(self.changes_max_wait.min(30)),
         }
     }
 
@@ -201,6 +207,8 @@ pub struct Limits {
     pub attachment_bytes: usize,
     /// How long a request body may send nothing before it is answered 408.
     pub body_idle_timeout: Duration,
+    /// The longest a change-feed request is held waiting for news.
+    pub changes_wait: Duration,
 }
 
 impl Default for Limits {

@@ -12,11 +12,12 @@ use diesel::Connection;
 use diesel::connection::SimpleConnection;
 use tokio::sync::watch;
 
-/// How often the listener looks for notifications that arrived (no round trip: it reads
-/// what the server already sent), and how often it checks its connection is still there.
-/// The channel a PostgreSQL writer notifies in the transaction that records a change.
+/// The channel a PostgreSQL writer notifies when it records a change (by the trigger of the
+/// `revisions` table, migration `000009_revisions`).
 pub const CHANNEL: &str = "engagiert_changes";
 
+/// How often the listener looks for notifications that arrived (no round trip: it reads
+/// what the server already sent), and how often it checks its connection is still there.
 const POLL: Duration = Duration::from_millis(50);
 const CHECK_EVERY: u32 = 200;
 

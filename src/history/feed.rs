@@ -14,6 +14,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use super::api::{AuditEntry, ChangeFeed, ChangeItem};
 use super::revisions::{self, Action, AuditQuery, COLLECTIONS, Follower};
 use crate::auth::AuthUser;
+use crate::config::Limits;
 use crate::db::Db;
 use crate::error::ApiError;
 use crate::http::list::{Page, PageParams};
@@ -79,6 +80,7 @@ pub async fn changes(
     db: web::Data<Db>,
     user: AuthUser,
     query: ApiQuery<FeedQuery>,
+    limits: web::Data<Limits>,
 ) -> Result<HttpResponse, ApiError> {
     let query = query.0;
     let after = match query.after.as_deref() {
@@ -107,7 +109,7 @@ pub async fn changes(
     }
     let collection = known_collection(query.collection)?;
     let follower = Follower::of(&user);
-    let deadline = Instant::now() + Duration::from_secs(wait);
+    let deadline = Instant::now() + Duration::from_secs(wait).min(limits.changes_wait);
     // Subscribed before the first read, so a change committed between the read and the
     // wait still wakes it; no connection is held while waiting.
     let mut commits = db.commits();

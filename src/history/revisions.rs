@@ -6,26 +6,24 @@
 //! **Why the cursor cannot skip.** A follower asks for `seq > cursor`. On PostgreSQL a
 //! sequence alone would not do: a transaction that drew a lower number can commit after one
 //! that drew a higher number and was already read, and the follower, past the higher one,
-//! would never see it. So a writer takes a transaction-level advisory lock right before it
-//! draws its number and keeps it until it commits: numbers are drawn in commit order, and a
-//! reader that sees a number sees every smaller one. The lock is held only for the end of a
-//! write transaction (the revision is its last statement), so writers queue for
-//! milliseconds, not for their whole work. We chose this over serving only changes below the
-//! snapshot's `xmin` horizon (`pg_current_xact_id()`): that keeps writers apart but lets
-//! one long transaction, anywhere in the database, hold the feed back, and its cursor is
-//! not in commit order. SQLite has one writer at a time: its numbers are in commit order by
-//! construction.
+//! would never see it. So the number is drawn by a trigger (migration `000009_revisions`)
+//! only after the writer took a transaction-level advisory lock, which it keeps until it
+//! commits: numbers are drawn in commit order, and a reader that sees a number sees every
+//! smaller one. The revision is the last statement of a write transaction, so writers queue
+//! only for the moment between it and their commit; the rule lives in the database, so no
+//! writer can forget it. We chose this over serving only changes below the snapshot's `xmin`
+//! horizon (`pg_current_xact_id()`): that keeps writers apart but lets one long transaction,
+//! anywhere in the database, hold every follower back, and its cursor is not in commit order.
+//! SQLite has one writer at a time: its numbers are in commit order by construction.
 
 use std::collections::HashMap;
 
 use chrono::NaiveDateTime;
-use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use serde_json::Value;
 
 use crate::auth::AuthUser;
 use crate::auth::jwt::TokenUse;
-use crate::db::commits::CHANNEL;
 use crate::db::schema::{api_tokens, revisions, users};
 use crate::db::{DbConnection, now};
 use crate::error::ApiError;
@@ -180,24 +178,34 @@ fn parsed(text: Option<&str>) -> Value {
         .unwrap_or(Value::Null)
 }
 
-/// Records `change` by `actor` in the running write transaction; with `snapshot` (the
-/// writable representation after it) also as a revision whose patch is computed from the
-/// previous one. Must be the transaction's last write: it takes the feed's turn (see the
-/// module's documentation).
+/// A revision's record: the writable representation after the change and before it
+/// (`Null` for a new record; `None` when not at hand: the last recorded one is read).
+pub struct Snapshot {
+    pub before: Option<Value>,
+    pub after: Value,
+}
+
+/// Records `change` by `actor` in the running write transaction; with a snapshot also as a
+/// revision, whose merge patch leads from the record before to the record after. Must be
+/// the transaction's last write: on PostgreSQL it takes the feed's turn, held until the
+/// commit (see the module's documentation).
 pub fn record(
     conn: &mut DbConnection,
     actor: &Actor,
     change: Change<'_>,
-    snapshot: Option<&Value>,
+    snapshot: Option<Snapshot>,
 ) -> Result<(), ApiError> {
-    let patch = match snapshot {
-        Some(snapshot) => {
-            let previous = latest_snapshot(conn, change.collection, change.id)?;
-            Some(merge_patch::diff(&previous.unwrap_or(Value::Null), snapshot).to_string())
+    let (patch, snapshot) = match snapshot {
+        Some(Snapshot { before, after }) => {
+            let before = match before {
+                Some(before) => before,
+                None => latest_snapshot(conn, change.collection, change.id)?.unwrap_or_default(),
+            };
+            let patch = merge_patch::diff(&before, &after).to_string();
+            (Some(patch), Some(after.to_string()))
         }
-        None => None,
+        None => (None, None),
     };
-    take_turn(conn)?;
     diesel::insert_into(revisions::table)
         .values(NewRevision {
             collection: change.collection.to_owned(),
@@ -210,25 +218,11 @@ pub fn record(
             actor_id: actor.id.clone(),
             readers: change.readers.stored(),
             patch,
-            snapshot: snapshot.map(Value::to_string),
+            snapshot,
         })
         .execute(conn)?;
     Ok(())
 }
-
-/// On PostgreSQL: waits until no other transaction is between drawing a number and
-/// committing, and tells the instances listening that a change is coming.
-fn take_turn(conn: &mut DbConnection) -> QueryResult<()> {
-    match conn {
-        DbConnection::Postgresql(_) => conn.batch_execute(&format!(
-            "SELECT pg_advisory_xact_lock({TURN}), pg_notify('{CHANNEL}', '')"
-        )),
-        DbConnection::Sqlite(_) => Ok(()),
-    }
-}
-
-/// The advisory lock key of the feed's turn ("engagier" in ASCII).
-const TURN: i64 = 0x656e_6761_6769_6572;
 
 fn latest_snapshot(
     conn: &mut DbConnection,

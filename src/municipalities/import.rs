@@ -11,7 +11,7 @@ mod sheet;
 
 use super::service::Municipalities;
 use crate::history::revisions::{Action, Actor};
-use crate::resource::recording;
+use crate::resource::recording::{self, Before};
 use std::collections::{BTreeMap, HashMap};
 
 use actix_web::{HttpResponse, post, web};
@@ -321,7 +321,11 @@ fn apply_row(
             Some(_) => Action::Updated,
             None => Action::Created,
         };
-        recording::record::<Municipalities>(conn, actor, action, &stored, &details)?;
+        let before = match current {
+            Some(_) => Before::Recorded,
+            None => Before::Nothing,
+        };
+        recording::record::<Municipalities>(conn, actor, action, before, &stored, &details)?;
         Ok((stored, fields))
     });
     let (stored, fields) = match written {

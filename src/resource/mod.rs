@@ -12,6 +12,7 @@ pub mod recording;
 pub mod revisions;
 
 pub use self::definition::Resource;
+use self::recording::Before;
 
 use actix_web::HttpResponse;
 use serde_json::Value;
@@ -109,7 +110,15 @@ pub async fn create<R: Resource>(
             let new: R::New = from_value(body).map_err(ApiError::validation)?;
             let row = R::insert(conn, &writer, &new, &prepared)?;
             let (row, details) = reloaded::<R>(conn, row)?;
-            recording::record::<R>(conn, &Actor::of(&writer), Action::Created, &row, &details)?;
+            let actor = Actor::of(&writer);
+            recording::record::<R>(
+                conn,
+                &actor,
+                Action::Created,
+                Before::Nothing,
+                &row,
+                &details,
+            )?;
             Ok((row, details))
         })
         .await?;
@@ -191,9 +200,11 @@ async fn save<R: Resource>(
             }
             R::may_change(&writer, &current, &before, &after)?;
             let row = R::update(conn, &writer, &current, &details, &after, &prepared)?;
-            let (row, details) = reloaded::<R>(conn, row)?;
-            recording::record::<R>(conn, &Actor::of(&writer), Action::Updated, &row, &details)?;
-            Ok((row, details))
+            let before = Before::Row(&current, &details);
+            let (row, after) = reloaded::<R>(conn, row)?;
+            let actor = Actor::of(&writer);
+            recording::record::<R>(conn, &actor, Action::Updated, before, &row, &after)?;
+            Ok((row, after))
         })
         .await?;
     Ok(R::tagged(row, &details, Some(&user)))
@@ -227,12 +238,14 @@ where
     let writer = user.clone();
     let (row, details) = db
         .transaction(move |conn| {
-            let (current, _) = current::<R>(conn, &key, Some(&writer))?;
+            let (current, details) = current::<R>(conn, &key, Some(&writer))?;
             if_match.check(&current)?;
             let row = action(conn, &current)?.ok_or_else(ApiError::precondition_failed)?;
-            let (row, details) = reloaded::<R>(conn, row)?;
-            recording::record::<R>(conn, &Actor::of(&writer), Action::Updated, &row, &details)?;
-            Ok((row, details))
+            let before = Before::Row(&current, &details);
+            let (row, after) = reloaded::<R>(conn, row)?;
+            let actor = Actor::of(&writer);
+            recording::record::<R>(conn, &actor, Action::Updated, before, &row, &after)?;
+            Ok((row, after))
         })
         .await?;
     Ok(R::tagged(row, &details, Some(&user)))
@@ -252,7 +265,7 @@ pub async fn delete<R: Resource>(
         if !R::soft_delete(conn, &current)? {
             return Err(ApiError::precondition_failed());
         }
-        recording::record_deletion::<R>(conn, &key, &user)
+        recording::record_deletion::<R>(conn, &user, &current, &details)
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())

@@ -8,7 +8,7 @@ use crate::auth::AuthUser;
 use crate::db::DbConnection;
 use crate::db::record::Record;
 use crate::error::ApiError;
-use crate::history::revisions::{self as history, Action, Actor, Change};
+use crate::history::revisions::{self as history, Action, Actor, Change, Snapshot};
 
 /// The collection's name in the history: the last segment of its path.
 pub fn collection<R: Resource>() -> &'static str {
@@ -26,15 +26,31 @@ fn snapshot<R: Resource>(row: &R::Row, details: &R::Details) -> Result<Value, Ap
     Ok(value)
 }
 
+/// What a revision's merge patch is computed from.
+pub enum Before<'a, R: Resource> {
+    /// A new record: the patch is all of it.
+    Nothing,
+    /// The record as it was before the write, at hand.
+    Row(&'a R::Row, &'a R::Details),
+    /// Not at hand (an import): the last recorded revision is read.
+    Recorded,
+}
+
 /// Records the revision `row` (as just written) is, in the running write transaction.
 pub fn record<R: Resource>(
     conn: &mut DbConnection,
     actor: &Actor,
     action: Action,
+    before: Before<'_, R>,
     row: &R::Row,
     details: &R::Details,
 ) -> Result<(), ApiError> {
     let snapshot = snapshot::<R>(row, details)?;
+    let before = match before {
+        Before::Nothing => Some(Value::Null),
+        Before::Row(row, details) => Some(self::snapshot::<R>(row, details)?),
+        Before::Recorded => None,
+    };
     let change = Change {
         collection: collection::<R>(),
         id: row.id(),
@@ -43,19 +59,39 @@ pub fn record<R: Resource>(
         action,
         readers: R::readers(row, details),
     };
-    history::record(conn, actor, change, Some(&snapshot))
+    history::record(
+        conn,
+        actor,
+        change,
+        Some(Snapshot {
+            before,
+            after: snapshot,
+        }),
+    )
 }
 
-/// Records the deletion of the record `key` names (now a tombstone).
+/// Records the deletion of `row` (as it was before it became a tombstone, one version
+/// earlier): its fields are unchanged, so is its snapshot.
 pub fn record_deletion<R: Resource>(
     conn: &mut DbConnection,
-    key: &str,
     who: &AuthUser,
+    row: &R::Row,
+    details: &R::Details,
 ) -> Result<(), ApiError> {
-    let not_found = || ApiError::not_found(format!("no such {}", R::NAME));
-    let row = R::find(conn, key)?.ok_or_else(not_found)?;
-    let details = R::details(conn, std::slice::from_ref(&row))?;
-    record::<R>(conn, &Actor::of(who), Action::Deleted, &row, &details)
+    let snapshot = snapshot::<R>(row, details)?;
+    let change = Change {
+        collection: collection::<R>(),
+        id: row.id(),
+        path: format!("{}/{}", R::COLLECTION, row.id()),
+        version: row.version() + 1,
+        action: Action::Deleted,
+        readers: R::readers(row, details),
+    };
+    let snapshot = Snapshot {
+        before: Some(snapshot.clone()),
+        after: snapshot,
+    };
+    history::record(conn, &Actor::of(who), change, Some(snapshot))
 }
 
 /// Records a record written outside the pipeline (demo data) as created by the service.
@@ -63,5 +99,12 @@ pub fn record_created<R: Resource>(conn: &mut DbConnection, id: &str) -> Result<
     let row = R::find(conn, id)?
         .ok_or_else(|| ApiError::internal(format!("no {} {id} to record", R::NAME)))?;
     let details = R::details(conn, std::slice::from_ref(&row))?;
-    record::<R>(conn, &Actor::system(), Action::Created, &row, &details)
+    record::<R>(
+        conn,
+        &Actor::system(),
+        Action::Created,
+        Before::Nothing,
+        &row,
+        &details,
+    )
 }

@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use super::recording::{collection, record};
+use super::recording::{Before, collection, record};
 use super::{Resource, reloaded};
 use crate::auth::AuthUser;
 use crate::db::record::Record;
@@ -114,7 +114,7 @@ pub async fn restore<R: Resource>(
             if !changed && !deleted {
                 return Ok((row, details));
             }
-            let mut row = row;
+            let (was, mut row) = (row.clone(), row);
             if deleted {
                 // One new version for the whole restore: the update below counts it.
                 let next = if changed {
@@ -128,9 +128,11 @@ pub async fn restore<R: Resource>(
                 R::may_change(&writer, &row, &before, &wanted)?;
                 row = R::update(conn, &writer, &row, &details, &wanted, &Default::default())?;
             }
-            let (row, details) = reloaded::<R>(conn, row)?;
-            record::<R>(conn, &Actor::of(&writer), Action::Restored, &row, &details)?;
-            Ok((row, details))
+            let before = Before::Row(&was, &details);
+            let (row, after) = reloaded::<R>(conn, row)?;
+            let actor = Actor::of(&writer);
+            record::<R>(conn, &actor, Action::Restored, before, &row, &after)?;
+            Ok((row, after))
         })
         .await?;
     Ok(R::tagged(row, &details, Some(&user)))

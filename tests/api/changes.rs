@@ -15,6 +15,7 @@ use crate::surveys::days;
 use engagiert::history::revisions::{Action, Actor};
 use engagiert::municipalities::service::Municipalities;
 use engagiert::resource::Resource;
+use engagiert::resource::recording::Before;
 
 /// Every item of the change feed after `after`, following `next`.
 async fn follow(app: &TestApp, token: &str, after: &str, query: &str) -> (Vec<Value>, String) {
@@ -274,13 +275,14 @@ async fn the_cursor_sees_a_transaction_that_commits_after_a_later_one() {
             let row = engagiert::municipalities::service::store(conn, &current, &input)?;
             wrote.send(()).unwrap();
             a_may_commit.recv().unwrap();
-            let details = Municipalities::details(conn, std::slice::from_ref(&row))?;
+            let after = Municipalities::details(conn, std::slice::from_ref(&row))?;
             engagiert::resource::recording::record::<Municipalities>(
                 conn,
                 &Actor::system(),
                 Action::Updated,
+                Before::Row(&current, &details),
                 &row,
-                &details,
+                &after,
             )
         })
         .unwrap();
@@ -393,6 +395,7 @@ async fn wait_wakes_for_changes_of_other_instances() {
                     conn,
                     &Actor::system(),
                     Action::Updated,
+                    Before::Recorded,
                     &row,
                     &details,
                 )
