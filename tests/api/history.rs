@@ -227,6 +227,15 @@ both_backends! {
         let since = before.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
         assert_eq!(get(&format!("collection=municipalities&since={since}")).await.expect(200).json()["total"], 3);
         assert_eq!(get(&format!("collection=municipalities&until={since}")).await.expect(200).json()["total"], 0);
+        // A script's API token is an actor of its own, by its name.
+        let issued = app.post("/api/v1/api-tokens").bearer(&admin)
+            .json(&json!({"name": "Website-Sync", "role": "admin", "expires_at": days(30)}))
+            .send().await.expect(201).json();
+        let script = issued["token"].as_str().unwrap();
+        create_town(&app, script, "Nordkirchen", "05558036").await;
+        let by_token = get(&format!("actor_id={}", issued["id"].as_str().unwrap())).await.expect(200).json();
+        assert_eq!(by_token["total"], 1);
+        assert_eq!(by_token["items"][0]["actor"], json!({"id": issued["id"], "name": "Website-Sync", "kind": "token"}));
         // Users made by the test helpers are the service's doing.
         let users = get("collection=users").await.expect(200).json();
         assert_eq!(users["items"][0]["actor"]["kind"], "system");
