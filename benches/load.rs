@@ -5,13 +5,13 @@
 //! Run with `cargo bench --bench load` (optionally `BENCH_SECONDS`, `BENCH_CLIENTS`).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod support;
+
 use std::net::TcpListener;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use diesel::Connection;
-use diesel::connection::SimpleConnection;
 use engagiert::app::{self, Context};
 use engagiert::config::Settings;
 use engagiert::db::{Db, DbTarget, PoolOptions};
@@ -170,27 +170,5 @@ fn run(backend: &str, url: &str) {
 
 fn main() {
     // `cargo bench` passes `--bench`; nothing else to parse.
-    let dir = tempfile::tempdir().unwrap();
-    run(
-        "sqlite",
-        &format!("sqlite://{}", dir.path().join("bench.db").display()),
-    );
-    match std::env::var("TEST_DATABASE_URL") {
-        Ok(base) if !base.is_empty() => {
-            let schema = format!("bench_{}", std::process::id());
-            let mut conn = diesel::PgConnection::establish(&base).expect("PostgreSQL");
-            conn.batch_execute(&format!(
-                "DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}"
-            ))
-            .unwrap();
-            let separator = if base.contains('?') { '&' } else { '?' };
-            run(
-                "postgres",
-                &format!("{base}{separator}options=-c%20search_path%3D{schema}"),
-            );
-            conn.batch_execute(&format!("DROP SCHEMA {schema} CASCADE"))
-                .unwrap();
-        }
-        _ => println!("postgres   skipped: set TEST_DATABASE_URL to measure PostgreSQL too"),
-    }
+    support::on_each_backend("load", run);
 }

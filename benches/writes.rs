@@ -8,10 +8,10 @@
 //! Run with `taskset -c 0,1 cargo bench --bench writes` (optionally `BENCH_SECONDS`).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod support;
+
 use std::time::{Duration, Instant};
 
-use diesel::Connection;
-use diesel::connection::SimpleConnection;
 use engagiert::db::{Db, DbConnection, DbTarget, PoolOptions, write_transaction};
 use engagiert::history::revisions::{Action, Actor};
 use engagiert::municipalities::api::MunicipalityInput;
@@ -123,27 +123,6 @@ fn run(backend: &str, url: &str) {
 }
 
 fn main() {
-    let dir = tempfile::tempdir().unwrap();
-    run(
-        "sqlite",
-        &format!("sqlite://{}", dir.path().join("writes.db").display()),
-    );
-    match std::env::var("TEST_DATABASE_URL") {
-        Ok(base) if !base.is_empty() => {
-            let schema = format!("bench_writes_{}", std::process::id());
-            let mut conn = diesel::PgConnection::establish(&base).expect("PostgreSQL");
-            conn.batch_execute(&format!(
-                "DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}"
-            ))
-            .unwrap();
-            let separator = if base.contains('?') { '&' } else { '?' };
-            run(
-                "postgres",
-                &format!("{base}{separator}options=-c%20search_path%3D{schema}"),
-            );
-            conn.batch_execute(&format!("DROP SCHEMA {schema} CASCADE"))
-                .unwrap();
-        }
-        _ => println!("postgres   skipped: set TEST_DATABASE_URL to measure PostgreSQL too"),
-    }
+    // `cargo bench` passes `--bench`; nothing else to parse.
+    support::on_each_backend("writes", run);
 }

@@ -18,6 +18,7 @@ use crate::auth::jwt::{JwtKeys, MIN_SECRET_BYTES};
 use crate::auth::rate_limit::LoginLimiter;
 use crate::config::{Limits, PublicUrl, Settings};
 use crate::db::{Db, DbTarget};
+use crate::http::cache::ResponseCache;
 use crate::http::fallback::{self, RouteTable};
 use crate::telemetry::Metrics;
 use crate::{
@@ -39,6 +40,7 @@ pub struct Context {
     pub openapi_json: web::Data<OpenApiJson>,
     pub storage: web::Data<crate::documents::storage::Storage>,
     pub public_url: web::Data<PublicUrl>,
+    pub cache: web::Data<ResponseCache>,
     pub cors_origins: Vec<String>,
 }
 
@@ -70,6 +72,10 @@ impl Context {
                 &settings.attachment_dir,
             )),
             public_url: web::Data::new(public_url),
+            cache: web::Data::new(ResponseCache::new(
+                settings.cache_bytes,
+                settings.public_max_age,
+            )),
             cors_origins: settings.cors_origins.clone(),
         })
     }
@@ -124,11 +130,14 @@ pub fn build(
         .app_data(ctx.openapi_json.clone())
         .app_data(ctx.storage.clone())
         .app_data(ctx.public_url.clone())
+        .app_data(ctx.cache.clone())
         .route("/docs", web::get().to(docs_redirect))
         .service(SwaggerUi::new("/docs/{_:.*}").config(SwaggerConfig::new([OPENAPI_PATH])))
         .default_service(web::to(fallback::unmatched))
         // Innermost: a replayed answer still passes CORS and the problem rendering.
         .wrap(from_fn(crate::history::idempotency::idempotent))
+        // Inside CORS and the problem rendering, so a cached answer passes both like any.
+        .wrap(from_fn(crate::http::cache::serve))
         .wrap(crate::http::cors::cors(&ctx.cors_origins))
         .wrap(from_fn(fallback::problem_responses))
         .wrap(from_fn(crate::http::body::stall_guard))

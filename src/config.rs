@@ -104,6 +104,13 @@ pub struct Settings {
     /// it below the timeout of the proxies in front of the service.
     #[arg(long, env = "ENGAGIERT_CHANGES_MAX_WAIT", default_value_t = 30)]
     pub changes_max_wait: u64,
+    /// Bytes the response cache of public reads may hold; 0 turns it off.
+    #[arg(long, env = "ENGAGIERT_CACHE_BYTES", default_value_t = 32 * 1024 * 1024)]
+    pub cache_bytes: u64,
+    /// Seconds proxies and CDNs may keep public answers (`Cache-Control: public,
+    /// max-age=N`); 0 keeps `no-cache`, so they revalidate each time.
+    #[arg(long, env = "ENGAGIERT_PUBLIC_MAX_AGE", default_value_t = 0)]
+    pub public_max_age: u64,
 
     /// The address clients reach the service at (`https://api.engagiert.nrw`): the only
     /// source of absolute links in feeds and `Location` headers (default: http:// + bind).
@@ -136,6 +143,8 @@ impl Settings {
             db_pool_size: 4,
             body_timeout: 30,
             changes_max_wait: 30,
+            cache_bytes: 32 * 1024 * 1024,
+            public_max_age: 0,
             public_url: None,
             workers: None,
         }

@@ -66,6 +66,8 @@ pub struct Metrics {
     pool_connections: IntGauge,
     pool_in_use: IntGauge,
     checkout_wait: Histogram,
+    cache_hits: IntCounter,
+    cache_misses: IntCounter,
 }
 
 static NEXT_ID: AtomicU64 = AtomicU64::new(0);
@@ -113,7 +115,17 @@ impl Metrics {
             )
             .buckets(CHECKOUT_BUCKETS.to_vec()),
         )?;
+        let cache_hits = IntCounter::new(
+            "engagiert_cache_hits_total",
+            "Public reads answered from the response cache.",
+        )?;
+        let cache_misses = IntCounter::new(
+            "engagiert_cache_misses_total",
+            "Public reads the response cache could not answer.",
+        )?;
         let registry = Registry::new();
+        registry.register(Box::new(cache_hits.clone()))?;
+        registry.register(Box::new(cache_misses.clone()))?;
         registry.register(Box::new(requests.clone()))?;
         registry.register(Box::new(durations.clone()))?;
         registry.register(Box::new(pool_connections.clone()))?;
@@ -134,7 +146,18 @@ impl Metrics {
             pool_connections,
             pool_in_use,
             checkout_wait,
+            cache_hits,
+            cache_misses,
         })
+    }
+
+    /// Counts a public read answered from the response cache (`hit`) or not.
+    pub fn cache_lookup(&self, hit: bool) {
+        if hit {
+            self.cache_hits.inc();
+        } else {
+            self.cache_misses.inc();
+        }
     }
 
     /// Counts one answered request and its latency under its route pattern.

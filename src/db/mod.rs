@@ -326,6 +326,13 @@ impl Db {
         self.commits.announce();
     }
 
+    /// The response cache's generation: the commits seen so far, while every commit is seen
+    /// (see `commits`). Starts listening for other instances' commits on PostgreSQL.
+    pub fn generation(&self) -> Option<u64> {
+        self.commits.start_listening();
+        self.commits.generation()
+    }
+
     /// Sees every write transaction this service commits from now on (and, on PostgreSQL,
     /// every change another instance records): what a request waiting for news waits on.
     pub fn commits(&self) -> tokio::sync::watch::Receiver<u64> {

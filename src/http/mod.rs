@@ -3,6 +3,7 @@
 //! fallbacks that turn actix's own errors into problem documents.
 
 pub mod body;
+pub mod cache;
 pub mod conditional;
 pub mod cors;
 pub mod csv_body;

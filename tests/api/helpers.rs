@@ -92,6 +92,8 @@ fn connect_creating(base_url: &str) -> diesel::PgConnection {
 pub struct TestApp {
     pub backend: Backend,
     pub ctx: Context,
+    /// The database URL, for another instance on the same database.
+    url: String,
     /// The attachment directory of this app.
     pub files: tempfile::TempDir,
     _cleanup: Cleanup,
@@ -101,6 +103,13 @@ pub fn settings() -> Settings {
     let mut settings = Settings::defaults();
     settings.cors_origins = vec!["https://admin.engagiert.example".into()];
     settings.public_url = Some(PUBLIC_URL.into());
+    // `ENGAGIERT_CACHE_BYTES=0 cargo test` runs every test with the response cache off.
+    if let Some(bytes) = std::env::var("ENGAGIERT_CACHE_BYTES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+    {
+        settings.cache_bytes = bytes;
+    }
     settings
 }
 
@@ -149,8 +158,30 @@ impl TestApp {
         Self {
             backend,
             ctx,
+            url: url.to_owned(),
             files,
             _cleanup: cleanup,
+        }
+    }
+
+    /// Another instance of the service on this app's database: its own pool, cache and
+    /// listener, as a second instance behind the load balancer would have.
+    pub fn another_instance(&self) -> Context {
+        let db = Db::new(
+            DbTarget::parse(&self.url).expect("database url"),
+            &PoolOptions {
+                max_size: 4,
+                connection_timeout: std::time::Duration::from_secs(10),
+            },
+        );
+        Context::new(&settings(), db, SECRET).expect("context")
+    }
+
+    /// A request to another instance (see `another_instance`).
+    pub fn req_to(ctx: &Context, method: Method, path: &str) -> Req {
+        Req {
+            ctx: ctx.clone(),
+            inner: TestRequest::default().method(method).uri(path),
         }
     }
 
@@ -173,6 +204,17 @@ impl TestApp {
     /// Ends every PostgreSQL session of this app's pool from outside, as a database restart
     /// or a failover would; returns how many there were (0 on SQLite).
     pub fn terminate_sessions(&self) -> usize {
+        self.terminate("")
+    }
+
+    /// Ends the PostgreSQL sessions of this app's database that listen for changes, as a
+    /// network hiccup would; returns how many there were (0 on SQLite).
+    pub fn terminate_listeners(&self) -> usize {
+        self.terminate(" listen")
+    }
+
+    /// Ends the sessions named after this app's schema and `suffix`.
+    fn terminate(&self, suffix: &str) -> usize {
         let Cleanup::Postgres { base_url, schema } = &self._cleanup else {
             return 0;
         };
@@ -184,7 +226,7 @@ impl TestApp {
         let mut conn = diesel::PgConnection::establish(base_url).expect("connect");
         let ended: Vec<Ended> = diesel::sql_query(format!(
             "SELECT pg_terminate_backend(pid) AS ended FROM pg_stat_activity \
-             WHERE application_name = '{schema}' AND pid <> pg_backend_pid()"
+             WHERE application_name = '{schema}{suffix}' AND pid <> pg_backend_pid()"
         ))
         .load(&mut conn)
         .expect("terminate");

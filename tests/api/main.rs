@@ -5,6 +5,7 @@
 mod helpers;
 
 mod auth;
+mod cache;
 mod changes;
 mod conventions;
 mod dependable;

@@ -33,7 +33,7 @@ BEGIN
     PERFORM pg_advisory_xact_lock(7308892913313342834);
     NEW.seq := nextval('revisions_seq');
     -- The channel of src/db/commits.rs.
-    PERFORM pg_notify('engagiert_changes', '');
+    PERFORM pg_notify('engagiert_changes', current_schema());
     RETURN NEW;
 END
 $$ LANGUAGE plpgsql;

@@ -1,0 +1,364 @@
+//! Read benchmark: public reads of the service against serving the very same bytes from
+//! memory. For SQLite and (with `TEST_DATABASE_URL`) PostgreSQL it seeds 100 full
+//! municipalities, starts the release binary pinned to core 0 with one worker, captures its
+//! list page (`?limit=100`) and one record, starts a minimal actix-web server (this binary,
+//! `baseline` mode) that answers those bytes, pinned the same way, and runs `wrk -t1 -c64`
+//! pinned to core 1 against each, alternating, for several rounds. Prints the medians of
+//! requests per second and p99 latency, the ratio, and the service's peak RSS; then the
+//! write throughput (creates and patches per second) with the response cache off and on.
+//!
+//! Run with `cargo bench --bench reads` (needs `wrk` and `taskset`; `BENCH_SECONDS`,
+//! `BENCH_ROUNDS` change the length).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use engagiert::db::{Db, DbTarget, PoolOptions};
+use serde_json::json;
+
+const SERVICE: &str = env!("CARGO_BIN_EXE_engagiert");
+const PASSWORD: &str = "benchmark-admin-password";
+
+fn env_number(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// 100 municipalities with everything a member's record has.
+fn seed(url: &str) {
+    let db = Db::new(
+        DbTarget::parse(url).unwrap(),
+        &PoolOptions {
+            max_size: 1,
+            connection_timeout: Duration::from_secs(10),
+        },
+    );
+    db.migrate().expect("migrate");
+    let mut conn = db.connection().unwrap();
+    for i in 0..100 {
+        let input = serde_json::from_value(json!({
+            "name": format!("Lese-Gemeinde {i:03}"),
+            "kind": "municipality",
+            "ags": format!("05{}97{:03}", [1, 3, 5, 7, 9][i % 5], i),
+            "population": 5000 + i * 113,
+            "location": {"lat": 51.0 + (i as f64) / 200.0, "lon": 7.0 + (i as f64) / 100.0},
+            "membership": {"status": "member", "joined_on": "2021-03-01"},
+            "engagement_office": {"name": format!("Freiwilligenagentur {i}"), "email": "info@example.org",
+                                  "phone": "+49 2303 1030", "url": "https://ehrenamt.example.org"},
+            "contacts": [
+                {"name": "Erika Mustermann", "role": "Ehrenamtskoordination", "email": "erika@example.org", "public": true},
+                {"name": "Max Mustermann", "role": "Stabsstelle", "phone": "+49 2303 1031", "public": true}
+            ],
+            "topics": ["ehrenamtskarte", "quartier", "engagementstrategie"],
+            "description": "Demodaten: eine Mitgliedskommune des Netzwerks mit Ehrenamtsagentur, Ehrenamtskarte und einer Engagementstrategie, die gemeinsam mit Vereinen, Initiativen und Engagierten entwickelt wurde."
+        }))
+        .expect("input");
+        engagiert::municipalities::service::create(&mut conn, &input).expect("create");
+    }
+}
+
+/// Starts the release binary on `port`, pinned to core 0 with one worker.
+fn service(url: &str, port: u16, cache_bytes: u64, log: &Path) -> Child {
+    let child = Command::new("taskset")
+        .args(["-c", "0", SERVICE, "serve"])
+        .env("DATABASE_URL", url)
+        .env("ENGAGIERT_BIND", format!("127.0.0.1:{port}"))
+        .env("ENGAGIERT_WORKERS", "1")
+        .env("ENGAGIERT_DB_POOL_SIZE", "4")
+        .env(
+            "ENGAGIERT_JWT_SECRET",
+            "a benchmark secret that is long enough for HS256",
+        )
+        .env("ENGAGIERT_ADMIN_EMAIL", "admin@example.org")
+        .env("ENGAGIERT_ADMIN_PASSWORD", PASSWORD)
+        .env("ENGAGIERT_CACHE_BYTES", cache_bytes.to_string())
+        .env("RUST_LOG", "info")
+        .stdout(std::fs::File::create(log).unwrap())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("taskset and the service");
+    wait_ready(&format!("http://127.0.0.1:{port}/readyz"));
+    child
+}
+
+fn wait_ready(url: &str) {
+    let started = Instant::now();
+    while ureq::get(url).call().is_err() {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "{url} never became ready"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// The peak resident memory of a process, in MB.
+fn peak_rss_mb(child: &Child) -> f64 {
+    let status =
+        std::fs::read_to_string(format!("/proc/{}/status", child.id())).unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        .map_or(0.0, |kb| kb / 1024.0)
+}
+
+fn stop(mut child: Child) {
+    let _ = Command::new("kill").arg(child.id().to_string()).status();
+    let _ = child.wait();
+}
+
+/// `wrk -t1 -c64` pinned to core 1: requests per second and p99 in ms.
+fn wrk(url: &str, seconds: u64) -> (f64, f64) {
+    let output = Command::new("taskset")
+        .args([
+            "-c",
+            "1",
+            "wrk",
+            "-t1",
+            "-c64",
+            &format!("-d{seconds}s"),
+            "--latency",
+            url,
+        ])
+        .output()
+        .expect("wrk (apt-get install wrk)");
+    let text = String::from_utf8_lossy(&output.stdout);
+    let rate = text
+        .lines()
+        .find_map(|l| l.strip_prefix("Requests/sec:"))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(0.0);
+    let p99 = text
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("99%"))
+        .map_or(f64::NAN, |v| milliseconds(v.trim()));
+    (rate, p99)
+}
+
+fn milliseconds(text: &str) -> f64 {
+    let split = text
+        .find(|c: char| c.is_ascii_alphabetic())
+        .unwrap_or(text.len());
+    let (value, unit) = text.split_at(split);
+    let value: f64 = value.parse().unwrap_or(f64::NAN);
+    match unit {
+        "us" => value / 1000.0,
+        "ms" => value,
+        "s" => value * 1000.0,
+        _ => f64::NAN,
+    }
+}
+
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
+}
+
+/// Creates and patches per second through the API (four clients on core 1).
+fn writes(base: &str, seconds: u64) -> f64 {
+    let login: serde_json::Value = ureq::post(&format!("{base}/api/v1/auth/login"))
+        .send_json(json!({"email": "admin@example.org", "password": PASSWORD}))
+        .unwrap()
+        .body_mut()
+        .read_json()
+        .unwrap();
+    let token = format!("Bearer {}", login["access_token"].as_str().unwrap());
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let started = Instant::now();
+    let done: u64 = std::thread::scope(|scope| {
+        (0..4u64)
+            .map(|w| {
+                let token = token.clone();
+                scope.spawn(move || {
+                    let mut done = 0u64;
+                    while Instant::now() < deadline {
+                        let created: serde_json::Value = ureq::post(&format!("{base}/api/v1/municipalities"))
+                            .header("Authorization", &token)
+                            .send_json(json!({"name": format!("Schreib {w}-{done}-{}", std::process::id()), "kind": "municipality",
+                                              "membership": {"status": "member", "joined_on": "2024-01-15"}}))
+                            .unwrap()
+                            .body_mut()
+                            .read_json()
+                            .unwrap();
+                        let id = created["id"].as_str().unwrap();
+                        ureq::patch(&format!("{base}/api/v1/municipalities/{id}"))
+                            .header("Authorization", &token)
+                            .header("Content-Type", "application/merge-patch+json")
+                            .send(serde_json::to_vec(&json!({"population": done + 1})).unwrap())
+                            .unwrap();
+                        done += 2;
+                    }
+                    done
+                })
+            })
+            .collect::<Vec<_>>()
+            .into_iter()
+            .map(|h| h.join().unwrap())
+            .sum()
+    });
+    done as f64 / started.elapsed().as_secs_f64()
+}
+
+fn run(backend: &str, url: &str, work: &Path) {
+    let seconds = env_number("BENCH_SECONDS", 10);
+    let rounds = env_number("BENCH_ROUNDS", 3);
+    seed(url);
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let server = service(
+        url,
+        port,
+        32 * 1024 * 1024,
+        &work.join(format!("{backend}.log")),
+    );
+    let list_path = "/api/v1/municipalities?limit=100";
+    let list = ureq::get(&format!("{base}{list_path}"))
+        .call()
+        .unwrap()
+        .body_mut()
+        .read_to_vec()
+        .unwrap();
+    let parsed: serde_json::Value = serde_json::from_slice(&list).unwrap();
+    let record_path = format!(
+        "/api/v1/municipalities/{}",
+        parsed["items"][0]["id"].as_str().unwrap()
+    );
+    let record = ureq::get(&format!("{base}{record_path}"))
+        .call()
+        .unwrap()
+        .body_mut()
+        .read_to_vec()
+        .unwrap();
+    let files = work.join(format!("{backend}-bytes"));
+    std::fs::create_dir_all(&files).unwrap();
+    std::fs::write(files.join("list"), &list).unwrap();
+    std::fs::write(files.join("record"), &record).unwrap();
+    let baseline_port = free_port();
+    let baseline = Command::new("taskset")
+        .args(["-c", "0"])
+        .arg(std::env::current_exe().unwrap())
+        .args([
+            "baseline",
+            files.to_str().unwrap(),
+            &baseline_port.to_string(),
+        ])
+        .spawn()
+        .unwrap();
+    let baseline_base = format!("http://127.0.0.1:{baseline_port}");
+    wait_ready(&format!("{baseline_base}/list"));
+
+    for (name, path, baseline_path, size) in [
+        ("list limit=100", list_path.to_owned(), "/list", list.len()),
+        (
+            "single record",
+            record_path.clone(),
+            "/record",
+            record.len(),
+        ),
+    ] {
+        let (ours, theirs) = (
+            format!("{base}{path}"),
+            format!("{baseline_base}{baseline_path}"),
+        );
+        wrk(&ours, 2);
+        wrk(&theirs, 2);
+        let (mut rates, mut p99s, mut base_rates, mut base_p99s) = (vec![], vec![], vec![], vec![]);
+        for _ in 0..rounds {
+            let (rate, p99) = wrk(&ours, seconds);
+            rates.push(rate);
+            p99s.push(p99);
+            let (rate, p99) = wrk(&theirs, seconds);
+            base_rates.push(rate);
+            base_p99s.push(p99);
+        }
+        let (rate, base_rate) = (median(rates), median(base_rates));
+        println!(
+            "{backend:<10} {name:<15} ({:>4} KB)  engagiert {rate:>9.0} req/s p99 {:>6.2} ms   in-memory baseline {base_rate:>9.0} req/s p99 {:>6.2} ms   ratio {:.3}",
+            size / 1024,
+            median(p99s),
+            median(base_p99s),
+            rate / base_rate
+        );
+    }
+    println!(
+        "{backend:<10} peak RSS: engagiert {:.1} MB, baseline {:.1} MB",
+        peak_rss_mb(&server),
+        peak_rss_mb(&baseline)
+    );
+    stop(baseline);
+    let with_cache = writes(&base, seconds);
+    stop(server);
+    let server = service(url, port, 0, &work.join(format!("{backend}-nocache.log")));
+    let without_cache = writes(&base, seconds);
+    stop(server);
+    println!(
+        "{backend:<10} writes (create + patch): cache off {without_cache:>7.0}/s, cache on {with_cache:>7.0}/s ({:.0} %)",
+        with_cache / without_cache * 100.0
+    );
+}
+
+/// The baseline: a minimal actix-web server answering the captured bytes from memory.
+fn baseline(dir: &str, port: &str) {
+    use actix_web::{App, HttpResponse, HttpServer, web};
+    let list = web::Bytes::from(std::fs::read(PathBuf::from(dir).join("list")).unwrap());
+    let record = web::Bytes::from(std::fs::read(PathBuf::from(dir).join("record")).unwrap());
+    actix_web::rt::System::new().block_on(async move {
+        HttpServer::new(move || {
+            let (list, record) = (list.clone(), record.clone());
+            App::new()
+                .route(
+                    "/list",
+                    web::get().to(move || {
+                        let list = list.clone();
+                        async move {
+                            HttpResponse::Ok()
+                                .content_type("application/json")
+                                .body(list)
+                        }
+                    }),
+                )
+                .route(
+                    "/record",
+                    web::get().to(move || {
+                        let record = record.clone();
+                        async move {
+                            HttpResponse::Ok()
+                                .content_type("application/json")
+                                .body(record)
+                        }
+                    }),
+                )
+        })
+        .workers(1)
+        .bind(("127.0.0.1", port.parse::<u16>().unwrap()))
+        .unwrap()
+        .run()
+        .await
+        .unwrap();
+    });
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if args.get(1).map(String::as_str) == Some("baseline") {
+        return baseline(&args[2], &args[3]);
+    }
+    let work = tempfile::tempdir().unwrap();
+    support::on_each_backend("reads", |backend, url| run(backend, url, work.path()));
+}

@@ -1,0 +1,1 @@
+DROP FUNCTION notify_change() CASCADE;

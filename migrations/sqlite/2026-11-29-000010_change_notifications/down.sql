@@ -1,0 +1,2 @@
+-- SQLite is one instance: its writers are all in this process (nothing to notify).
+SELECT 1;

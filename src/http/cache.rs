@@ -1,0 +1,239 @@
+//! The response cache of public reads. An anonymous `GET` under `/api/v1` (lists with every
+//! filter, sort and page, single records by UUID, slug or AGS, feeds, exports, statistics,
+//! public results) is answered from the finished bytes, `ETag` and headers of an earlier
+//! answer, and `If-None-Match` from its `ETag`, without touching the database.
+//!
+//! **Never stale.** An entry remembers the *generation* (`Db::generation`: the commits seen)
+//! read before its answer was computed, and is served only while that is still the current
+//! one: every write of this instance counts when it commits, and on PostgreSQL every write
+//! of another instance counts when its notification arrives (within milliseconds); while
+//! the listening connection is down nothing is served from the cache, and its return counts
+//! as a commit. Coarse — any write retires every entry — and simple enough to trust.
+//!
+//! **Never behind the clock.** Some answers change with time alone (upcoming meetings,
+//! membership on a given day, whether a survey is open), so an entry also lives at most
+//! [`MAX_AGE`]: under load that is still one computation a second per answer.
+//!
+//! **Never someone else's answer.** Only requests without `Authorization` are looked up or
+//! stored, so what signed-in callers see (online links, non-public contacts, drafts) never
+//! enters it. Only `200` answers with an `ETag` and without `no-store` or `private` are kept.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use actix_web::body::{BoxBody, MessageBody, to_bytes};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderMap, HeaderName, HeaderValue};
+use actix_web::http::{Method, StatusCode};
+use actix_web::middleware::Next;
+use actix_web::web::Bytes;
+use actix_web::{Error, HttpRequest, HttpResponse, web};
+use url::form_urlencoded;
+
+use crate::db::Db;
+use crate::telemetry::Metrics;
+
+/// How long an entry is served at most, whatever was written.
+pub const MAX_AGE: Duration = Duration::from_secs(1);
+
+/// The cache's settings and entries, shared by the workers of one instance.
+pub struct ResponseCache {
+    /// `None` when the byte budget is 0: nothing is kept.
+    entries: Option<quick_cache::sync::Cache<String, Arc<Entry>, ByBytes>>,
+    /// `Cache-Control` of public answers: `no-cache`, or `public, max-age=N`.
+    public_cache_control: HeaderValue,
+}
+
+struct Entry {
+    generation: u64,
+    stored_at: Instant,
+    headers: Vec<(HeaderName, HeaderValue)>,
+    etag: Option<HeaderValue>,
+    last_modified: Option<header::HttpDate>,
+    body: Bytes,
+}
+
+#[derive(Clone)]
+struct ByBytes;
+
+impl quick_cache::Weighter<String, Arc<Entry>> for ByBytes {
+    fn weight(&self, key: &String, entry: &Arc<Entry>) -> u64 {
+        let headers: usize = entry
+            .headers
+            .iter()
+            .map(|(name, value)| name.as_str().len() + value.len() + 32)
+            .sum();
+        (key.len() + headers + entry.body.len() + 128) as u64
+    }
+}
+
+impl ResponseCache {
+    /// `budget_bytes` 0 turns the cache off; `public_max_age` (seconds) > 0 lets proxies and
+    /// CDNs keep public answers that long.
+    pub fn new(budget_bytes: u64, public_max_age: u64) -> Self {
+        let entries = (budget_bytes > 0).then(|| {
+            // quick_cache sizes its table from the expected number of items.
+            let items = (budget_bytes / 16_384).clamp(64, 100_000) as usize;
+            quick_cache::sync::Cache::with_weighter(items, budget_bytes, ByBytes)
+        });
+        let public_cache_control = match public_max_age {
+            0 => HeaderValue::from_static("no-cache"),
+            age => HeaderValue::from_str(&format!("public, max-age={age}"))
+                .unwrap_or(HeaderValue::from_static("no-cache")),
+        };
+        Self {
+            entries,
+            public_cache_control,
+        }
+    }
+}
+
+/// The middleware: answers public reads from the cache, and keeps what may be kept.
+pub async fn serve(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, Error> {
+    let cache = req.app_data::<web::Data<ResponseCache>>().cloned();
+    let Some(cache) = cache.filter(|_| is_public_read(&req)) else {
+        return Ok(next.call(req).await?.map_into_boxed_body());
+    };
+    let metrics = req.app_data::<web::Data<Metrics>>().cloned();
+    // Read before the answer is computed: a write committed meanwhile retires the entry.
+    let generation = match (&cache.entries, req.app_data::<web::Data<Db>>()) {
+        (Some(_), Some(db)) => db.generation(),
+        _ => None,
+    };
+    let computed_at = Instant::now();
+    let key = generation.map(|_| key_of(&req));
+    if let (Some(entries), Some(key), Some(generation)) = (&cache.entries, &key, generation) {
+        let hit = entries
+            .get(key)
+            .filter(|entry| entry.generation == generation && entry.stored_at.elapsed() < MAX_AGE);
+        if let Some(metrics) = &metrics {
+            metrics.cache_lookup(hit.is_some());
+        }
+        if let Some(entry) = hit {
+            let response = answer(req.request(), &entry);
+            return Ok(req.into_response(response));
+        }
+    }
+    let mut response = next.call(req).await?;
+    if response.status() != StatusCode::OK {
+        return Ok(response.map_into_boxed_body());
+    }
+    let headers = response.headers_mut();
+    if headers
+        .get(header::CACHE_CONTROL)
+        .is_some_and(|v| v == "no-cache")
+    {
+        headers.insert(header::CACHE_CONTROL, cache.public_cache_control.clone());
+    }
+    let (Some(entries), Some(key), Some(generation)) = (&cache.entries, key, generation) else {
+        return Ok(response.map_into_boxed_body());
+    };
+    if !storable(response.headers()) {
+        return Ok(response.map_into_boxed_body());
+    }
+    let (request, response) = response.into_parts();
+    let (head, body) = response.into_parts();
+    let body = to_bytes(body).await.map_err(|error| {
+        let error: Box<dyn std::error::Error> = error.into();
+        actix_web::error::ErrorInternalServerError(error.to_string())
+    })?;
+    let stored = entry(generation, computed_at, head.headers(), body.clone());
+    entries.insert(key, Arc::new(stored));
+    Ok(ServiceResponse::new(
+        request,
+        head.set_body(body).map_into_boxed_body(),
+    ))
+}
+
+/// An anonymous `GET` of the API (`HEAD` arrives as `GET`).
+fn is_public_read(req: &ServiceRequest) -> bool {
+    req.method() == Method::GET
+        && !req.headers().contains_key(header::AUTHORIZATION)
+        && req.path().starts_with("/api/v1/")
+}
+
+/// The path and the query with its parameters in one order, so that `?a=1&b=2` and
+/// `?b=2&a=1` share an entry.
+fn key_of(req: &ServiceRequest) -> String {
+    let query = req.query_string();
+    if query.is_empty() {
+        return req.path().to_owned();
+    }
+    let mut pairs: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes())
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    pairs.sort();
+    let query = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(pairs)
+        .finish();
+    format!("{}?{query}", req.path())
+}
+
+/// A public answer that may be kept: it has an `ETag` and does not forbid keeping it.
+fn storable(headers: &HeaderMap) -> bool {
+    let forbidden = headers
+        .get(header::CACHE_CONTROL)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("no-store") || v.contains("private"));
+    headers.contains_key(header::ETAG) && !forbidden && !headers.contains_key(header::SET_COOKIE)
+}
+
+fn entry(generation: u64, computed_at: Instant, headers: &HeaderMap, body: Bytes) -> Entry {
+    Entry {
+        generation,
+        stored_at: computed_at,
+        headers: headers
+            .iter()
+            .map(|(name, value)| (name.clone(), value.clone()))
+            .collect(),
+        etag: headers.get(header::ETAG).cloned(),
+        last_modified: headers
+            .get(header::LAST_MODIFIED)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse().ok()),
+        body,
+    }
+}
+
+/// The stored answer, or 304 when the client has it already.
+fn answer(req: &HttpRequest, entry: &Entry) -> HttpResponse {
+    let fresh = fresh_at_client(req, entry);
+    let mut response = if fresh {
+        HttpResponse::NotModified()
+    } else {
+        HttpResponse::Ok()
+    };
+    for (name, value) in &entry.headers {
+        response.append_header((name.clone(), value.clone()));
+    }
+    if fresh {
+        return response.finish();
+    }
+    response.body(entry.body.clone())
+}
+
+/// `If-None-Match` naming the entry's `ETag` (weak comparison), or without it an
+/// `If-Modified-Since` at or after its `Last-Modified`.
+fn fresh_at_client(req: &HttpRequest, entry: &Entry) -> bool {
+    if req.headers().contains_key(header::IF_NONE_MATCH) {
+        return entry
+            .etag
+            .as_ref()
+            .and_then(|etag| etag.to_str().ok())
+            .is_some_and(|etag| super::conditional::if_none_match(req, etag));
+    }
+    let since = req
+        .headers()
+        .get(header::IF_MODIFIED_SINCE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<header::HttpDate>().ok());
+    match (since, entry.last_modified) {
+        (Some(since), Some(modified)) => {
+            std::time::SystemTime::from(modified) <= std::time::SystemTime::from(since)
+        }
+        _ => false,
+    }
+}
