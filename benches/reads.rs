@@ -8,7 +8,7 @@
 //! write throughput (creates and patches per second) with the response cache off and on.
 //!
 //! Run with `cargo bench --bench reads` (needs `wrk` and `taskset`; `BENCH_SECONDS`,
-//! `BENCH_ROUNDS` change the length).
+//! `BENCH_ROUNDS` change the length; `BENCH_LOG` the service's `RUST_LOG`, default `info`).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod support;
@@ -87,7 +87,10 @@ fn service(url: &str, port: u16, cache_bytes: u64, log: &Path) -> Child {
         .env("ENGAGIERT_ADMIN_EMAIL", "admin@example.org")
         .env("ENGAGIERT_ADMIN_PASSWORD", PASSWORD)
         .env("ENGAGIERT_CACHE_BYTES", cache_bytes.to_string())
-        .env("RUST_LOG", "info")
+        .env(
+            "RUST_LOG",
+            std::env::var("BENCH_LOG").unwrap_or_else(|_| "info".into()),
+        )
         .stdout(std::fs::File::create(log).unwrap())
         .stderr(Stdio::null())
         .spawn()
@@ -105,6 +108,12 @@ fn wait_ready(url: &str) {
         );
         std::thread::sleep(Duration::from_millis(100));
     }
+}
+
+/// Forgets a process's peak resident memory so far (start-up and the admin's password hash
+/// are not the load measured).
+fn reset_peak_rss(child: &Child) {
+    let _ = std::fs::write(format!("/proc/{}/clear_refs", child.id()), "5");
 }
 
 /// The peak resident memory of a process, in MB.
@@ -190,7 +199,7 @@ fn writes(base: &str, seconds: u64) -> f64 {
                     while Instant::now() < deadline {
                         let created: serde_json::Value = ureq::post(&format!("{base}/api/v1/municipalities"))
                             .header("Authorization", &token)
-                            .send_json(json!({"name": format!("Schreib {w}-{done}-{}", std::process::id()), "kind": "municipality",
+                            .send_json(json!({"name": format!("Schreib {w}-{done}-{}", std::process::id()), "kind": "regional_authority", "region": "arnsberg",
                                               "membership": {"status": "member", "joined_on": "2024-01-15"}}))
                             .unwrap()
                             .body_mut()
@@ -262,6 +271,8 @@ fn run(backend: &str, url: &str, work: &Path) {
         .unwrap();
     let baseline_base = format!("http://127.0.0.1:{baseline_port}");
     wait_ready(&format!("{baseline_base}/list"));
+    reset_peak_rss(&server);
+    reset_peak_rss(&baseline);
 
     for (name, path, baseline_path, size) in [
         ("list limit=100", list_path.to_owned(), "/list", list.len()),

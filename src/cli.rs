@@ -106,6 +106,12 @@ fn parse_role(text: &str) -> Result<Role, String> {
 
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     crate::telemetry::init_logging(cli.settings.log_format);
+    let result = command(cli);
+    crate::telemetry::flush_logs();
+    result
+}
+
+fn command(cli: Cli) -> anyhow::Result<()> {
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => actix_web::rt::System::new().block_on(crate::app::serve(cli.settings)),
         Command::Migrate => {

@@ -18,7 +18,7 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::Method;
 use actix_web::middleware::Next;
-use actix_web::{Error, web};
+use actix_web::{Error, HttpMessage, web};
 use prometheus::{
     Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, Opts, Registry,
     TextEncoder,
@@ -32,16 +32,77 @@ pub fn init_logging(format: LogFormat) {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
     // Colour only for a person at a terminal: in a file, a pipe or a log collector the escape
     // codes are noise (and `NO_COLOR` turns them off there too).
-    let colour = std::io::IsTerminal::is_terminal(&std::io::stdout())
-        && std::env::var_os("NO_COLOR").is_none();
+    let terminal = std::io::IsTerminal::is_terminal(&std::io::stdout());
+    let colour = terminal && std::env::var_os("NO_COLOR").is_none();
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_ansi(colour)
         .with_target(false);
+    // A person at a terminal reads each line as it comes; a file, pipe or collector gets them
+    // in batches (at most `LOG_FLUSH` late), which saves a write per request.
+    if terminal {
+        let _ = match format {
+            LogFormat::Json => builder.json().flatten_event(true).try_init(),
+            LogFormat::Text => builder.try_init(),
+        };
+        return;
+    }
+    let out = BufferedStdout::start();
+    let builder = builder.with_writer(move || out.clone());
     let _ = match format {
         LogFormat::Json => builder.json().flatten_event(true).try_init(),
         LogFormat::Text => builder.try_init(),
     };
+}
+
+/// How late a log line may reach a file or pipe.
+const LOG_FLUSH: std::time::Duration = std::time::Duration::from_millis(100);
+
+/// Standard output with a buffer, written out every `LOG_FLUSH`, when it fills, and by
+/// [`flush_logs`] before the process ends.
+#[derive(Clone)]
+struct BufferedStdout(std::sync::Arc<std::sync::Mutex<std::io::BufWriter<std::io::Stdout>>>);
+
+static LOGS: std::sync::OnceLock<BufferedStdout> = std::sync::OnceLock::new();
+
+impl BufferedStdout {
+    fn start() -> Self {
+        LOGS.get_or_init(|| {
+            let out = BufferedStdout(std::sync::Arc::new(std::sync::Mutex::new(
+                std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout()),
+            )));
+            let flushing = out.clone();
+            let _ = std::thread::Builder::new()
+                .name("engagiert-logs".into())
+                .spawn(move || {
+                    loop {
+                        std::thread::sleep(LOG_FLUSH);
+                        let _ = std::io::Write::flush(&mut flushing.clone());
+                    }
+                });
+            out
+        })
+        .clone()
+    }
+}
+
+impl std::io::Write for BufferedStdout {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        let mut out = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        out.write(bytes)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        let mut out = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        out.flush()
+    }
+}
+
+/// Writes out the log lines still buffered (at shutdown).
+pub fn flush_logs() {
+    if let Some(out) = LOGS.get() {
+        let _ = std::io::Write::flush(&mut out.clone());
+    }
 }
 
 /// Request latency buckets, in seconds: the ones the service has always reported.
@@ -208,10 +269,18 @@ pub async fn observe(
 ) -> Result<ServiceResponse<impl MessageBody>, Error> {
     let started = Instant::now();
     let method = req.method().clone();
-    let route = req.match_pattern().unwrap_or_else(|| "unmatched".into());
     let path = req.path().to_owned();
     let metrics = req.app_data::<web::Data<Metrics>>().cloned();
     let response = next.call(req).await?;
+    // Found after the answer: a response cache that answered names the route it stored, so
+    // a hit does not walk the route table.
+    let route = match response.request().extensions().get::<Route>() {
+        Some(Route(route)) => route.clone(),
+        None => response
+            .request()
+            .match_pattern()
+            .unwrap_or_else(|| "unmatched".into()),
+    };
     let status = response.status().as_u16();
     let elapsed = started.elapsed().as_secs_f64();
     tracing::info!(%method, %path, %route, status, duration_ms = elapsed * 1000.0, "request");
@@ -220,3 +289,8 @@ pub async fn observe(
     }
     Ok(response)
 }
+
+/// The route pattern a request was answered under, when something other than the router
+/// answered it (the response cache).
+#[derive(Debug, Clone)]
+pub struct Route(pub String);

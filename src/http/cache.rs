@@ -27,11 +27,11 @@ use actix_web::http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
 use actix_web::web::Bytes;
-use actix_web::{Error, HttpRequest, HttpResponse, web};
+use actix_web::{Error, HttpMessage, HttpRequest, HttpResponse, web};
 use url::form_urlencoded;
 
 use crate::db::Db;
-use crate::telemetry::Metrics;
+use crate::telemetry::{Metrics, Route};
 
 /// How long an entry is served at most, whatever was written.
 pub const MAX_AGE: Duration = Duration::from_secs(1);
@@ -45,8 +45,10 @@ pub struct ResponseCache {
 }
 
 struct Entry {
+    /// The route pattern, for the metrics.
+    route: String,
     generation: u64,
-    stored_at: Instant,
+    computed_at: Instant,
     headers: Vec<(HeaderName, HeaderValue)>,
     etag: Option<HeaderValue>,
     last_modified: Option<header::HttpDate>,
@@ -105,15 +107,31 @@ pub async fn serve(
     };
     let computed_at = Instant::now();
     let key = generation.map(|_| key_of(&req));
+    // One request computes a missing answer; the others for it wait for its bytes instead of
+    // all asking the database at once (when an entry expires under load).
+    let mut guard = None;
     if let (Some(entries), Some(key), Some(generation)) = (&cache.entries, &key, generation) {
-        let hit = entries
-            .get(key)
-            .filter(|entry| entry.generation == generation && entry.stored_at.elapsed() < MAX_AGE);
+        let valid = |entry: &Arc<Entry>| {
+            entry.generation == generation && entry.computed_at.elapsed() < MAX_AGE
+        };
+        let mut found = entries.get_value_or_guard_async(key).await;
+        if matches!(&found, Ok(entry) if !valid(entry)) {
+            entries.remove(key);
+            found = entries.get_value_or_guard_async(key).await;
+        }
+        let hit = match found {
+            Ok(entry) => Some(entry).filter(valid),
+            Err(placeholder) => {
+                guard = Some(placeholder);
+                None
+            }
+        };
         if let Some(metrics) = &metrics {
             metrics.cache_lookup(hit.is_some());
         }
         if let Some(entry) = hit {
             let response = answer(req.request(), &entry);
+            req.extensions_mut().insert(Route(entry.route.clone()));
             return Ok(req.into_response(response));
         }
     }
@@ -140,8 +158,22 @@ pub async fn serve(
         let error: Box<dyn std::error::Error> = error.into();
         actix_web::error::ErrorInternalServerError(error.to_string())
     })?;
-    let stored = entry(generation, computed_at, head.headers(), body.clone());
-    entries.insert(key, Arc::new(stored));
+    let route = request
+        .match_pattern()
+        .unwrap_or_else(|| "unmatched".into());
+    let stored = Arc::new(entry(
+        route,
+        generation,
+        computed_at,
+        head.headers(),
+        body.clone(),
+    ));
+    match guard {
+        Some(guard) => {
+            let _ = guard.insert(stored);
+        }
+        None => entries.insert(key, stored),
+    }
     Ok(ServiceResponse::new(
         request,
         head.set_body(body).map_into_boxed_body(),
@@ -181,10 +213,17 @@ fn storable(headers: &HeaderMap) -> bool {
     headers.contains_key(header::ETAG) && !forbidden && !headers.contains_key(header::SET_COOKIE)
 }
 
-fn entry(generation: u64, computed_at: Instant, headers: &HeaderMap, body: Bytes) -> Entry {
+fn entry(
+    route: String,
+    generation: u64,
+    computed_at: Instant,
+    headers: &HeaderMap,
+    body: Bytes,
+) -> Entry {
     Entry {
+        route,
         generation,
-        stored_at: computed_at,
+        computed_at,
         headers: headers
             .iter()
             .map(|(name, value)| (name.clone(), value.clone()))
