@@ -180,7 +180,7 @@ fn median(mut values: Vec<f64>) -> f64 {
 }
 
 /// Creates and patches per second through the API (four clients on core 1).
-fn writes(base: &str, seconds: u64) -> f64 {
+fn writes(base: &str, seconds: u64, label: &str) -> f64 {
     let login: serde_json::Value = ureq::post(&format!("{base}/api/v1/auth/login"))
         .send_json(json!({"email": "admin@example.org", "password": PASSWORD}))
         .unwrap()
@@ -199,7 +199,7 @@ fn writes(base: &str, seconds: u64) -> f64 {
                     while Instant::now() < deadline {
                         let created: serde_json::Value = ureq::post(&format!("{base}/api/v1/municipalities"))
                             .header("Authorization", &token)
-                            .send_json(json!({"name": format!("Schreib {w}-{done}-{}", std::process::id()), "kind": "regional_authority", "region": "arnsberg",
+                            .send_json(json!({"name": format!("Schreib {label} {w}-{done}"), "kind": "regional_authority", "region": "arnsberg",
                                               "membership": {"status": "member", "joined_on": "2024-01-15"}}))
                             .unwrap()
                             .body_mut()
@@ -313,10 +313,10 @@ fn run(backend: &str, url: &str, work: &Path) {
         peak_rss_mb(&baseline)
     );
     stop(baseline);
-    let with_cache = writes(&base, seconds);
+    let with_cache = writes(&base, seconds, "mit");
     stop(server);
     let server = service(url, port, 0, &work.join(format!("{backend}-nocache.log")));
-    let without_cache = writes(&base, seconds);
+    let without_cache = writes(&base, seconds, "ohne");
     stop(server);
     println!(
         "{backend:<10} writes (create + patch): cache off {without_cache:>7.0}/s, cache on {with_cache:>7.0}/s ({:.0} %)",

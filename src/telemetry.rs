@@ -269,7 +269,8 @@ pub async fn observe(
 ) -> Result<ServiceResponse<impl MessageBody>, Error> {
     let started = Instant::now();
     let method = req.method().clone();
-    let path = req.path().to_owned();
+    // Copied only when the line is written.
+    let path = tracing::enabled!(tracing::Level::INFO).then(|| req.path().to_owned());
     let metrics = req.app_data::<web::Data<Metrics>>().cloned();
     let response = next.call(req).await?;
     // Found after the answer: a response cache that answered names the route it stored, so
@@ -283,7 +284,9 @@ pub async fn observe(
     };
     let status = response.status().as_u16();
     let elapsed = started.elapsed().as_secs_f64();
-    tracing::info!(%method, %path, %route, status, duration_ms = elapsed * 1000.0, "request");
+    if let Some(path) = path {
+        tracing::info!(%method, %path, %route, status, duration_ms = elapsed * 1000.0, "request");
+    }
     if let Some(metrics) = metrics {
         metrics.observe(&method, route, status, elapsed);
     }

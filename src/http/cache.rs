@@ -23,7 +23,7 @@ use std::time::{Duration, Instant};
 
 use actix_web::body::{BoxBody, MessageBody, to_bytes};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::header::{self, HeaderMap, HeaderName, HeaderValue};
+use actix_web::http::header::{self, HeaderMap, HeaderValue};
 use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
 use actix_web::web::Bytes;
@@ -49,7 +49,7 @@ struct Entry {
     route: String,
     generation: u64,
     computed_at: Instant,
-    headers: Vec<(HeaderName, HeaderValue)>,
+    headers: HeaderMap,
     etag: Option<HeaderValue>,
     last_modified: Option<header::HttpDate>,
     body: Bytes,
@@ -65,7 +65,8 @@ impl quick_cache::Weighter<String, Arc<Entry>> for ByBytes {
             .iter()
             .map(|(name, value)| name.as_str().len() + value.len() + 32)
             .sum();
-        (key.len() + headers + entry.body.len() + 128) as u64
+        let key = key.len();
+        (key + headers + entry.body.len() + 128) as u64
     }
 }
 
@@ -224,10 +225,7 @@ fn entry(
         route,
         generation,
         computed_at,
-        headers: headers
-            .iter()
-            .map(|(name, value)| (name.clone(), value.clone()))
-            .collect(),
+        headers: headers.clone(),
         etag: headers.get(header::ETAG).cloned(),
         last_modified: headers
             .get(header::LAST_MODIFIED)
@@ -239,19 +237,13 @@ fn entry(
 
 /// The stored answer, or 304 when the client has it already.
 fn answer(req: &HttpRequest, entry: &Entry) -> HttpResponse {
-    let fresh = fresh_at_client(req, entry);
-    let mut response = if fresh {
-        HttpResponse::NotModified()
+    let mut response = if fresh_at_client(req, entry) {
+        HttpResponse::new(StatusCode::NOT_MODIFIED)
     } else {
-        HttpResponse::Ok()
+        HttpResponse::with_body(StatusCode::OK, entry.body.clone()).map_into_boxed_body()
     };
-    for (name, value) in &entry.headers {
-        response.append_header((name.clone(), value.clone()));
-    }
-    if fresh {
-        return response.finish();
-    }
-    response.body(entry.body.clone())
+    *response.headers_mut() = entry.headers.clone();
+    response
 }
 
 /// `If-None-Match` naming the entry's `ETag` (weak comparison), or without it an
