@@ -29,7 +29,8 @@ const POLL: Duration = Duration::from_millis(50);
 const CHECK_EVERY: u32 = 20;
 
 pub struct Commits {
-    sender: watch::Sender<u64>,
+    /// Wakes the waiters (what it carries does not matter: `seen` counts).
+    sender: watch::Sender<()>,
     /// Commits seen (the cache's generation).
     seen: AtomicU64,
     /// Whether every commit is seen: always on SQLite, while connected on PostgreSQL.
@@ -44,7 +45,7 @@ impl Commits {
     /// in this process.
     pub fn new(listen: Option<String>) -> Arc<Self> {
         Arc::new(Commits {
-            sender: watch::Sender::new(0),
+            sender: watch::Sender::new(()),
             seen: AtomicU64::new(0),
             listening: AtomicBool::new(listen.is_none()),
             listen,
@@ -55,8 +56,7 @@ impl Commits {
     /// Counts a commit and wakes every waiter.
     pub fn announce(&self) {
         self.seen.fetch_add(1, Ordering::AcqRel);
-        self.sender
-            .send_modify(|count| *count = count.wrapping_add(1));
+        self.sender.send_replace(());
     }
 
     /// The commits seen so far, if every commit is seen (see the module's documentation).
@@ -70,7 +70,7 @@ impl Commits {
 
     /// A receiver that sees every commit after this call (subscribe, then read, then wait:
     /// nothing committed in between is missed).
-    pub fn subscribe(self: &Arc<Self>) -> watch::Receiver<u64> {
+    pub fn subscribe(self: &Arc<Self>) -> watch::Receiver<()> {
         self.start_listening();
         self.sender.subscribe()
     }

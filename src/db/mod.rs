@@ -335,7 +335,7 @@ impl Db {
 
     /// Sees every write transaction this service commits from now on (and, on PostgreSQL,
     /// every change another instance records): what a request waiting for news waits on.
-    pub fn commits(&self) -> tokio::sync::watch::Receiver<u64> {
+    pub fn commits(&self) -> tokio::sync::watch::Receiver<()> {
         self.commits.subscribe()
     }
 

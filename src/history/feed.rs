@@ -12,7 +12,7 @@ use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::api::{AuditEntry, ChangeFeed, ChangeItem};
-use super::revisions::{self, Action, AuditQuery, COLLECTIONS, Follower};
+use super::revisions::{self, Action, COLLECTIONS, Follower};
 use crate::auth::AuthUser;
 use crate::config::Limits;
 use crate::db::Db;
@@ -194,17 +194,18 @@ pub async fn audit(
         offset: filter.offset,
     }
     .resolve()?;
-    let audit = AuditQuery {
+    let audit = revisions::Filter {
         collection: known_collection(filter.collection)?,
         actor_id: filter.actor_id,
         action: filter.action,
         since: filter.since,
         until: filter.until,
+        ..Default::default()
     };
     let page = paging.clone();
     let (rows, names, total) = db
         .run(move |conn| {
-            let (rows, total) = revisions::audit(conn, &audit, paging.limit, paging.offset)?;
+            let (rows, total) = revisions::page(conn, &audit, paging.limit, paging.offset)?;
             let names = revisions::actor_names(conn, &rows)?;
             Ok((rows, names, total))
         })

@@ -178,10 +178,10 @@ fn parsed(text: Option<&str>) -> Value {
         .unwrap_or(Value::Null)
 }
 
-/// A revision's record: the writable representation after the change and before it
-/// (`Null` for a new record; `None` when not at hand: the last recorded one is read).
+/// A revision's record: the writable representation before the change (`Null` for a new
+/// record) and after it.
 pub struct Snapshot {
-    pub before: Option<Value>,
+    pub before: Value,
     pub after: Value,
 }
 
@@ -196,14 +196,10 @@ pub fn record(
     snapshot: Option<Snapshot>,
 ) -> Result<(), ApiError> {
     let (patch, snapshot) = match snapshot {
-        Some(Snapshot { before, after }) => {
-            let before = match before {
-                Some(before) => before,
-                None => latest_snapshot(conn, change.collection, change.id)?.unwrap_or_default(),
-            };
-            let patch = merge_patch::diff(&before, &after).to_string();
-            (Some(patch), Some(after.to_string()))
-        }
+        Some(Snapshot { before, after }) => (
+            Some(merge_patch::diff(&before, &after).to_string()),
+            Some(after.to_string()),
+        ),
         None => (None, None),
     };
     diesel::insert_into(revisions::table)
@@ -224,22 +220,6 @@ pub fn record(
     Ok(())
 }
 
-fn latest_snapshot(
-    conn: &mut DbConnection,
-    collection: &str,
-    id: &str,
-) -> QueryResult<Option<Value>> {
-    let text: Option<Option<String>> = revisions::table
-        .filter(revisions::collection.eq(collection))
-        .filter(revisions::record_id.eq(id))
-        .filter(revisions::snapshot.is_not_null())
-        .order(revisions::seq.desc())
-        .select(revisions::snapshot)
-        .first(conn)
-        .optional()?;
-    Ok(text.flatten().and_then(|t| serde_json::from_str(&t).ok()))
-}
-
 /// The revision of a record at `version` (the last one, should a version be recorded twice).
 pub fn at_version(
     conn: &mut DbConnection,
@@ -258,63 +238,48 @@ pub fn at_version(
         .optional()
 }
 
-/// A page of a record's revisions, newest first, and how many there are.
-pub fn of_record(
-    conn: &mut DbConnection,
-    collection: &str,
-    id: &str,
-    limit: i64,
-    offset: i64,
-) -> QueryResult<(Vec<RevisionRow>, i64)> {
-    let all = || {
-        revisions::table
-            .filter(revisions::collection.eq(collection.to_owned()))
-            .filter(revisions::record_id.eq(id.to_owned()))
-            .filter(revisions::snapshot.is_not_null())
-    };
-    let rows = all()
-        .order(revisions::seq.desc())
-        .limit(limit)
-        .offset(offset)
-        .select(RevisionRow::as_select())
-        .load(conn)?;
-    let total = all().count().get_result(conn)?;
-    Ok((rows, total))
-}
-
-/// The filters of the audit log.
+/// What a page of the history holds: the audit log's filters, or one record's revisions.
 #[derive(Debug, Clone, Default)]
-pub struct AuditQuery {
+pub struct Filter {
     pub collection: Option<String>,
+    pub record_id: Option<String>,
     pub actor_id: Option<String>,
     pub action: Option<Action>,
     pub since: Option<NaiveDateTime>,
     pub until: Option<NaiveDateTime>,
+    /// Only revisions: not the changes of registrations and attachments, which have none.
+    pub revisions_only: bool,
 }
 
-/// A page of the audit log, newest first, and how many entries match.
-pub fn audit(
+/// A page of the history, newest first, and how many entries match.
+pub fn page(
     conn: &mut DbConnection,
-    query: &AuditQuery,
+    filter: &Filter,
     limit: i64,
     offset: i64,
 ) -> QueryResult<(Vec<RevisionRow>, i64)> {
     let filtered = || {
         let mut q = revisions::table.into_boxed();
-        if let Some(collection) = &query.collection {
+        if let Some(collection) = &filter.collection {
             q = q.filter(revisions::collection.eq(collection.clone()));
         }
-        if let Some(actor) = &query.actor_id {
+        if let Some(id) = &filter.record_id {
+            q = q.filter(revisions::record_id.eq(id.clone()));
+        }
+        if let Some(actor) = &filter.actor_id {
             q = q.filter(revisions::actor_id.eq(actor.clone()));
         }
-        if let Some(action) = query.action {
+        if let Some(action) = filter.action {
             q = q.filter(revisions::action.eq(action));
         }
-        if let Some(since) = query.since {
+        if let Some(since) = filter.since {
             q = q.filter(revisions::at.ge(since));
         }
-        if let Some(until) = query.until {
+        if let Some(until) = filter.until {
             q = q.filter(revisions::at.lt(until));
+        }
+        if filter.revisions_only {
+            q = q.filter(revisions::snapshot.is_not_null());
         }
         q
     };

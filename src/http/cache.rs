@@ -30,6 +30,7 @@ use actix_web::web::Bytes;
 use actix_web::{Error, HttpMessage, HttpRequest, HttpResponse, web};
 use url::form_urlencoded;
 
+use super::conditional;
 use crate::db::Db;
 use crate::telemetry::{Metrics, Route};
 
@@ -39,7 +40,7 @@ pub const MAX_AGE: Duration = Duration::from_secs(1);
 /// The cache's settings and entries, shared by the workers of one instance.
 pub struct ResponseCache {
     /// `None` when the byte budget is 0: nothing is kept.
-    entries: Option<quick_cache::sync::Cache<String, Arc<Entry>, ByBytes>>,
+    entries: Option<Entries>,
     /// `Cache-Control` of public answers: `no-cache`, or `public, max-age=N`.
     public_cache_control: HeaderValue,
 }
@@ -50,8 +51,6 @@ struct Entry {
     generation: u64,
     computed_at: Instant,
     headers: HeaderMap,
-    etag: Option<HeaderValue>,
-    last_modified: Option<header::HttpDate>,
     body: Bytes,
 }
 
@@ -100,40 +99,27 @@ pub async fn serve(
     let Some(cache) = cache.filter(|_| is_public_read(&req)) else {
         return Ok(next.call(req).await?.map_into_boxed_body());
     };
-    let metrics = req.app_data::<web::Data<Metrics>>().cloned();
     // Read before the answer is computed: a write committed meanwhile retires the entry.
+    // `None` while the cache may not serve (off, or not hearing every commit).
     let generation = match (&cache.entries, req.app_data::<web::Data<Db>>()) {
-        (Some(_), Some(db)) => db.generation(),
+        (Some(entries), Some(db)) => db.generation().map(|generation| (entries, generation)),
         _ => None,
     };
     let computed_at = Instant::now();
-    let key = generation.map(|_| key_of(&req));
-    // One request computes a missing answer; the others for it wait for its bytes instead of
-    // all asking the database at once (when an entry expires under load).
-    let mut guard = None;
-    if let (Some(entries), Some(key), Some(generation)) = (&cache.entries, &key, generation) {
-        let valid = |entry: &Arc<Entry>| {
-            entry.generation == generation && entry.computed_at.elapsed() < MAX_AGE
-        };
-        let mut found = entries.get_value_or_guard_async(key).await;
-        if matches!(&found, Ok(entry) if !valid(entry)) {
-            entries.remove(key);
-            found = entries.get_value_or_guard_async(key).await;
-        }
-        let hit = match found {
-            Ok(entry) => Some(entry).filter(valid),
-            Err(placeholder) => {
-                guard = Some(placeholder);
-                None
+    let mut slot = None;
+    if let Some((entries, generation)) = generation {
+        let key = key_of(&req);
+        match lookup(entries, &key, generation).await {
+            Ok(entry) => {
+                count(&req, true);
+                let response = answer(req.request(), &entry);
+                req.extensions_mut().insert(Route(entry.route.clone()));
+                return Ok(req.into_response(response));
             }
-        };
-        if let Some(metrics) = &metrics {
-            metrics.cache_lookup(hit.is_some());
-        }
-        if let Some(entry) = hit {
-            let response = answer(req.request(), &entry);
-            req.extensions_mut().insert(Route(entry.route.clone()));
-            return Ok(req.into_response(response));
+            Err(guard) => {
+                count(&req, false);
+                slot = Some((entries, generation, key, guard));
+            }
         }
     }
     let mut response = next.call(req).await?;
@@ -147,12 +133,10 @@ pub async fn serve(
     {
         headers.insert(header::CACHE_CONTROL, cache.public_cache_control.clone());
     }
-    let (Some(entries), Some(key), Some(generation)) = (&cache.entries, key, generation) else {
+    let Some((entries, generation, key, guard)) = slot.filter(|_| storable(response.headers()))
+    else {
         return Ok(response.map_into_boxed_body());
     };
-    if !storable(response.headers()) {
-        return Ok(response.map_into_boxed_body());
-    }
     let (request, response) = response.into_parts();
     let (head, body) = response.into_parts();
     let body = to_bytes(body).await.map_err(|error| {
@@ -162,13 +146,13 @@ pub async fn serve(
     let route = request
         .match_pattern()
         .unwrap_or_else(|| "unmatched".into());
-    let stored = Arc::new(entry(
+    let stored = Arc::new(Entry {
         route,
         generation,
         computed_at,
-        head.headers(),
-        body.clone(),
-    ));
+        headers: head.headers().clone(),
+        body: body.clone(),
+    });
     match guard {
         Some(guard) => {
             let _ = guard.insert(stored);
@@ -179,6 +163,46 @@ pub async fn serve(
         request,
         head.set_body(body).map_into_boxed_body(),
     ))
+}
+
+type Entries = quick_cache::sync::Cache<String, Arc<Entry>, ByBytes>;
+type Guard<'a> = quick_cache::sync::PlaceholderGuard<
+    'a,
+    String,
+    Arc<Entry>,
+    ByBytes,
+    quick_cache::DefaultHashBuilder,
+    quick_cache::sync::DefaultLifecycle<String, Arc<Entry>>,
+>;
+
+/// The entry for `key` if it is still valid at `generation`; otherwise the right to compute
+/// it (a guard), or `None` when another request replaced it meanwhile. One request computes a
+/// missing answer; the others for it wait for its bytes instead of all asking the database at
+/// once (when an entry expires under load).
+async fn lookup<'a>(
+    entries: &'a Entries,
+    key: &String,
+    generation: u64,
+) -> Result<Arc<Entry>, Option<Guard<'a>>> {
+    let valid = |entry: &Arc<Entry>| {
+        entry.generation == generation && entry.computed_at.elapsed() < MAX_AGE
+    };
+    let mut found = entries.get_value_or_guard_async(key).await;
+    if matches!(&found, Ok(entry) if !valid(entry)) {
+        entries.remove(key);
+        found = entries.get_value_or_guard_async(key).await;
+    }
+    match found {
+        Ok(entry) if valid(&entry) => Ok(entry),
+        Ok(_) => Err(None),
+        Err(guard) => Err(Some(guard)),
+    }
+}
+
+fn count(req: &ServiceRequest, hit: bool) {
+    if let Some(metrics) = req.app_data::<web::Data<Metrics>>() {
+        metrics.cache_lookup(hit);
+    }
 }
 
 /// An anonymous `GET` of the API (`HEAD` arrives as `GET`).
@@ -214,27 +238,6 @@ fn storable(headers: &HeaderMap) -> bool {
     headers.contains_key(header::ETAG) && !forbidden && !headers.contains_key(header::SET_COOKIE)
 }
 
-fn entry(
-    route: String,
-    generation: u64,
-    computed_at: Instant,
-    headers: &HeaderMap,
-    body: Bytes,
-) -> Entry {
-    Entry {
-        route,
-        generation,
-        computed_at,
-        headers: headers.clone(),
-        etag: headers.get(header::ETAG).cloned(),
-        last_modified: headers
-            .get(header::LAST_MODIFIED)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse().ok()),
-        body,
-    }
-}
-
 /// The stored answer, or 304 when the client has it already.
 fn answer(req: &HttpRequest, entry: &Entry) -> HttpResponse {
     let mut response = if fresh_at_client(req, entry) {
@@ -246,25 +249,9 @@ fn answer(req: &HttpRequest, entry: &Entry) -> HttpResponse {
     response
 }
 
-/// `If-None-Match` naming the entry's `ETag` (weak comparison), or without it an
-/// `If-Modified-Since` at or after its `Last-Modified`.
+/// Whether the client has the entry already, by its `ETag` and `Last-Modified`.
 fn fresh_at_client(req: &HttpRequest, entry: &Entry) -> bool {
-    if req.headers().contains_key(header::IF_NONE_MATCH) {
-        return entry
-            .etag
-            .as_ref()
-            .and_then(|etag| etag.to_str().ok())
-            .is_some_and(|etag| super::conditional::if_none_match(req, etag));
-    }
-    let since = req
-        .headers()
-        .get(header::IF_MODIFIED_SINCE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<header::HttpDate>().ok());
-    match (since, entry.last_modified) {
-        (Some(since), Some(modified)) => {
-            std::time::SystemTime::from(modified) <= std::time::SystemTime::from(since)
-        }
-        _ => false,
-    }
+    let value = |name| entry.headers.get(name).and_then(|v| v.to_str().ok());
+    let last_modified = value(header::LAST_MODIFIED).and_then(|v| v.parse().ok());
+    value(header::ETAG).is_some_and(|etag| conditional::fresh_at_client(req, etag, last_modified))
 }

@@ -93,8 +93,8 @@ pub fn computed_since(
         return computed(req, content_type, None, body);
     };
     let last_modified = http_date(last_change);
-    let fresh =
-        !req.headers().contains_key(header::IF_NONE_MATCH) && not_modified_since(req, last_change);
+    let fresh = !req.headers().contains_key(header::IF_NONE_MATCH)
+        && not_modified_since(req, last_modified);
     let mut response = if fresh {
         not_modified(&content_etag(&body))
     } else {
@@ -110,8 +110,21 @@ fn http_date(at: chrono::NaiveDateTime) -> header::HttpDate {
     header::HttpDate::from(std::time::SystemTime::from(at.and_utc()))
 }
 
+/// Whether the client has the answer already: `If-None-Match` names `etag`, or, lacking
+/// that, `If-Modified-Since` is at or after `last_modified`.
+pub fn fresh_at_client(
+    req: &HttpRequest,
+    etag: &str,
+    last_modified: Option<header::HttpDate>,
+) -> bool {
+    if req.headers().contains_key(header::IF_NONE_MATCH) {
+        return if_none_match(req, etag);
+    }
+    last_modified.is_some_and(|last_modified| not_modified_since(req, last_modified))
+}
+
 /// Whether `If-Modified-Since` names `last_change` or later (HTTP dates have whole seconds).
-fn not_modified_since(req: &HttpRequest, last_change: chrono::NaiveDateTime) -> bool {
+fn not_modified_since(req: &HttpRequest, last_change: header::HttpDate) -> bool {
     let since = req
         .headers()
         .get(header::IF_MODIFIED_SINCE)
@@ -123,7 +136,7 @@ fn not_modified_since(req: &HttpRequest, last_change: chrono::NaiveDateTime) -> 
             .unwrap_or(0)
     };
     since.is_some_and(|since| {
-        seconds(std::time::SystemTime::from(last_change.and_utc()))
+        seconds(std::time::SystemTime::from(last_change))
             <= seconds(std::time::SystemTime::from(since))
     })
 }
@@ -186,10 +199,7 @@ impl<T: Serialize> Tagged<T> {
     }
 
     fn is_fresh_at_client(&self, req: &HttpRequest) -> bool {
-        if req.headers().contains_key(header::IF_NONE_MATCH) {
-            return if_none_match(req, &self.etag);
-        }
-        not_modified_since(req, self.last_modified)
+        fresh_at_client(req, &self.etag, Some(http_date(self.last_modified)))
     }
 }
 

@@ -273,14 +273,18 @@ fn apply_row(
             ),
         ));
     }
-    let (before, mut input) = match &current {
-        Some(current) => {
-            let details = details::load_details(conn, std::slice::from_ref(&current.id))?;
-            (
-                Some(details.show(current.clone(), true)),
-                details.input(current),
-            )
-        }
+    let loaded = match &current {
+        Some(current) => Some((
+            current,
+            details::load_details(conn, std::slice::from_ref(&current.id))?,
+        )),
+        None => None,
+    };
+    let (before, mut input) = match &loaded {
+        Some((current, details)) => (
+            Some(details.show((*current).clone(), true)),
+            details.input(current),
+        ),
         None => (None, blank()),
     };
     let unchanged_input = current.as_ref().map(|_| input.clone());
@@ -317,15 +321,11 @@ fn apply_row(
         if before.is_some() && fields.is_empty() {
             return Err(Undo::NoChange);
         }
-        let action = match current {
-            Some(_) => Action::Updated,
-            None => Action::Created,
+        let (action, was) = match &loaded {
+            Some((current, details)) => (Action::Updated, Before::Row(*current, details)),
+            None => (Action::Created, Before::Nothing),
         };
-        let before = match current {
-            Some(_) => Before::Recorded,
-            None => Before::Nothing,
-        };
-        recording::record::<Municipalities>(conn, actor, action, before, &stored, &details)?;
+        recording::record::<Municipalities>(conn, actor, action, was, &stored, &details)?;
         Ok((stored, fields))
     });
     let (stored, fields) = match written {

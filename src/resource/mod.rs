@@ -34,13 +34,24 @@ pub fn current<R: Resource>(
     key: &str,
     who: Option<&AuthUser>,
 ) -> Result<(R::Row, R::Details), ApiError> {
+    let (row, details) = found::<R>(conn, key, who)?;
+    Ok((live(Some(row), R::NAME)?, details))
+}
+
+/// The row `key` names with its details, deleted or not, as `who` may see it: 404 when
+/// absent or hidden.
+fn found<R: Resource>(
+    conn: &mut DbConnection,
+    key: &str,
+    who: Option<&AuthUser>,
+) -> Result<(R::Row, R::Details), ApiError> {
     let not_found = || ApiError::not_found(format!("no such {}", R::NAME));
     let row = R::find(conn, key)?.ok_or_else(not_found)?;
     let details = R::details(conn, std::slice::from_ref(&row))?;
     if !R::visible(&row, &details, who) {
         return Err(not_found());
     }
-    Ok((live(Some(row), R::NAME)?, details))
+    Ok((row, details))
 }
 
 /// The row and its details read back after a write.

@@ -30,10 +30,25 @@ fn snapshot<R: Resource>(row: &R::Row, details: &R::Details) -> Result<Value, Ap
 pub enum Before<'a, R: Resource> {
     /// A new record: the patch is all of it.
     Nothing,
-    /// The record as it was before the write, at hand.
+    /// The record as it was before the write.
     Row(&'a R::Row, &'a R::Details),
-    /// Not at hand (an import): the last recorded revision is read.
-    Recorded,
+}
+
+/// The change `row` (with its `version` after it) is, for the feed.
+fn change<'a, R: Resource>(
+    row: &'a R::Row,
+    details: &R::Details,
+    version: i32,
+    action: Action,
+) -> Change<'a> {
+    Change {
+        collection: collection::<R>(),
+        id: row.id(),
+        path: format!("{}/{}", R::COLLECTION, row.id()),
+        version,
+        action,
+        readers: R::readers(row, details),
+    }
 }
 
 /// Records the revision `row` (as just written) is, in the running write transaction.
@@ -45,29 +60,13 @@ pub fn record<R: Resource>(
     row: &R::Row,
     details: &R::Details,
 ) -> Result<(), ApiError> {
-    let snapshot = snapshot::<R>(row, details)?;
     let before = match before {
-        Before::Nothing => Some(Value::Null),
-        Before::Row(row, details) => Some(self::snapshot::<R>(row, details)?),
-        Before::Recorded => None,
+        Before::Nothing => Value::Null,
+        Before::Row(row, details) => snapshot::<R>(row, details)?,
     };
-    let change = Change {
-        collection: collection::<R>(),
-        id: row.id(),
-        path: format!("{}/{}", R::COLLECTION, row.id()),
-        version: row.version(),
-        action,
-        readers: R::readers(row, details),
-    };
-    history::record(
-        conn,
-        actor,
-        change,
-        Some(Snapshot {
-            before,
-            after: snapshot,
-        }),
-    )
+    let after = snapshot::<R>(row, details)?;
+    let change = change::<R>(row, details, row.version(), action);
+    history::record(conn, actor, change, Some(Snapshot { before, after }))
 }
 
 /// Records the deletion of `row` (as it was before it became a tombstone, one version
@@ -78,18 +77,11 @@ pub fn record_deletion<R: Resource>(
     row: &R::Row,
     details: &R::Details,
 ) -> Result<(), ApiError> {
-    let snapshot = snapshot::<R>(row, details)?;
-    let change = Change {
-        collection: collection::<R>(),
-        id: row.id(),
-        path: format!("{}/{}", R::COLLECTION, row.id()),
-        version: row.version() + 1,
-        action: Action::Deleted,
-        readers: R::readers(row, details),
-    };
+    let after = snapshot::<R>(row, details)?;
+    let change = change::<R>(row, details, row.version() + 1, Action::Deleted);
     let snapshot = Snapshot {
-        before: Some(snapshot.clone()),
-        after: snapshot,
+        before: after.clone(),
+        after,
     };
     history::record(conn, &Actor::of(who), change, Some(snapshot))
 }

@@ -4,7 +4,7 @@
 use serde_json::Value;
 
 use super::recording::{Before, collection, record};
-use super::{Resource, reloaded};
+use super::{Resource, found, reloaded};
 use crate::auth::AuthUser;
 use crate::db::record::Record;
 use crate::db::{Db, DbConnection};
@@ -23,16 +23,11 @@ fn with_history<R: Resource>(
     conn: &mut DbConnection,
     key: &str,
     who: &AuthUser,
-) -> Result<R::Row, ApiError> {
+) -> Result<(R::Row, R::Details), ApiError> {
     R::may_read(Some(who))?;
-    let not_found = || ApiError::not_found(format!("no such {}", R::NAME));
-    let row = R::find(conn, key)?.ok_or_else(not_found)?;
-    let details = R::details(conn, std::slice::from_ref(&row))?;
-    if !R::visible(&row, &details, Some(who)) {
-        return Err(not_found());
-    }
+    let (row, details) = found::<R>(conn, key, Some(who))?;
     R::may_write(who, &row, &details)?;
-    Ok(row)
+    Ok((row, details))
 }
 
 /// `GET /{collection}/{key}/revisions`: newest first.
@@ -46,14 +41,14 @@ pub async fn list<R: Resource>(
     let page = paging.clone();
     let (rows, names, total) = db
         .run(move |conn| {
-            let row = with_history::<R>(conn, &key, &who)?;
-            let (rows, total) = history::of_record(
-                conn,
-                collection::<R>(),
-                row.id(),
-                paging.limit,
-                paging.offset,
-            )?;
+            let (row, _) = with_history::<R>(conn, &key, &who)?;
+            let of_record = history::Filter {
+                collection: Some(collection::<R>().to_owned()),
+                record_id: Some(row.id().to_owned()),
+                revisions_only: true,
+                ..Default::default()
+            };
+            let (rows, total) = history::page(conn, &of_record, paging.limit, paging.offset)?;
             let names = history::actor_names(conn, &rows)?;
             Ok((rows, names, total))
         })
@@ -73,7 +68,7 @@ pub async fn one<R: Resource>(
     version: i32,
 ) -> Result<Revision, ApiError> {
     db.run(move |conn| {
-        let row = with_history::<R>(conn, &key, &who)?;
+        let (row, _) = with_history::<R>(conn, &key, &who)?;
         let revision = history::at_version(conn, collection::<R>(), row.id(), version)?
             .ok_or_else(no_such_revision)?;
         let names = history::actor_names(conn, std::slice::from_ref(&revision))?;
@@ -102,12 +97,11 @@ pub async fn restore<R: Resource>(
     let (row, details) = db
         .transaction(move |conn| {
             R::lock(conn, &key)?;
-            let row = with_history::<R>(conn, &key, &writer)?;
+            let (row, details) = with_history::<R>(conn, &key, &writer)?;
             if_match.check(&row)?;
             let revision = history::at_version(conn, collection::<R>(), row.id(), version)?
                 .ok_or_else(no_such_revision)?;
             let wanted = R::canonical(restorable::<R>(revision.record())?);
-            let details = R::details(conn, std::slice::from_ref(&row))?;
             let before = R::canonical(R::input(&row, &details)?);
             let changed = !round_trip::unchanged(&before, &wanted);
             let deleted = row.deleted_at().is_some();

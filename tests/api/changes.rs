@@ -395,7 +395,7 @@ async fn wait_wakes_for_changes_of_other_instances() {
                     conn,
                     &Actor::system(),
                     Action::Updated,
-                    Before::Recorded,
+                    Before::Nothing,
                     &row,
                     &details,
                 )
