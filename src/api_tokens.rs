@@ -17,7 +17,7 @@ use crate::db::query::{Paging, Sort};
 use crate::db::record::live;
 use crate::db::schema::api_tokens;
 use crate::db::{Db, DbConnection, MultiBackend, now, utc};
-use crate::error::{ApiError, Checks};
+use crate::error::{ApiError, Checks, Code};
 use crate::http::list::{ListParams, Listed, Page};
 use crate::http::{ApiJson, IfMatch, ListQuery, Tagged, path_id};
 use crate::ids::{ApiTokenId, MunicipalityId, UserId};
@@ -220,17 +220,20 @@ async fn create_api_token(
     let new: NewApiToken = crate::municipalities::references::parse(&db, body, None).await?;
     let mut checks = Checks::new();
     checks.text("name", &new.name, 200);
-    match (new.role, &new.municipality_id) {
-        (Role::Editor, None) => checks.add("municipality_id", "is required for an editor"),
-        (Role::Admin, Some(_)) => checks.add("municipality_id", "must be null for an admin"),
-        _ => {}
-    }
+    new.role
+        .check_municipality(&mut checks, new.municipality_id.is_some());
     let at = now();
     let expires_at = new.expires_at.naive_utc();
-    checks.require(expires_at > at, "expires_at", "must be in the future");
+    checks.require(
+        expires_at > at,
+        "expires_at",
+        Code::OutOfRange,
+        "must be in the future",
+    );
     checks.require(
         expires_at < at + chrono::Duration::days(5 * 366),
         "expires_at",
+        Code::OutOfRange,
         "must be at most five years ahead",
     );
     checks.finish()?;

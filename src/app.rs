@@ -41,6 +41,7 @@ pub struct Context {
     pub storage: web::Data<crate::documents::storage::Storage>,
     pub public_url: web::Data<PublicUrl>,
     pub cache: web::Data<ResponseCache>,
+    pub metrics_access: web::Data<ops::MetricsAccess>,
     pub cors_origins: Vec<String>,
 }
 
@@ -76,6 +77,9 @@ impl Context {
                 settings.cache_bytes,
                 settings.public_max_age,
             )),
+            metrics_access: web::Data::new(ops::MetricsAccess::new(
+                settings.metrics_token.as_ref().map(|token| token.expose()),
+            )),
             cors_origins: settings.cors_origins.clone(),
         })
     }
@@ -100,6 +104,7 @@ where
                 .configure(history::feed::routes),
         )
         .configure(ops::routes)
+        .configure(crate::error::pages::routes)
         .service(openapi_document)
 }
 
@@ -131,6 +136,7 @@ pub fn build(
         .app_data(ctx.storage.clone())
         .app_data(ctx.public_url.clone())
         .app_data(ctx.cache.clone())
+        .app_data(ctx.metrics_access.clone())
         .route("/docs", web::get().to(docs_redirect))
         .service(SwaggerUi::new("/docs/{_:.*}").config(SwaggerConfig::new([OPENAPI_PATH])))
         .default_service(web::to(fallback::unmatched))
@@ -143,6 +149,8 @@ pub fn build(
         .wrap(from_fn(crate::http::body::stall_guard))
         .wrap(from_fn(crate::telemetry::observe))
         .wrap(from_fn(fallback::head_as_get))
+        // Outermost: every answer carries them, the fallbacks' and the docs' too.
+        .wrap(from_fn(crate::http::security::headers))
 }
 
 /// The OpenAPI 3.1 document (identical to `openapi/openapi.json` in the repository).

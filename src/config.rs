@@ -112,6 +112,11 @@ pub struct Settings {
     #[arg(long, env = "ENGAGIERT_PUBLIC_MAX_AGE", default_value_t = 0)]
     pub public_max_age: u64,
 
+    /// Bearer token `/metrics` asks for; without it `/metrics` is open (keep it then behind
+    /// the proxy).
+    #[arg(long, env = "ENGAGIERT_METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<Secret>,
+
     /// The address clients reach the service at (`https://api.engagiert.nrw`): the only
     /// source of absolute links in feeds and `Location` headers (default: http:// + bind).
     #[arg(long, env = "ENGAGIERT_PUBLIC_URL")]
@@ -145,6 +150,7 @@ impl Settings {
             changes_max_wait: 30,
             cache_bytes: 32 * 1024 * 1024,
             public_max_age: 0,
+            metrics_token: None,
             public_url: None,
             workers: None,
         }

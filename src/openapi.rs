@@ -36,7 +36,7 @@ resource has an `ETag`, and `PUT`/`PATCH`/`DELETE` honour `If-Match`. Every erro
         (name = "operations", description = "Health, readiness, metrics and this document."),
     ),
     components(schemas(Problem)),
-    modifiers(&Security, &ProblemResponses)
+    modifiers(&Security, &ProblemResponses, &ErrorVocabulary)
 )]
 pub struct ApiDoc;
 
@@ -50,6 +50,38 @@ impl Modify for Security {
         bearer.description =
             Some("An access token from `/api/v1/auth/login` or an API token.".into());
         components.add_security_scheme("bearer", SecurityScheme::Http(bearer));
+        let mut metrics = Http::new(HttpAuthScheme::Bearer);
+        metrics.description = Some("`ENGAGIERT_METRICS_TOKEN`, when the operator set one.".into());
+        components.add_security_scheme("metrics_token", SecurityScheme::Http(metrics));
+    }
+}
+
+/// The problem types and field error codes, listed in the document's description from the
+/// same tables the errors are made of.
+struct ErrorVocabulary;
+
+impl Modify for ErrorVocabulary {
+    fn modify(&self, doc: &mut OpenApiDocument) {
+        let mut text = String::from(
+            "\n\n## Errors\n\nEach problem `type` resolves to a page describing it:\n\n",
+        );
+        for kind in crate::error::PROBLEM_TYPES {
+            text.push_str(&format!(
+                "- `{}` ({}): {}\n",
+                kind.uri(),
+                kind.status,
+                kind.title
+            ));
+        }
+        text.push_str("\nCodes of `errors[]` items: ");
+        let codes: Vec<String> = crate::error::Code::ALL
+            .iter()
+            .map(|code| format!("`{code}`"))
+            .collect();
+        text.push_str(&codes.join(", "));
+        text.push('.');
+        let description = doc.info.description.get_or_insert_with(String::new);
+        description.push_str(&text);
     }
 }
 

@@ -13,6 +13,7 @@ use utoipa::ToSchema;
 
 use self::model::UserRow;
 use crate::db::utc;
+use crate::error::{Checks, Code};
 
 crate::text_enum! {
     /// `admin`: the network office, may do everything. `editor`: staff of one member
@@ -20,6 +21,25 @@ crate::text_enum! {
     pub enum Role {
         Admin = "admin",
         Editor = "editor",
+    }
+}
+
+impl Role {
+    /// An editor works for one municipality, the other roles for none.
+    pub fn check_municipality(self, checks: &mut Checks, has_municipality: bool) {
+        match (self, has_municipality) {
+            (Role::Editor, false) => checks.add(
+                "municipality_id",
+                Code::Required,
+                "is required for an editor",
+            ),
+            (Role::Editor, true) | (_, false) => {}
+            (_, true) => checks.add(
+                "municipality_id",
+                Code::InvalidValue,
+                format!("must be null for the role {self}"),
+            ),
+        }
     }
 }
 

@@ -5,7 +5,7 @@ use argon2::Argon2;
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 
-use crate::error::{ApiError, FieldError};
+use crate::error::{ApiError, Code, FieldError};
 
 pub const MIN_LENGTH: usize = 10;
 pub const MAX_LENGTH: usize = 256;
@@ -15,12 +15,14 @@ pub fn check_policy(field: &str, password: &str) -> Result<(), FieldError> {
     if length < MIN_LENGTH {
         return Err(FieldError::new(
             field,
+            Code::TooShort,
             format!("must be at least {MIN_LENGTH} characters long"),
         ));
     }
     if length > MAX_LENGTH {
         return Err(FieldError::new(
             field,
+            Code::TooLong,
             format!("must be at most {MAX_LENGTH} characters long"),
         ));
     }

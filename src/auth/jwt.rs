@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use chrono::Utc;
+use jsonwebtoken::errors::ErrorKind;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, encode};
 use serde::{Deserialize, Serialize};
 
@@ -101,6 +102,24 @@ impl JwtKeys {
     pub fn verify(&self, token: &str) -> Result<Claims, ApiError> {
         decode::<Claims>(token, &self.decoding, &self.validation)
             .map(|data| data.claims)
-            .map_err(|e| ApiError::unauthorized(format!("the bearer token is not valid: {e}")))
+            .map_err(|e| ApiError::unauthorized(format!("the bearer token {}", refusal(e.kind()))))
+    }
+}
+
+/// Why a token was refused, in words for people (the library's own name types and variants).
+fn refusal(kind: &ErrorKind) -> String {
+    match kind {
+        ErrorKind::ExpiredSignature => "has expired".into(),
+        ErrorKind::ImmatureSignature => "is not valid yet".into(),
+        ErrorKind::InvalidIssuer | ErrorKind::InvalidAudience => {
+            "was issued for another service".into()
+        }
+        ErrorKind::InvalidSignature => "has a signature that does not match".into(),
+        ErrorKind::MissingRequiredClaim(claim) => format!("lacks the `{claim}` claim"),
+        ErrorKind::InvalidAlgorithm
+        | ErrorKind::MissingAlgorithm
+        | ErrorKind::InvalidAlgorithmName
+        | ErrorKind::UnsupportedAlgorithm => "must be signed with HS256".into(),
+        _ => "is malformed".into(),
     }
 }

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use crate::error::Checks;
+use crate::error::{Checks, Code};
 use crate::types::HttpUrl;
 
 crate::text_enum! {
@@ -90,28 +90,36 @@ impl DocumentInput {
             checks.require(
                 body.chars().count() <= 200_000,
                 "body",
+                Code::TooLong,
                 "must be at most 200000 characters long",
             );
         }
         checks.require(
             self.language.len() == 2 && self.language.bytes().all(|b| b.is_ascii_lowercase()),
             "language",
+            Code::InvalidFormat,
             "must be a two-letter ISO 639-1 code such as de or en",
         );
         checks.topics(&self.topics);
         checks.require(
             self.municipality_ids.len() <= 100,
             "municipality_ids",
+            Code::TooLong,
             "must hold at most 100 ids",
         );
         for (i, id) in self.municipality_ids.iter().enumerate() {
             if self.municipality_ids[..i].contains(id) {
-                checks.add(format!("municipality_ids[{i}]"), "is given twice");
+                checks.add(
+                    format!("municipality_ids[{i}]"),
+                    Code::Duplicate,
+                    "is given twice",
+                );
             }
         }
         checks.require(
             self.links.len() <= 50,
             "links",
+            Code::TooLong,
             "must hold at most 50 links",
         );
         for (i, link) in self.links.iter().enumerate() {

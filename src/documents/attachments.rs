@@ -15,7 +15,7 @@ use crate::auth::{AuthUser, MaybeUser};
 use crate::config::Limits;
 use crate::db::record::live;
 use crate::db::{Db, DbConnection};
-use crate::error::ApiError;
+use crate::error::{ApiError, Code};
 use crate::history::revisions::{self, Action, Actor, Change};
 use crate::http::{IfMatch, path_id};
 use crate::ids::{AttachmentId, DocumentId};
@@ -107,7 +107,7 @@ pub async fn upload_attachment(
             ));
         };
         if upload.size() == 0 {
-            return Err(ApiError::invalid("file", "is empty"));
+            return Err(ApiError::invalid("file", Code::TooShort, "is empty"));
         }
         let storage = storage.clone();
         let (sha256, size) = web::block(move || storage.commit(upload))
@@ -119,6 +119,7 @@ pub async fn upload_attachment(
     let Some((filename, media_type, sha256, size)) = stored else {
         return Err(ApiError::invalid(
             "file",
+            Code::Required,
             "is required (a multipart part named `file`)",
         ));
     };

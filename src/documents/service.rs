@@ -11,7 +11,7 @@ use super::model::{self, DocumentRow, DocumentValues, Viewer};
 use crate::auth::AuthUser;
 use crate::db::DbConnection;
 use crate::db::query::Paging;
-use crate::error::ApiError;
+use crate::error::{ApiError, Code};
 use crate::history::revisions::Readers;
 use crate::http::path_id;
 use crate::ids::{DocumentId, MeetingId, MunicipalityId};
@@ -189,13 +189,17 @@ fn checked(
     let mut checks = input.check();
     for (i, municipality) in input.municipality_ids.iter().enumerate() {
         if !crate::municipalities::model::exists(conn, &MunicipalityId::from(*municipality))? {
-            checks.add(format!("municipality_ids[{i}]"), "names no municipality");
+            checks.add(
+                format!("municipality_ids[{i}]"),
+                Code::NotFound,
+                "names no municipality",
+            );
         }
     }
     if let Some(meeting) = input.meeting_id
         && !crate::meetings::model::exists(conn, &MeetingId::from(meeting))?
     {
-        checks.add("meeting_id", "names no meeting");
+        checks.add("meeting_id", Code::NotFound, "names no meeting");
     }
     checks.finish()?;
     let authors: Vec<MunicipalityId> = input

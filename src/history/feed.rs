@@ -16,7 +16,7 @@ use super::revisions::{self, Action, COLLECTIONS, Follower};
 use crate::auth::AuthUser;
 use crate::config::Limits;
 use crate::db::Db;
-use crate::error::ApiError;
+use crate::error::{ApiError, Code};
 use crate::http::list::{Page, PageParams};
 use crate::http::{ApiQuery, time};
 use crate::openapi::responses::*;
@@ -54,6 +54,7 @@ fn known_collection(collection: Option<String>) -> Result<Option<String>, ApiErr
     match collection {
         Some(name) if !COLLECTIONS.contains(&name.as_str()) => Err(ApiError::bad_parameter(
             "collection",
+            Code::InvalidValue,
             format!("must be one of {}", COLLECTIONS.join(", ")),
         )),
         other => Ok(other),
@@ -90,13 +91,18 @@ pub async fn changes(
             .ok()
             .filter(|after| *after >= 0)
             .ok_or_else(|| {
-                ApiError::bad_parameter("after", "is not a cursor this feed gave out")
+                ApiError::bad_parameter(
+                    "after",
+                    Code::InvalidFormat,
+                    "is not a cursor this feed gave out",
+                )
             })?,
     };
     let limit = query.limit.unwrap_or(DEFAULT_LIMIT);
     if !(1..=MAX_LIMIT).contains(&limit) {
         return Err(ApiError::bad_parameter(
             "limit",
+            Code::OutOfRange,
             format!("must be between 1 and {MAX_LIMIT}"),
         ));
     }
@@ -104,6 +110,7 @@ pub async fn changes(
     if wait > MAX_WAIT {
         return Err(ApiError::bad_parameter(
             "wait",
+            Code::OutOfRange,
             format!("must be between 0 and {MAX_WAIT} seconds"),
         ));
     }

@@ -23,7 +23,7 @@ use crate::auth::MaybeUser;
 use crate::auth::jwt::TokenUse;
 use crate::config::Limits;
 use crate::db::Db;
-use crate::error::ApiError;
+use crate::error::{ApiError, Code};
 
 pub const HEADER: &str = "idempotency-key";
 pub const REPLAYED: &str = "idempotent-replayed";
@@ -72,6 +72,7 @@ pub async fn idempotent(
         Ok(Claim::Replay(answer)) => Ok(req.into_response(replay(answer))),
         Ok(Claim::OtherRequest) => Ok(req.error_response(ApiError::invalid(
             "Idempotency-Key",
+            Code::InvalidValue,
             "was used for another request; use a new key for a new request",
         ))),
         Ok(Claim::Running) => Ok(req.error_response(ApiError::conflict(

@@ -8,7 +8,8 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use super::body::DeferredBody;
-use crate::error::{ApiError, FieldError};
+use super::refusal::Refusal;
+use crate::error::{ApiError, Code, FieldError};
 
 /// A JSON (or JSON merge patch) request body, read and checked only when the handler asks
 /// (`parse`), after it has checked who is asking: a caller who may not write learns 401 or
@@ -32,6 +33,15 @@ impl ApiJson {
         let body = self.0.bytes().await?;
         let value: Value = serde_json::from_slice(&body)
             .map_err(|e| ApiError::bad_request(format!("the body is not valid JSON: {e}")))?;
+        // Every body of this API is an object; serde would take an array for a struct
+        // (`["admin@example.org", "…"]` as a login), so anything else is refused here.
+        if !value.is_object() {
+            return Err(ApiError::invalid(
+                "body",
+                Code::InvalidType,
+                "must be a JSON object",
+            ));
+        }
         from_value(value).map_err(ApiError::validation)
     }
 }
@@ -79,23 +89,14 @@ pub fn from_value<T: DeserializeOwned>(mut value: Value) -> Result<T, Vec<FieldE
             Err(error) => error,
         };
         let mut path: Vec<Segment> = error.path().iter().map(Segment::from).collect();
-        let message = error.inner().to_string();
-        let (field, message, removable) =
-            if let Some(name) = backticked(&message, "missing field `") {
-                path.push(Segment::Key(name));
-                (render(&path), "is required".to_owned(), false)
-            } else if let Some(name) = backticked(&message, "unknown field `") {
-                if !matches!(path.last(), Some(Segment::Key(key)) if *key == name) {
-                    path.push(Segment::Key(name));
-                }
-                (
-                    render(&path),
-                    "is not a known field (or is read-only)".to_owned(),
-                    true,
-                )
-            } else {
-                (render(&path), message, true)
-            };
+        let refusal = Refusal::of(&error.inner().to_string());
+        let removable = refusal.code != Code::Required;
+        if let Some(name) = &refusal.field
+            && !matches!(path.last(), Some(Segment::Key(key)) if key == name)
+        {
+            path.push(Segment::Key(name.clone()));
+        }
+        let field = render(&path);
         let field = if field.is_empty() {
             "body".to_owned()
         } else {
@@ -104,7 +105,7 @@ pub fn from_value<T: DeserializeOwned>(mut value: Value) -> Result<T, Vec<FieldE
         if errors.iter().any(|e| e.field == field) {
             break;
         }
-        errors.push(FieldError::new(field, message));
+        errors.push(FieldError::new(field, refusal.code, refusal.message));
         if !removable || !remove(&mut value, &path) {
             break;
         }
@@ -124,7 +125,11 @@ fn clean_strings(value: &mut Value, path: &mut Vec<Segment>, errors: &mut Vec<Fi
                 } else {
                     field
                 };
-                errors.push(FieldError::new(field, refused.message()));
+                errors.push(FieldError::new(
+                    field,
+                    Code::InvalidFormat,
+                    refused.message(),
+                ));
             }
         },
         Value::Array(items) => {
@@ -176,12 +181,6 @@ fn render(path: &[Segment]) -> String {
         }
     }
     out
-}
-
-/// The name a serde message quotes in backticks after `prefix` (`unknown field `x``).
-pub(crate) fn backticked(message: &str, prefix: &str) -> Option<String> {
-    let rest = message.strip_prefix(prefix)?;
-    Some(rest.split('`').next()?.to_owned())
 }
 
 /// Removes the value at `path`; false when there is nothing left to remove.

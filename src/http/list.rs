@@ -13,7 +13,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::db::query::{Paging, Sort, SortField};
 use crate::db::record::Record;
 use crate::db::utc;
-use crate::error::ApiError;
+use crate::error::{ApiError, Code};
 use crate::http::conditional;
 use crate::http::time;
 
@@ -51,12 +51,13 @@ impl ListParams {
         if !(1..=MAX_LIMIT).contains(&limit) {
             return Err(ApiError::bad_parameter(
                 "limit",
+                Code::OutOfRange,
                 format!("must be between 1 and {MAX_LIMIT}"),
             ));
         }
         let offset = self.offset.unwrap_or(0);
-        let offset =
-            i64::try_from(offset).map_err(|_| ApiError::bad_parameter("offset", "is too large"))?;
+        let offset = i64::try_from(offset)
+            .map_err(|_| ApiError::bad_parameter("offset", Code::OutOfRange, "is too large"))?;
         Ok(Paging {
             limit: i64::from(limit),
             offset,

@@ -12,7 +12,9 @@ pub mod json;
 pub mod list;
 pub mod merge_patch;
 pub mod query;
+pub mod refusal;
 pub mod round_trip;
+pub mod security;
 pub mod time;
 
 pub use conditional::{IfMatch, Tagged};

@@ -11,8 +11,9 @@ use url::form_urlencoded;
 
 use crate::db::query::Paging;
 use crate::error::ApiError;
-use crate::http::json::backticked;
+use crate::error::Code;
 use crate::http::list::ListParams;
+use crate::http::refusal::{Refusal, backticked};
 
 /// Query parameters deserialised strictly into `T` (which denies unknown fields).
 pub struct ApiQuery<T>(pub T);
@@ -141,16 +142,14 @@ fn deserialize<T: DeserializeOwned>(pairs: &[(String, String)]) -> Result<T, Que
 }
 
 fn refusal(error: QueryError) -> ApiError {
-    let message = error.inner().to_string();
-    let name = backticked(&message, "unknown field `")
-        .or_else(|| backticked(&message, "duplicate field `"))
-        .unwrap_or_else(|| error.path().to_string());
-    let message = if message.starts_with("unknown field") {
+    let refusal = Refusal::of(&error.inner().to_string());
+    let message = if refusal.code == Code::UnknownField {
         "is not a parameter of this endpoint".to_owned()
     } else {
-        message
+        refusal.message
     };
-    ApiError::bad_parameter(name, message)
+    let name = refusal.field.unwrap_or_else(|| error.path().to_string());
+    ApiError::bad_parameter(name, refusal.code, message)
 }
 
 /// The pairs of a query with every value following the text rules as bodies do (NFC; no
@@ -160,7 +159,11 @@ fn clean_pairs(pairs: Vec<(String, String)>) -> Result<Vec<(String, String)>, Ap
         .into_iter()
         .map(|(name, value)| match crate::text::clean(&value) {
             Ok(clean) => Ok((name, clean.into_owned())),
-            Err(refused) => Err(ApiError::bad_parameter(name, refused.message())),
+            Err(refused) => Err(ApiError::bad_parameter(
+                name,
+                Code::InvalidFormat,
+                refused.message(),
+            )),
         })
         .collect()
 }

@@ -9,7 +9,7 @@ use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 use utoipa::PartialSchema;
 
-use crate::error::{ApiError, FieldError};
+use crate::error::{ApiError, Code, FieldError};
 use crate::http::json::from_value;
 use crate::http::merge_patch;
 
@@ -93,7 +93,7 @@ pub fn accept<T: PartialSchema>(
             )),
             "status" => {
                 let Some(wanted) = value.as_str() else {
-                    return Err(ApiError::invalid("status", "must be a string"));
+                    return Err(ApiError::invalid("status", Code::InvalidType, "must be a string"));
                 };
                 let detail = match action(wanted) {
                     Some(action) => format!("`status` changes only through an action: use {action}"),
@@ -102,10 +102,10 @@ pub fn accept<T: PartialSchema>(
                     ),
                 };
                 return Err(ApiError::conflict(detail)
-                    .with_errors(vec![FieldError::new("status", "is read-only")]));
+                    .with_errors(vec![FieldError::new("status", Code::ReadOnly, "is read-only")]));
             }
             "id" => {
-                return Err(ApiError::invalid("id", "does not match the resource addressed"));
+                return Err(ApiError::invalid("id", Code::InvalidValue, "does not match the resource addressed"));
             }
             _ => {}
         }
@@ -125,6 +125,7 @@ pub fn creation(body: Value, initial: &str) -> Result<Value, ApiError> {
         Some(_) => {
             return Err(ApiError::invalid(
                 "status",
+                Code::InvalidValue,
                 format!(
                     "a new resource starts as `{initial}`; other states are reached through its actions"
                 ),

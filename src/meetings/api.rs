@@ -9,7 +9,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use crate::error::Checks;
+use crate::error::{Checks, Code};
 use crate::http::time::parse_date_or_timestamp;
 use crate::types::HttpUrl;
 
@@ -221,11 +221,19 @@ pub struct Meeting {
 /// A single-line text: not blank, at most `max` characters, no control characters.
 fn single_line(checks: &mut Checks, field: &str, value: &str, max: usize) {
     if value.trim().is_empty() {
-        checks.add(field, "must not be empty");
+        checks.add(field, Code::Required, "must not be empty");
     } else if value.chars().count() > max {
-        checks.add(field, format!("must be at most {max} characters long"));
+        checks.add(
+            field,
+            Code::TooLong,
+            format!("must be at most {max} characters long"),
+        );
     } else if value.chars().any(char::is_control) {
-        checks.add(field, "must be a single line without control characters");
+        checks.add(
+            field,
+            Code::InvalidFormat,
+            "must be a single line without control characters",
+        );
     }
 }
 
@@ -240,12 +248,20 @@ fn optional_line(checks: &mut Checks, field: &str, value: Option<&str>, max: usi
 fn multi_line(checks: &mut Checks, field: &str, value: Option<&str>, max: usize) {
     let Some(value) = value else { return };
     if value.chars().count() > max {
-        checks.add(field, format!("must be at most {max} characters long"));
+        checks.add(
+            field,
+            Code::TooLong,
+            format!("must be at most {max} characters long"),
+        );
     } else if value
         .chars()
         .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
     {
-        checks.add(field, "must not contain control characters");
+        checks.add(
+            field,
+            Code::InvalidFormat,
+            "must not contain control characters",
+        );
     }
 }
 
@@ -253,6 +269,7 @@ fn in_years(checks: &mut Checks, field: &str, at: DateTime<Utc>) {
     checks.require(
         YEARS.contains(&at.year()),
         field,
+        Code::OutOfRange,
         "must lie between the years 2000 and 2099",
     );
 }
@@ -284,23 +301,33 @@ impl MeetingInput {
         checks.require(
             stored(self.ends_at) > starts_at,
             "ends_at",
+            Code::OutOfRange,
             "must be after starts_at",
         );
         self.check_place(&mut checks);
         if host_known == Some(false) {
-            checks.add("host_municipality_id", "names no municipality");
+            checks.add(
+                "host_municipality_id",
+                Code::NotFound,
+                "names no municipality",
+            );
         }
         if let Some(deadline) = self.registration_deadline {
             if !YEARS.contains(&deadline.year()) {
                 in_years(&mut checks, "registration_deadline", deadline);
             } else if stored(deadline) > starts_at {
-                checks.add("registration_deadline", "must not be after starts_at");
+                checks.add(
+                    "registration_deadline",
+                    Code::OutOfRange,
+                    "must not be after starts_at",
+                );
             }
         }
         if let Some(capacity) = self.capacity {
             checks.require(
                 (1..=100_000).contains(&capacity),
                 "capacity",
+                Code::OutOfRange,
                 "must be between 1 and 100000 attendees",
             );
         }
@@ -309,12 +336,17 @@ impl MeetingInput {
         checks.require(
             self.document_ids.len() <= 100,
             "document_ids",
+            Code::TooLong,
             "must hold at most 100 documents",
         );
         let mut documents = HashSet::new();
         for (i, id) in self.document_ids.iter().enumerate() {
             if !documents.insert(id) {
-                checks.add(format!("document_ids[{i}]"), "is given twice");
+                checks.add(
+                    format!("document_ids[{i}]"),
+                    Code::Duplicate,
+                    "is given twice",
+                );
             }
         }
         checks
@@ -326,9 +358,14 @@ impl MeetingInput {
         match (&self.venue, format.has_venue()) {
             (None, true) => checks.add(
                 "venue",
+                Code::Required,
                 format!("is required for a meeting in the format {format}"),
             ),
-            (Some(_), false) => checks.add("venue", "must be null for an online meeting"),
+            (Some(_), false) => checks.add(
+                "venue",
+                Code::InvalidValue,
+                "must be null for an online meeting",
+            ),
             (Some(venue), true) => {
                 single_line(checks, "venue.name", &venue.name, 200);
                 optional_line(checks, "venue.address", venue.address.as_deref(), 300);
@@ -337,6 +374,7 @@ impl MeetingInput {
                     checks.require(
                         code.len() == 5 && code.bytes().all(|b| b.is_ascii_digit()),
                         "venue.postal_code",
+                        Code::InvalidFormat,
                         "must be five digits",
                     );
                 }
@@ -346,14 +384,20 @@ impl MeetingInput {
         match (&self.online_url, format.is_online()) {
             (None, true) => checks.add(
                 "online_url",
+                Code::Required,
                 format!("is required for a meeting in the format {format}"),
             ),
-            (Some(_), false) => checks.add("online_url", "must be null for an in-person meeting"),
+            (Some(_), false) => checks.add(
+                "online_url",
+                Code::InvalidValue,
+                "must be null for an in-person meeting",
+            ),
             (Some(url), true) => checks.require(
                 !url.as_str()
                     .chars()
                     .any(|c| c.is_whitespace() || c.is_control()),
                 "online_url",
+                Code::InvalidFormat,
                 "must not contain spaces or control characters",
             ),
             (None, false) => {}
@@ -364,15 +408,16 @@ impl MeetingInput {
         checks.require(
             self.agenda.len() <= 100,
             "agenda",
+            Code::TooLong,
             "must hold at most 100 items",
         );
         let mut seen = HashSet::new();
         for ((i, item), position) in self.agenda.iter().enumerate().zip(self.agenda_positions()) {
             let field = format!("agenda[{i}].position");
             if item.position.is_some_and(|p| !(1..=1000).contains(&p)) {
-                checks.add(field, "must be between 1 and 1000");
+                checks.add(field, Code::OutOfRange, "must be between 1 and 1000");
             } else if !seen.insert(position) {
-                checks.add(field, "is given twice");
+                checks.add(field, Code::Duplicate, "is given twice");
             }
             single_line(checks, &format!("agenda[{i}].title"), &item.title, 200);
             multi_line(
@@ -392,11 +437,16 @@ impl MeetingInput {
 }
 
 fn check_topics(topics: &[String], checks: &mut Checks) {
-    checks.require(topics.len() <= 30, "topics", "must hold at most 30 topics");
+    checks.require(
+        topics.len() <= 30,
+        "topics",
+        Code::TooLong,
+        "must hold at most 30 topics",
+    );
     for (i, topic) in topics.iter().enumerate() {
         single_line(checks, &format!("topics[{i}]"), topic, 60);
         if topics[..i].iter().any(|t| t.trim() == topic.trim()) {
-            checks.add(format!("topics[{i}]"), "is given twice");
+            checks.add(format!("topics[{i}]"), Code::Duplicate, "is given twice");
         }
     }
 }
@@ -503,6 +553,7 @@ pub fn check_registration(attendees: u32, note: Option<&str>) -> Checks {
     checks.require(
         (1..=50).contains(&attendees),
         "attendees",
+        Code::OutOfRange,
         "must be between 1 and 50",
     );
     multi_line(&mut checks, "note", note, 1000);

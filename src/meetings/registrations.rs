@@ -17,7 +17,7 @@ use super::registration_model::{self, RegistrationRow};
 use super::service::live_meeting;
 use crate::auth::AuthUser;
 use crate::db::{Db, DbConnection, now, utc};
-use crate::error::{ApiError, FieldError};
+use crate::error::{ApiError, Code, FieldError};
 use crate::history::revisions::{self, Action, Actor, Change, Readers};
 use crate::http::list::{ListParams, Listed, Page};
 use crate::http::{ApiJson, IfMatch, ListQuery, Tagged, merge_patch, path_id};
@@ -71,8 +71,13 @@ fn ensure_places(meeting: &MeetingRow, taken: i64, attendees: i64) -> Result<(),
     let left = (i64::from(capacity) - taken).max(0);
     if attendees > left {
         let message = format!("exceeds the places left ({left} of {capacity})");
-        return Err(ApiError::conflict(format!("attendees {message}"))
-            .with_errors(vec![FieldError::new("attendees", message)]));
+        return Err(
+            ApiError::conflict(format!("attendees {message}")).with_errors(vec![FieldError::new(
+                "attendees",
+                Code::OutOfRange,
+                message,
+            )]),
+        );
     }
     Ok(())
 }
@@ -84,6 +89,7 @@ fn registering(user: &AuthUser, named: Option<uuid::Uuid>) -> Result<Municipalit
         (None, Some(own)) if !user.is_admin() => Ok(own.clone()),
         _ => Err(ApiError::invalid(
             "municipality_id",
+            Code::Required,
             "is required (only an editor's own municipality is implied)",
         )),
     }
@@ -189,6 +195,7 @@ pub async fn create_registration(
             if !crate::municipalities::model::exists(conn, &municipality_id)? {
                 return Err(ApiError::invalid(
                     "municipality_id",
+                    Code::NotFound,
                     "names no municipality",
                 ));
             }
@@ -196,8 +203,11 @@ pub async fn create_registration(
             if registration_model::find_registration(conn, &meeting.id, &municipality_id)?.is_some()
             {
                 let message = "is already registered for this meeting";
-                return Err(ApiError::conflict(format!("the municipality {message}"))
-                    .with_errors(vec![FieldError::new("municipality_id", message)]));
+                return Err(
+                    ApiError::conflict(format!("the municipality {message}")).with_errors(vec![
+                        FieldError::new("municipality_id", Code::Duplicate, message),
+                    ]),
+                );
             }
             let taken = registration_model::registered_attendees(conn, &meeting.id, None)?;
             ensure_places(&meeting, taken, i64::from(attendees))?;

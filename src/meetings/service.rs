@@ -12,7 +12,7 @@ use crate::auth::AuthUser;
 use crate::db::query::Paging;
 use crate::db::record::{Record, live};
 use crate::db::{DbConnection, now};
-use crate::error::{ApiError, FieldError};
+use crate::error::{ApiError, Code, FieldError};
 use crate::http::{Tagged, path_id};
 use crate::ids::{MeetingId, MunicipalityId};
 use crate::resource::Resource;
@@ -114,7 +114,7 @@ impl Resource for Meetings {
             let message =
                 format!("must be at least {registered}, the attendees already registered");
             return Err(ApiError::conflict(format!("capacity {message}"))
-                .with_errors(vec![FieldError::new("capacity", message)]));
+                .with_errors(vec![FieldError::new("capacity", Code::OutOfRange, message)]));
         }
         let row = model::update(conn, &current.id, current.version, &values)?
             .ok_or_else(ApiError::precondition_failed)?;
@@ -169,9 +169,11 @@ pub fn live_meeting(conn: &mut DbConnection, id: &MeetingId) -> Result<MeetingRo
 /// 400 when the window of a list or feed is empty by construction.
 pub fn check_window(filter: &MeetingFilter) -> Result<(), ApiError> {
     match (filter.from, filter.to) {
-        (Some(from), Some(to)) if to < from => {
-            Err(ApiError::bad_parameter("to", "must not be before from"))
-        }
+        (Some(from), Some(to)) if to < from => Err(ApiError::bad_parameter(
+            "to",
+            Code::OutOfRange,
+            "must not be before from",
+        )),
         _ => Ok(()),
     }
 }

@@ -8,7 +8,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::values::{Ags, Kind, MembershipStatus, Region, Slug, VolunteerCard};
-use crate::error::Checks;
+use crate::error::{Checks, Code};
 use crate::types::{Email, HttpUrl};
 
 /// The bounding box of North Rhine-Westphalia, with a little margin.
@@ -304,25 +304,37 @@ impl MunicipalityInput {
             && !self.name.trim().is_empty()
             && Slug::from_name(&self.name).is_err()
         {
-            checks.add("slug", "cannot be derived from the name; give one");
+            checks.add(
+                "slug",
+                Code::InvalidValue,
+                "cannot be derived from the name; give one",
+            );
         }
         match (self.kind.ags_length(), &self.ags) {
             (Some(length), Some(ags)) if ags.as_str().len() != length => checks.add(
                 "ags",
+                Code::InvalidFormat,
                 format!("must have {length} digits for a {}", self.kind),
             ),
-            (None, Some(_)) => checks.add("ags", "must be null for a regional authority"),
+            (None, Some(_)) => checks.add(
+                "ags",
+                Code::InvalidValue,
+                "must be null for a regional authority",
+            ),
             _ => {}
         }
         match (&self.region, &self.ags) {
             (Some(region), Some(ags)) if *region != ags.region() => checks.add(
                 "region",
+                Code::InvalidValue,
                 format!(
                     "does not agree with the AGS, which lies in {}",
                     ags.region()
                 ),
             ),
-            (None, None) => checks.add("region", "is required when there is no AGS"),
+            (None, None) => {
+                checks.add("region", Code::Required, "is required when there is no AGS")
+            }
             _ => {}
         }
         self.check_district(district, &mut checks);
@@ -332,11 +344,13 @@ impl MunicipalityInput {
             checks.require(
                 (lat_min..=lat_max).contains(&location.lat),
                 "location.lat",
+                Code::OutOfRange,
                 "must lie within North Rhine-Westphalia (50.3 to 52.6)",
             );
             checks.require(
                 (lon_min..=lon_max).contains(&location.lon),
                 "location.lon",
+                Code::OutOfRange,
                 "must lie within North Rhine-Westphalia (5.8 to 9.5)",
             );
         }
@@ -353,6 +367,7 @@ impl MunicipalityInput {
         checks.require(
             self.contacts.len() <= 50,
             "contacts",
+            Code::TooLong,
             "must hold at most 50 contacts",
         );
         for (i, contact) in self.contacts.iter().enumerate() {
@@ -368,6 +383,7 @@ impl MunicipalityInput {
             checks.require(
                 description.chars().count() <= 20_000,
                 "description",
+                Code::TooLong,
                 "must be at most 20000 characters long",
             );
         }
@@ -382,16 +398,21 @@ impl MunicipalityInput {
         if !self.kind.has_district() {
             checks.add(
                 "district_id",
+                Code::InvalidValue,
                 "only towns and municipalities belong to a district",
             );
             return;
         }
         let Some(district) = district else {
-            checks.add("district_id", "names no municipality");
+            checks.add("district_id", Code::NotFound, "names no municipality");
             return;
         };
         if district.kind != Kind::District {
-            checks.add("district_id", "must name a district (Kreis)");
+            checks.add(
+                "district_id",
+                Code::InvalidValue,
+                "must name a district (Kreis)",
+            );
             return;
         }
         if let (Some(ags), Some(district_ags)) = (&self.ags, &district.ags)
@@ -399,6 +420,7 @@ impl MunicipalityInput {
         {
             checks.add(
                 "district_id",
+                Code::InvalidValue,
                 format!(
                     "must be the district whose key begins the AGS ({})",
                     &ags.as_str()[..5]
@@ -430,6 +452,7 @@ fn check_membership(membership: &Membership, checks: &mut Checks) {
             let earlier_name = earlier_field.trim_start_matches("membership.");
             checks.add(
                 field,
+                Code::OutOfRange,
                 format!("must not be before {earlier_name} ({earlier})"),
             );
         }
@@ -442,11 +465,13 @@ fn check_membership(membership: &Membership, checks: &mut Checks) {
             checks.require(
                 membership.joined_on.is_some(),
                 "membership.joined_on",
+                Code::Required,
                 "is required for a member",
             );
             checks.require(
                 membership.left_on.is_none(),
                 "membership.left_on",
+                Code::InvalidValue,
                 "must be null for a member",
             );
         }
@@ -454,11 +479,13 @@ fn check_membership(membership: &Membership, checks: &mut Checks) {
             checks.require(
                 membership.joined_on.is_some(),
                 "membership.joined_on",
+                Code::Required,
                 "is required for a former member",
             );
             checks.require(
                 membership.left_on.is_some(),
                 "membership.left_on",
+                Code::Required,
                 "is required for a former member",
             );
         }
@@ -466,6 +493,7 @@ fn check_membership(membership: &Membership, checks: &mut Checks) {
             checks.require(
                 membership.joined_on.is_none() && membership.left_on.is_none(),
                 "membership.status",
+                Code::InvalidValue,
                 "an applicant has neither joined nor left; set the status to member or former",
             );
         }
@@ -480,6 +508,7 @@ fn check_phone(checks: &mut Checks, field: &str, phone: Option<&str>) {
         checks.require(
             allowed && phone.chars().any(|c| c.is_ascii_digit()) && phone.len() <= 50,
             field,
+            Code::InvalidFormat,
             "must be a phone number (digits, spaces and + - / ( ), at most 50 characters)",
         );
     }

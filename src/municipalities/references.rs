@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use super::model;
 use crate::db::{Db, DbConnection};
-use crate::error::{ApiError, FieldError};
+use crate::error::{ApiError, Code, FieldError};
 use crate::http::ApiJson;
 use crate::http::json::from_value;
 
@@ -98,6 +98,7 @@ fn replace(
         Some(row) if row.deleted_at.is_none() => *value = Value::String(row.id.into()),
         _ => errors.push(FieldError::new(
             field,
+            Code::NotFound,
             format!("`{key}` names no municipality (give its UUID, AGS or slug)"),
         )),
     }

@@ -14,7 +14,7 @@ use crate::auth::AuthUser;
 use crate::db::DbConnection;
 use crate::db::query::Paging;
 use crate::db::record::live;
-use crate::error::{ApiError, FieldError};
+use crate::error::{ApiError, Code, FieldError};
 use crate::http::Tagged;
 use crate::ids::MunicipalityId;
 use crate::resource::Resource;
@@ -91,7 +91,13 @@ impl Resource for Municipalities {
         let changed: Vec<FieldError> = OfficeFields::of(before)
             .changed(&OfficeFields::of(after))
             .into_iter()
-            .map(|field| FieldError::new(field, "only the network office (admin) may change this"))
+            .map(|field| {
+                FieldError::new(
+                    field,
+                    Code::ReadOnly,
+                    "only the network office (admin) may change this",
+                )
+            })
             .collect();
         if changed.is_empty() {
             return Ok(());
@@ -157,9 +163,11 @@ pub fn require_exists(
     id: Option<&MunicipalityId>,
 ) -> Result<(), ApiError> {
     match id {
-        Some(id) if !model::exists(conn, id)? => {
-            Err(ApiError::invalid(field, "names no municipality"))
-        }
+        Some(id) if !model::exists(conn, id)? => Err(ApiError::invalid(
+            field,
+            Code::NotFound,
+            "names no municipality",
+        )),
         _ => Ok(()),
     }
 }
@@ -207,5 +215,5 @@ fn checked_values(
     };
     input.check(district.as_ref()).finish()?;
     MunicipalityValues::from_input(input)
-        .ok_or_else(|| ApiError::invalid("slug", "cannot be derived"))
+        .ok_or_else(|| ApiError::invalid("slug", Code::InvalidValue, "cannot be derived"))
 }

@@ -10,7 +10,7 @@ use uuid::Uuid;
 use super::api::{MAX_TEXT_ANSWER, NumberRange, Question, QuestionKind};
 use super::response_api::{AnswerInput, ResponseInput, json_number};
 use super::values::{AnswerValue, ValidAnswer};
-use crate::error::{ApiError, Checks};
+use crate::error::{ApiError, Checks, Code};
 
 /// Puts answers into the order of their questions.
 pub fn in_question_order(answers: &mut [ValidAnswer], questions: &[Question]) {
@@ -50,6 +50,7 @@ pub fn check_answers(
         let Some(question) = question else {
             checks.add(
                 format!("{field}.question_id"),
+                Code::NotFound,
                 "names no question of this survey",
             );
             continue;
@@ -57,6 +58,7 @@ pub fn check_answers(
         if let Some(first) = answered.get(question.id.as_str()) {
             checks.add(
                 format!("{field}.question_id"),
+                Code::Duplicate,
                 format!(
                     "answers the question of answers[{first}] again; give one answer per question"
                 ),
@@ -75,6 +77,7 @@ pub fn check_answers(
         if !answered.contains_key(question.id.as_str()) {
             checks.add(
                 "answers",
+                Code::Required,
                 format!(
                     "question {} ({}) is required and has no answer",
                     question.position, question.id
@@ -114,6 +117,7 @@ fn check_answer(
         if present && name != expected {
             checks.add(
                 format!("{field}.{name}"),
+                Code::InvalidValue,
                 format!("is not used by a {kind} question; give {expected}"),
             );
             fits = false;
@@ -123,7 +127,11 @@ fn check_answer(
     let value = match kind {
         QuestionKind::SingleChoice | QuestionKind::MultipleChoice => {
             let Some(ids) = &answer.option_ids else {
-                checks.add(at, format!("is required for a {kind} question"));
+                checks.add(
+                    at,
+                    Code::Required,
+                    format!("is required for a {kind} question"),
+                );
                 return None;
             };
             check_options(question, ids, &at, checks)
@@ -131,11 +139,15 @@ fn check_answer(
         QuestionKind::YesNo => match &answer.value {
             Some(Value::Bool(b)) => Some(AnswerValue::Bool(*b)),
             Some(_) => {
-                checks.add(at, "must be true or false");
+                checks.add(at, Code::InvalidType, "must be true or false");
                 None
             }
             None => {
-                checks.add(at, "is required for a yes_no question (true or false)");
+                checks.add(
+                    at,
+                    Code::Required,
+                    "is required for a yes_no question (true or false)",
+                );
                 None
             }
         },
@@ -147,7 +159,11 @@ fn check_answer(
                     Some(AnswerValue::Number(n))
                 }
                 _ => {
-                    checks.add(at, format!("must be a whole number from {min} to {max}"));
+                    checks.add(
+                        at,
+                        Code::OutOfRange,
+                        format!("must be a whole number from {min} to {max}"),
+                    );
                     None
                 }
             }
@@ -159,12 +175,13 @@ fn check_answer(
             });
             match answer.value.as_ref().and_then(Value::as_f64) {
                 Some(n) if !n.is_finite() => {
-                    checks.add(at, "must be a finite number");
+                    checks.add(at, Code::InvalidValue, "must be a finite number");
                     None
                 }
                 Some(n) if range.min.is_some_and(|min| n < min) => {
                     checks.add(
                         at,
+                        Code::OutOfRange,
                         format!(
                             "must not be less than {}",
                             json_number(range.min.unwrap_or(n))
@@ -175,6 +192,7 @@ fn check_answer(
                 Some(n) if range.max.is_some_and(|max| n > max) => {
                     checks.add(
                         at,
+                        Code::OutOfRange,
                         format!(
                             "must not be greater than {}",
                             json_number(range.max.unwrap_or(n))
@@ -184,26 +202,27 @@ fn check_answer(
                 }
                 Some(n) => Some(AnswerValue::Number(n)),
                 None => {
-                    checks.add(at, "must be a number");
+                    checks.add(at, Code::InvalidType, "must be a number");
                     None
                 }
             }
         }
         QuestionKind::Text => match &answer.text {
             Some(text) if text.trim().is_empty() => {
-                checks.add(at, "must not be empty");
+                checks.add(at, Code::Required, "must not be empty");
                 None
             }
             Some(text) if text.trim().chars().count() > MAX_TEXT_ANSWER => {
                 checks.add(
                     at,
+                    Code::TooLong,
                     format!("must be at most {MAX_TEXT_ANSWER} characters long"),
                 );
                 None
             }
             Some(text) => Some(AnswerValue::Text(text.trim().to_owned())),
             None => {
-                checks.add(at, "is required for a text question");
+                checks.add(at, Code::Required, "is required for a text question");
                 None
             }
         },
@@ -223,11 +242,15 @@ fn check_options(
         let option = normal_id(raw).and_then(|id| question.options.iter().find(|o| o.id == id));
         match option {
             None => {
-                checks.add(format!("{field}[{k}]"), "is not an option of this question");
+                checks.add(
+                    format!("{field}[{k}]"),
+                    Code::InvalidValue,
+                    "is not an option of this question",
+                );
                 fits = false;
             }
             Some(option) if chosen.contains(&option.id.as_str()) => {
-                checks.add(format!("{field}[{k}]"), "is given twice");
+                checks.add(format!("{field}[{k}]"), Code::Duplicate, "is given twice");
                 fits = false;
             }
             Some(option) => chosen.push(option.id.as_str()),
@@ -235,11 +258,11 @@ fn check_options(
     }
     match question.kind {
         QuestionKind::SingleChoice if ids.len() != 1 => {
-            checks.add(field, "must name exactly one option");
+            checks.add(field, Code::InvalidValue, "must name exactly one option");
             fits = false;
         }
         QuestionKind::MultipleChoice if ids.is_empty() => {
-            checks.add(field, "must name at least one option");
+            checks.add(field, Code::TooShort, "must name at least one option");
             fits = false;
         }
         _ => {}

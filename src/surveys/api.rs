@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::error::Checks;
+use crate::error::{Checks, Code};
 use crate::types::trimmed;
 
 crate::text_enum! {
@@ -197,17 +197,20 @@ impl SurveyInput {
             checks.require(
                 description.chars().count() <= 20_000,
                 "description",
+                Code::TooLong,
                 "must be at most 20000 characters long",
             );
         }
         checks.require(
             self.closes_at > self.opens_at,
             "closes_at",
+            Code::OutOfRange,
             "must be after opens_at",
         );
         checks.require(
             self.questions.len() <= 200,
             "questions",
+            Code::TooLong,
             "must hold at most 200 questions",
         );
         for (i, question) in self.questions.iter().enumerate() {
@@ -225,11 +228,13 @@ fn check_question(field: &str, question: &QuestionInput, checks: &mut Checks) {
         checks.require(
             question.options.len() >= 2,
             &format!("{field}.options"),
+            Code::TooShort,
             "a choice question needs at least two options",
         );
         checks.require(
             question.options.len() <= 50,
             &format!("{field}.options"),
+            Code::TooLong,
             "must hold at most 50 options",
         );
         for (j, option) in question.options.iter().enumerate() {
@@ -241,29 +246,36 @@ fn check_question(field: &str, question: &QuestionInput, checks: &mut Checks) {
                     .iter()
                     .any(|o| o.label.trim().to_lowercase() == label)
             {
-                checks.add(label_field, "is given twice");
+                checks.add(label_field, Code::Duplicate, "is given twice");
             }
         }
     } else if !question.options.is_empty() {
         checks.add(
             format!("{field}.options"),
+            Code::InvalidValue,
             format!("only choice questions have options, not a {kind} question"),
         );
     }
     match (&question.scale, kind) {
         (None, QuestionKind::Scale) => {
-            checks.add(format!("{field}.scale"), "is required for a scale question");
+            checks.add(
+                format!("{field}.scale"),
+                Code::Required,
+                "is required for a scale question",
+            );
         }
         (Some(scale), QuestionKind::Scale) => {
             let span = i64::from(scale.max) - i64::from(scale.min);
             if span <= 0 {
                 checks.add(
                     format!("{field}.scale.max"),
+                    Code::OutOfRange,
                     "must be greater than scale.min",
                 );
             } else if span > MAX_SCALE_SPAN {
                 checks.add(
                     format!("{field}.scale.max"),
+                    Code::OutOfRange,
                     format!("may lie at most {MAX_SCALE_SPAN} above scale.min"),
                 );
             }
@@ -280,6 +292,7 @@ fn check_question(field: &str, question: &QuestionInput, checks: &mut Checks) {
         }
         (Some(_), _) => checks.add(
             format!("{field}.scale"),
+            Code::InvalidValue,
             format!("is only for scale questions, not a {kind} question"),
         ),
         (None, _) => {}
@@ -291,12 +304,14 @@ fn check_question(field: &str, question: &QuestionInput, checks: &mut Checks) {
             {
                 checks.add(
                     format!("{field}.range.max"),
+                    Code::OutOfRange,
                     "must not be less than range.min",
                 );
             }
         }
         (Some(_), _) => checks.add(
             format!("{field}.range"),
+            Code::InvalidValue,
             format!("is only for number questions, not a {kind} question"),
         ),
         (None, _) => {}

@@ -19,7 +19,7 @@ use super::values::ValidAnswer;
 use crate::auth::{AuthUser, MaybeUser};
 use crate::db::record::live;
 use crate::db::{Db, DbConnection, now, utc};
-use crate::error::ApiError;
+use crate::error::{ApiError, Code};
 use crate::http::conditional::computed;
 use crate::http::list::{ListParams, Page};
 use crate::http::{ApiJson, ListQuery, Tagged, path_id};
@@ -331,6 +331,7 @@ pub async fn list_survey_responses(
     if anonymous && since.is_some() {
         return Err(ApiError::bad_parameter(
             "updated_since",
+            Code::InvalidValue,
             "is not available for anonymous surveys: it would tell when a response was given",
         ));
     }

@@ -10,7 +10,7 @@ use super::model::{self, SurveyRow, SurveyValues};
 use crate::auth::AuthUser;
 use crate::db::query::Paging;
 use crate::db::{DbConnection, now};
-use crate::error::{ApiError, FieldError};
+use crate::error::{ApiError, Code, FieldError};
 use crate::history::revisions::Readers;
 use crate::http::path_id;
 use crate::ids::SurveyId;
@@ -96,7 +96,11 @@ impl Resource for Surveys {
             .iter()
             .filter(|(_, changed)| *changed)
             .map(|(field, _)| {
-                FieldError::new(*field, "cannot change once the survey has left draft")
+                FieldError::new(
+                    *field,
+                    Code::ReadOnly,
+                    "cannot change once the survey has left draft",
+                )
             })
             .collect();
         if errors.is_empty() {

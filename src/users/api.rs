@@ -85,11 +85,7 @@ pub fn check_user(
 ) -> Checks {
     let mut checks = Checks::new();
     checks.text("name", name, 200);
-    match (role, municipality_id) {
-        (Role::Editor, None) => checks.add("municipality_id", "is required for an editor"),
-        (Role::Admin, Some(_)) => checks.add("municipality_id", "must be null for an admin"),
-        _ => {}
-    }
+    role.check_municipality(&mut checks, municipality_id.is_some());
     if let Some(password) = password
         && let Err(error) = crate::accounts::password::check_policy("password", password)
     {

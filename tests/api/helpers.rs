@@ -167,6 +167,11 @@ impl TestApp {
     /// Another instance of the service on this app's database: its own pool, cache and
     /// listener, as a second instance behind the load balancer would have.
     pub fn another_instance(&self) -> Context {
+        self.another_instance_with(settings())
+    }
+
+    /// Another instance (see `another_instance`) started with `settings`.
+    pub fn another_instance_with(&self, settings: Settings) -> Context {
         let db = Db::new(
             DbTarget::parse(&self.url).expect("database url"),
             &PoolOptions {
@@ -174,7 +179,7 @@ impl TestApp {
                 connection_timeout: std::time::Duration::from_secs(10),
             },
         );
-        Context::new(&settings(), db, SECRET).expect("context")
+        Context::new(&settings, db, SECRET).expect("context")
     }
 
     /// A request to another instance (see `another_instance`).
@@ -542,7 +547,67 @@ impl Resp {
             problem["type"].is_string() && problem["title"].is_string(),
             "{problem}"
         );
+        check_problem_words(&problem);
         problem
+    }
+}
+
+/// The codes the contract lists for `errors[]` items.
+pub const ERROR_CODES: [&str; 11] = [
+    "required",
+    "unknown_field",
+    "invalid_type",
+    "invalid_format",
+    "invalid_value",
+    "out_of_range",
+    "too_long",
+    "too_short",
+    "not_found",
+    "duplicate",
+    "read_only",
+];
+
+/// Words of Rust that no client should read: type names, `struct`/`enum`/variant talk.
+pub fn rust_words(text: &str) -> Vec<String> {
+    const TYPES: [&str; 16] = [
+        "u8", "u16", "u32", "u64", "usize", "i8", "i16", "i32", "i64", "isize", "f32", "f64",
+        "bool", "String", "Vec", "Option",
+    ];
+    const PHRASES: [&str; 8] = [
+        "struct ",
+        "enum ",
+        "variant",
+        "::",
+        "Uuid",
+        "NaiveDate",
+        "DateTime<",
+        "identifier",
+    ];
+    let mut found: Vec<String> = text
+        .split(|c: char| !c.is_ascii_alphanumeric() && c != '_')
+        .filter(|word| TYPES.contains(word))
+        .map(str::to_owned)
+        .collect();
+    found.extend(
+        PHRASES
+            .iter()
+            .filter(|phrase| text.contains(*phrase))
+            .map(|phrase| (*phrase).to_owned()),
+    );
+    found
+}
+
+/// Every problem's `errors[]` items carry a contract code, and no message speaks Rust.
+#[track_caller]
+pub fn check_problem_words(problem: &Value) {
+    let detail = problem["detail"].as_str().unwrap_or("");
+    assert!(rust_words(detail).is_empty(), "Rust words in {problem}");
+    for error in problem["errors"].as_array().into_iter().flatten() {
+        let code = error["code"].as_str().unwrap_or("");
+        assert!(ERROR_CODES.contains(&code), "no contract code in {error}");
+        let message = error["message"].as_str().unwrap_or("");
+        assert!(!message.is_empty(), "no message in {error}");
+        assert!(rust_words(message).is_empty(), "Rust words in {error}");
     }
 }
 

@@ -10,6 +10,7 @@ mod changes;
 mod conventions;
 mod dependable;
 mod documents;
+mod errors;
 mod formats;
 mod history;
 mod hostile_text;
