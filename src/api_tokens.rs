@@ -12,7 +12,7 @@ use uuid::Uuid;
 use crate::accounts::Role;
 use crate::accounts::api_tokens::ApiTokenRow;
 use crate::auth::AuthUser;
-use crate::auth::jwt::{JwtKeys, TokenUse};
+use crate::auth::jwt::{Grant, JwtKeys, TokenUse};
 use crate::db::query::{Paging, Sort};
 use crate::db::record::live;
 use crate::db::schema::api_tokens;
@@ -86,6 +86,8 @@ pub struct ApiToken {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: i32,
+    /// When the token last authenticated (to the minute); null if never.
+    pub last_used_at: Option<DateTime<Utc>>,
 }
 
 impl From<ApiTokenRow> for ApiToken {
@@ -100,6 +102,7 @@ impl From<ApiTokenRow> for ApiToken {
             created_at: utc(row.created_at),
             updated_at: utc(row.updated_at),
             version: row.version,
+            last_used_at: row.last_used_at.map(utc),
         }
     }
 }
@@ -160,6 +163,7 @@ async fn list_api_tokens(
     user: AuthUser,
     query: ListQuery<ApiTokenFilter>,
 ) -> Result<HttpResponse, ApiError> {
+    user.require_password_session()?;
     user.require_admin()?;
     let ListQuery { paging, filter } = query;
     let page_paging = paging.clone();
@@ -190,6 +194,7 @@ async fn get_api_token(
     user: AuthUser,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
+    user.require_password_session()?;
     user.require_admin()?;
     let id = path_id(&id, "API token")?;
     let row = db
@@ -216,6 +221,7 @@ async fn create_api_token(
     user: AuthUser,
     body: ApiJson,
 ) -> Result<HttpResponse, ApiError> {
+    user.require_password_session()?;
     user.require_admin()?;
     let new: NewApiToken = crate::municipalities::references::parse(&db, body, None).await?;
     let mut checks = Checks::new();
@@ -250,15 +256,17 @@ async fn create_api_token(
         created_at: at,
         updated_at: at,
         deleted_at: None,
+        last_used_at: None,
     };
-    let token = keys.issue(
-        &row.id,
-        row.role,
-        row.municipality_id.clone().map(Into::into),
-        TokenUse::Api,
-        row.id.to_string(),
-        expires_at.and_utc().timestamp(),
-    )?;
+    let token = keys.issue(Grant {
+        sub: row.id.to_string(),
+        role: row.role,
+        municipality_id: row.municipality_id.clone().map(Into::into),
+        token_use: TokenUse::Api,
+        jti: row.id.to_string(),
+        sid: None,
+        expires: expires_at.and_utc().timestamp(),
+    })?;
     let row: ApiTokenRow = db
         .run(move |conn| {
             crate::municipalities::require_exists(
@@ -302,6 +310,7 @@ async fn delete_api_token(
     id: web::Path<String>,
     if_match: IfMatch,
 ) -> Result<HttpResponse, ApiError> {
+    user.require_password_session()?;
     user.require_admin()?;
     let id = path_id(&id, "API token")?;
     db.transaction(move |conn| {

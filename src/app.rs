@@ -64,7 +64,10 @@ impl Context {
                 Duration::from_secs(settings.access_token_ttl),
                 Duration::from_secs(settings.refresh_token_days * 24 * 3600),
             )),
-            limiter: web::Data::new(LoginLimiter::default()),
+            limiter: web::Data::new(LoginLimiter::new(
+                LoginLimiter::parse_proxies(&settings.trusted_proxies)
+                    .map_err(anyhow::Error::msg)?,
+            )),
             metrics: web::Data::new(metrics),
             limits: web::Data::new(settings.limits()),
             routes: web::Data::new(RouteTable::from_openapi(&doc)),

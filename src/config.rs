@@ -112,6 +112,11 @@ pub struct Settings {
     #[arg(long, env = "ENGAGIERT_PUBLIC_MAX_AGE", default_value_t = 0)]
     pub public_max_age: u64,
 
+    /// Proxies (addresses or CIDR ranges, comma-separated) whose `X-Forwarded-For` names the
+    /// client; from anyone else that header is ignored.
+    #[arg(long, env = "ENGAGIERT_TRUSTED_PROXIES", value_delimiter = ',')]
+    pub trusted_proxies: Vec<String>,
+
     /// Bearer token `/metrics` asks for; without it `/metrics` is open (keep it then behind
     /// the proxy).
     #[arg(long, env = "ENGAGIERT_METRICS_TOKEN", hide_env_values = true)]
@@ -151,6 +156,7 @@ impl Settings {
             cache_bytes: 32 * 1024 * 1024,
             public_max_age: 0,
             metrics_token: None,
+            trusted_proxies: Vec::new(),
             public_url: None,
             workers: None,
         }

@@ -179,8 +179,11 @@ typed_ids! {
     UserId;
     /// An API token (also its JWT's `jti`).
     ApiTokenId;
-    /// A refresh token, and the family of tokens one login rotates through.
+    /// A refresh token.
     RefreshTokenId;
+    /// A session: one login, its access tokens and the family of refresh tokens it rotates
+    /// through.
+    SessionId;
     /// A network meeting.
     MeetingId;
     /// A municipality's registration for a meeting.

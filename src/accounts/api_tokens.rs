@@ -22,23 +22,50 @@ pub struct ApiTokenRow {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub deleted_at: Option<NaiveDateTime>,
+    /// When the token last authenticated, to the minute.
+    pub last_used_at: Option<NaiveDateTime>,
 }
 crate::impl_record!(ApiTokenRow);
 
-/// Id, role and municipality of an unrevoked, unexpired API token.
+/// Id, role and municipality of an unrevoked, unexpired API token. Notes the use when the
+/// last one noted is more than a minute ago: a script polling every second writes once a
+/// minute, not per request.
 pub fn active_subject(
     conn: &mut DbConnection,
     id: &ApiTokenId,
 ) -> QueryResult<Option<(ApiTokenId, Role, Option<MunicipalityId>)>> {
-    api_tokens::table
+    let at = now();
+    let found: Option<(
+        ApiTokenId,
+        Role,
+        Option<MunicipalityId>,
+        Option<NaiveDateTime>,
+    )> = api_tokens::table
         .find(id)
         .filter(api_tokens::deleted_at.is_null())
-        .filter(api_tokens::expires_at.gt(now()))
+        .filter(api_tokens::expires_at.gt(at))
         .select((
             api_tokens::id,
             api_tokens::role,
             api_tokens::municipality_id,
+            api_tokens::last_used_at,
         ))
         .first(conn)
-        .optional()
+        .optional()?;
+    let Some((id, role, municipality_id, last_used_at)) = found else {
+        return Ok(None);
+    };
+    let stale = at - chrono::Duration::minutes(1);
+    if last_used_at.is_none_or(|last| last < stale) {
+        diesel::update(
+            api_tokens::table.find(&id).filter(
+                api_tokens::last_used_at
+                    .is_null()
+                    .or(api_tokens::last_used_at.lt(stale)),
+            ),
+        )
+        .set(api_tokens::last_used_at.eq(at))
+        .execute(conn)?;
+    }
+    Ok(Some((id, role, municipality_id)))
 }

@@ -6,6 +6,7 @@
 pub mod api_tokens;
 pub mod model;
 pub mod password;
+pub mod sessions;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;

@@ -70,20 +70,6 @@ pub fn find_active_by_email(conn: &mut DbConnection, email: &str) -> QueryResult
         .optional()
 }
 
-/// Id, role and municipality of a live, active user: what a token may act as.
-pub fn active_subject(
-    conn: &mut DbConnection,
-    id: &UserId,
-) -> QueryResult<Option<(UserId, Role, Option<MunicipalityId>)>> {
-    users::table
-        .find(id)
-        .filter(users::deleted_at.is_null())
-        .filter(users::active.eq(true))
-        .select((users::id, users::role, users::municipality_id))
-        .first(conn)
-        .optional()
-}
-
 pub fn count_live(conn: &mut DbConnection) -> QueryResult<i64> {
     users::table
         .filter(users::deleted_at.is_null())

@@ -10,7 +10,7 @@ use super::Role;
 use super::jwt::{JwtKeys, TokenUse};
 use crate::db::Db;
 use crate::error::ApiError;
-use crate::ids::{ApiTokenId, UserId};
+use crate::ids::{ApiTokenId, SessionId, UserId};
 
 /// The authenticated caller: a user, or an integration script's API token.
 #[derive(Debug, Clone)]
@@ -20,6 +20,8 @@ pub struct AuthUser {
     pub role: Role,
     pub municipality_id: Option<crate::ids::MunicipalityId>,
     pub token_use: TokenUse,
+    /// The session of an access token (none for API tokens).
+    pub session: Option<SessionId>,
 }
 
 impl AuthUser {
@@ -34,6 +36,18 @@ impl AuthUser {
         } else {
             Err(ApiError::forbidden(
                 "only the network office (admin) may do this",
+            ))
+        }
+    }
+
+    /// 403 for API tokens: what only a person signed in with a password may do (manage API
+    /// tokens, change their own password).
+    pub fn require_password_session(&self) -> Result<(), ApiError> {
+        if self.token_use == TokenUse::Access {
+            Ok(())
+        } else {
+            Err(ApiError::forbidden(
+                "only a user signed in with a password may do this, not an API token",
             ))
         }
     }
@@ -85,6 +99,8 @@ async fn authenticate(
     };
     let claims = keys.verify(&token)?;
     let token_use = claims.token_use;
+    let session = claims.sid.as_deref().and_then(SessionId::parse);
+    let shown_session = session.clone();
     // The role and municipality come from the database, so a demoted, deactivated or deleted
     // user (or a revoked API token) loses its rights at once, not when the token expires.
     let subject = db
@@ -92,10 +108,12 @@ async fn authenticate(
             // A subject that is not an id names nobody (the token is signed, so this is a
             // token from another system with the same secret, if anything).
             Ok(match token_use {
-                TokenUse::Access => match UserId::parse(&claims.sub) {
-                    Some(id) => crate::accounts::model::active_subject(conn, &id)?
-                        .map(|(id, role, m)| (id.into_string(), role, m)),
-                    None => None,
+                TokenUse::Access => match (UserId::parse(&claims.sub), session) {
+                    (Some(id), Some(session)) => {
+                        crate::accounts::sessions::active_subject(conn, &id, &session)?
+                            .map(|(id, role, m)| (id.into_string(), role, m))
+                    }
+                    _ => None,
                 },
                 TokenUse::Api => match ApiTokenId::parse(&claims.jti) {
                     Some(id) => crate::accounts::api_tokens::active_subject(conn, &id)?
@@ -111,9 +129,10 @@ async fn authenticate(
             role,
             municipality_id,
             token_use,
+            session: shown_session,
         }),
         None => Err(ApiError::unauthorized(
-            "the token's user or API token is no longer active",
+            "the token's session has ended, or its user or API token is no longer active",
         )),
     }
 }

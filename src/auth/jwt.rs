@@ -34,6 +34,23 @@ pub struct Claims {
     pub jti: String,
     #[serde(rename = "use")]
     pub token_use: TokenUse,
+    /// The session an access token belongs to; ending the session ends the token.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sid: Option<String>,
+}
+
+/// What a token grants: the claims that differ from token to token.
+pub struct Grant {
+    /// The user's id (access tokens) or the API token's id.
+    pub sub: String,
+    pub role: Role,
+    pub municipality_id: Option<String>,
+    pub token_use: TokenUse,
+    pub jti: String,
+    /// The session of an access token.
+    pub sid: Option<String>,
+    /// A Unix time.
+    pub expires: i64,
 }
 
 pub struct JwtKeys {
@@ -73,28 +90,21 @@ impl JwtKeys {
         }
     }
 
-    /// Signs a token for `sub`, valid until `expires` (a Unix time).
-    pub fn issue(
-        &self,
-        sub: &str,
-        role: Role,
-        municipality_id: Option<String>,
-        token_use: TokenUse,
-        jti: String,
-        expires: i64,
-    ) -> Result<String, ApiError> {
+    /// Signs `grant`, valid from now until its `expires`.
+    pub fn issue(&self, grant: Grant) -> Result<String, ApiError> {
         let now = Utc::now().timestamp();
         let claims = Claims {
-            sub: sub.to_owned(),
-            role,
-            municipality_id,
+            sub: grant.sub,
+            role: grant.role,
+            municipality_id: grant.municipality_id,
             iat: now,
             nbf: now,
-            exp: expires,
+            exp: grant.expires,
             iss: self.issuer.clone(),
             aud: self.audience.clone(),
-            jti,
-            token_use,
+            jti: grant.jti,
+            token_use: grant.token_use,
+            sid: grant.sid,
         };
         encode(&Header::new(Algorithm::HS256), &claims, &self.encoding).map_err(ApiError::internal)
     }

@@ -13,14 +13,16 @@ use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 pub use self::extractor::{AuthUser, MaybeUser};
-use self::jwt::{JwtKeys, TokenUse};
-use self::rate_limit::LoginLimiter;
+use self::jwt::{Grant, JwtKeys, TokenUse};
+use self::rate_limit::{Attempt, LoginLimiter};
 use crate::accounts::User;
 use crate::accounts::model as users;
+use crate::accounts::sessions;
 pub use crate::accounts::{Role, password};
 use crate::db::{Db, new_id};
 use crate::error::ApiError;
 use crate::http::{ApiJson, Tagged};
+use crate::ids::SessionId;
 use crate::openapi::responses::*;
 
 pub fn routes(cfg: &mut ServiceConfig) {
@@ -61,31 +63,26 @@ pub struct TokenResponse {
     pub refresh_token: String,
 }
 
-fn client_address(req: &HttpRequest) -> String {
-    req.peer_addr()
-        .map(|a| a.ip().to_string())
-        .unwrap_or_else(|| "unknown".into())
-}
-
-/// Signs an access token and stores a refresh token of `family` for the user.
+/// Signs an access token of `session` and stores the session's next refresh token.
 fn issue_pair(
     conn: &mut crate::db::DbConnection,
     keys: &JwtKeys,
     user: &users::UserRow,
-    family: Option<crate::ids::RefreshTokenId>,
+    session: &SessionId,
 ) -> Result<TokenResponse, ApiError> {
     let expires = chrono::Utc::now().timestamp() + keys.access_ttl.as_secs() as i64;
-    let access_token = keys.issue(
-        &user.id,
-        user.role,
-        user.municipality_id.clone().map(Into::into),
-        TokenUse::Access,
-        new_id(),
+    let access_token = keys.issue(Grant {
+        sub: user.id.to_string(),
+        role: user.role,
+        municipality_id: user.municipality_id.clone().map(Into::into),
+        token_use: TokenUse::Access,
+        jti: new_id(),
+        sid: Some(session.to_string()),
         expires,
-    )?;
+    })?;
     let refresh_token = tokens::random_token().map_err(ApiError::internal)?;
     let lifetime = chrono::Duration::from_std(keys.refresh_ttl).map_err(ApiError::internal)?;
-    tokens::store(conn, &user.id, family, &refresh_token, lifetime)?;
+    tokens::store(conn, &user.id, session, &refresh_token, lifetime)?;
     Ok(TokenResponse {
         access_token,
         token_type: "Bearer",
@@ -96,8 +93,10 @@ fn issue_pair(
 
 /// Log in with e-mail and password.
 ///
-/// Ten failed attempts per client address or per account within 15 minutes block further
-/// attempts (429 with `Retry-After`).
+/// Failed attempts are counted per account and client address together (10 within 15
+/// minutes lock that pair), per client address (100) and per account (50); a locked
+/// attempt is 429 with `Retry-After`. The client address is the peer, or the
+/// `X-Forwarded-For` entry of a proxy listed in `ENGAGIERT_TRUSTED_PROXIES`.
 #[utoipa::path(
     tag = "auth",
     request_body = LoginRequest,
@@ -119,11 +118,8 @@ async fn login(
         password: plain,
     } = body.parse::<LoginRequest>().await?;
     let email = email.trim().to_lowercase();
-    let attempt_keys = [
-        format!("address:{}", client_address(&req)),
-        format!("account:{email}"),
-    ];
-    limiter.check(&attempt_keys)?;
+    let attempt = Attempt::login(&email, &limiter.client_address(&req));
+    limiter.check(&db, &attempt).await?;
     let lookup = email.clone();
     let user = db
         .run(move |conn| Ok(users::find_active_by_email(conn, &lookup)?))
@@ -141,13 +137,16 @@ async fn login(
     .await
     .map_err(ApiError::internal)?;
     let Some(user) = user else {
-        limiter.record_failure(&attempt_keys);
+        limiter.record_failure(&db, &attempt).await?;
         return Err(ApiError::unauthorized("invalid e-mail or password"));
     };
-    limiter.forget(&attempt_keys[1]);
+    limiter.forget_pair(&db, &attempt).await?;
     let keys = keys.into_inner();
     let pair = db
-        .run(move |conn| issue_pair(conn, &keys, &user, None))
+        .transaction(move |conn| {
+            let session = sessions::start(conn, &user.id)?;
+            issue_pair(conn, &keys, &user, &session)
+        })
         .await?;
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
@@ -185,7 +184,7 @@ async fn refresh(
                 return Ok(Err("this refresh token has been revoked"));
             }
             if !tokens::mark_used(conn, &token.id)? {
-                tokens::revoke_family(conn, &token.family_id)?;
+                sessions::end(conn, &token.family_id)?;
                 return Ok(Err(
                     "this refresh token was already used; its whole family is now revoked",
                 ));
@@ -198,7 +197,7 @@ async fn refresh(
             else {
                 return Ok(Err("the token's user is no longer active"));
             };
-            issue_pair(conn, &keys, &user, Some(token.family_id)).map(Ok)
+            issue_pair(conn, &keys, &user, &token.family_id).map(Ok)
         })
         .await?;
     let pair = outcome.map_err(ApiError::unauthorized)?;
@@ -207,7 +206,8 @@ async fn refresh(
         .json(pair))
 }
 
-/// Log out: revoke the refresh token and every token of its family.
+/// Log out: end the session of the refresh token. Its access tokens answer 401 from now
+/// on, and its refresh tokens no longer refresh.
 #[utoipa::path(
     tag = "auth",
     request_body = RefreshRequest,
@@ -220,10 +220,7 @@ async fn refresh(
 async fn logout(db: web::Data<Db>, body: ApiJson) -> Result<HttpResponse, ApiError> {
     let presented = body.parse::<RefreshRequest>().await?.refresh_token;
     db.transaction(move |conn| match tokens::find(conn, &presented)? {
-        Some(token) => {
-            tokens::revoke_family(conn, &token.family_id)?;
-            Ok(())
-        }
+        Some(token) => Ok(sessions::end(conn, &token.family_id)?),
         None => Err(ApiError::unauthorized("unknown refresh token")),
     })
     .await?;

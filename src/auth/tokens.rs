@@ -1,6 +1,6 @@
-//! Refresh tokens: random, stored only as SHA-256 hashes, each usable once. Every login
-//! starts a family; presenting an already used token revokes the whole family, because
-//! then either the client or a thief holds a copy.
+//! Refresh tokens: random, stored only as SHA-256 hashes, each usable once. The tokens of
+//! one login are a family, its session (`accounts::sessions`); presenting an already used
+//! token ends the session, because then either the client or a thief holds a copy.
 
 use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
@@ -8,13 +8,14 @@ use sha2::{Digest, Sha256};
 
 use crate::db::schema::refresh_tokens;
 use crate::db::{DbConnection, now};
-use crate::ids::{RefreshTokenId, UserId};
+use crate::ids::{RefreshTokenId, SessionId, UserId};
 
 #[derive(Debug, Queryable, Selectable)]
 #[diesel(table_name = refresh_tokens)]
 pub struct RefreshTokenRow {
     pub id: RefreshTokenId,
-    pub family_id: RefreshTokenId,
+    /// The session (login) the token belongs to.
+    pub family_id: SessionId,
     pub user_id: UserId,
     pub token_hash: String,
     pub expires_at: NaiveDateTime,
@@ -37,11 +38,11 @@ pub fn digest(token: &str) -> String {
     hex(&Sha256::digest(token.as_bytes()))
 }
 
-/// Stores a new refresh token of `family_id` (a new family when `None`).
+/// Stores a new refresh token of the session `family_id`.
 pub fn store(
     conn: &mut DbConnection,
     user_id: &UserId,
-    family_id: Option<RefreshTokenId>,
+    family_id: &SessionId,
     token: &str,
     lifetime: Duration,
 ) -> QueryResult<()> {
@@ -49,7 +50,7 @@ pub fn store(
     diesel::insert_into(refresh_tokens::table)
         .values((
             refresh_tokens::id.eq(RefreshTokenId::new()),
-            refresh_tokens::family_id.eq(family_id.unwrap_or_default()),
+            refresh_tokens::family_id.eq(family_id),
             refresh_tokens::user_id.eq(user_id),
             refresh_tokens::token_hash.eq(digest(token)),
             refresh_tokens::expires_at.eq(at + lifetime),
@@ -78,24 +79,4 @@ pub fn mark_used(conn: &mut DbConnection, id: &RefreshTokenId) -> QueryResult<bo
     .set(refresh_tokens::used_at.eq(now()))
     .execute(conn)
     .map(|n| n == 1)
-}
-
-pub fn revoke_family(conn: &mut DbConnection, family_id: &RefreshTokenId) -> QueryResult<usize> {
-    diesel::update(
-        refresh_tokens::table
-            .filter(refresh_tokens::family_id.eq(family_id))
-            .filter(refresh_tokens::revoked_at.is_null()),
-    )
-    .set(refresh_tokens::revoked_at.eq(now()))
-    .execute(conn)
-}
-
-pub fn revoke_all_of_user(conn: &mut DbConnection, user_id: &UserId) -> QueryResult<usize> {
-    diesel::update(
-        refresh_tokens::table
-            .filter(refresh_tokens::user_id.eq(user_id))
-            .filter(refresh_tokens::revoked_at.is_null()),
-    )
-    .set(refresh_tokens::revoked_at.eq(now()))
-    .execute(conn)
 }

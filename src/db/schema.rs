@@ -52,10 +52,32 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         deleted_at -> Nullable<Timestamp>,
+        last_used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::ids::sql::Uuid as Id;
+
+    sessions (id) {
+        id -> Id,
+        user_id -> Id,
+        created_at -> Timestamp,
+        ended_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    login_failures (id) {
+        id -> BigInt,
+        key -> Text,
+        at -> Timestamp,
     }
 }
 
 diesel::joinable!(refresh_tokens -> users (user_id));
+diesel::joinable!(sessions -> users (user_id));
 
 diesel::table! {
     use diesel::sql_types::*;
@@ -445,6 +467,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     users,
     refresh_tokens,
     api_tokens,
+    sessions,
+    login_failures,
     municipalities,
     municipality_topics,
     municipality_contacts,

@@ -80,6 +80,7 @@ fn load_documents(conn: &mut DbConnection, storage: &Storage) -> Result<(), ApiE
         role: Role::Admin,
         municipality_id: None,
         token_use: TokenUse::Access,
+        session: None,
     };
     let unna = id_of(conn, "unna")?;
     let paderborn = id_of(conn, "paderborn")?;

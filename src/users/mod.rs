@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod model;
+pub mod password;
 pub mod service;
 
 use actix_web::{delete, get, patch, post, put};
@@ -23,7 +24,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(delete_user)
         .service(list_user_revisions)
         .service(get_user_revision)
-        .service(restore_user_revision);
+        .service(restore_user_revision)
+        .service(password::change_own_password);
 }
 
 crate::versioned_handlers! {

@@ -122,8 +122,14 @@ impl Resource for Users {
             ));
         }
         let hash = update.password.as_ref().and(hash.clone());
-        model::update(conn, &current.id, current.version, &changes, hash)?
-            .ok_or_else(ApiError::precondition_failed)
+        // A new password or a deactivation ends every session of the account at once.
+        let ends_sessions = hash.is_some() || !changes.active;
+        let row = model::update(conn, &current.id, current.version, &changes, hash)?
+            .ok_or_else(ApiError::precondition_failed)?;
+        if ends_sessions {
+            crate::accounts::sessions::end_all_of_user(conn, &row.id, None)?;
+        }
+        Ok(row)
     }
 
     fn may_delete(
@@ -159,7 +165,7 @@ impl Resource for Users {
         if !model::soft_delete(conn, &row.id, row.version)? {
             return Ok(false);
         }
-        crate::auth::tokens::revoke_all_of_user(conn, &row.id)?;
+        crate::accounts::sessions::end_all_of_user(conn, &row.id, None)?;
         Ok(true)
     }
 }

@@ -10,7 +10,7 @@ use diesel::connection::SimpleConnection;
 use diesel::{Connection, RunQueryDsl};
 use engagiert::app::{self, Context};
 use engagiert::auth::Role;
-use engagiert::auth::jwt::TokenUse;
+use engagiert::auth::jwt::{Grant, TokenUse};
 use engagiert::config::Settings;
 use engagiert::db::{Backend, Db, DbTarget, PoolOptions};
 use engagiert::types::Email;
@@ -351,22 +351,32 @@ impl TestApp {
             .run(move |conn| users::create_account(conn, new))
             .await
             .expect("create user");
-        let token = self.token_for(&row.id, role, row.municipality_id.clone().map(Into::into));
+        let token = self
+            .token_for(&row.id, role, row.municipality_id.clone().map(Into::into))
+            .await;
         (row.id.into_string(), token)
     }
 
-    pub fn token_for(&self, id: &str, role: Role, municipality_id: Option<String>) -> String {
+    /// An access token of a new session of the user `id`, as a login would issue it.
+    pub async fn token_for(&self, id: &str, role: Role, municipality_id: Option<String>) -> String {
+        let user = engagiert::ids::UserId::parse(id).expect("user id");
+        let session = self
+            .db()
+            .run(move |conn| Ok(engagiert::accounts::sessions::start(conn, &user)?))
+            .await
+            .expect("session");
         let expires = chrono::Utc::now().timestamp() + 600;
         self.ctx
             .keys
-            .issue(
-                id,
+            .issue(Grant {
+                sub: id.to_owned(),
                 role,
                 municipality_id,
-                TokenUse::Access,
-                uuid::Uuid::now_v7().to_string(),
+                token_use: TokenUse::Access,
+                jti: uuid::Uuid::now_v7().to_string(),
+                sid: Some(session.to_string()),
                 expires,
-            )
+            })
             .expect("token")
     }
 
@@ -383,7 +393,7 @@ impl TestApp {
             .await
             .expect("look up admin");
         match existing {
-            Some(row) => self.token_for(&row.id, Role::Admin, None),
+            Some(row) => self.token_for(&row.id, Role::Admin, None).await,
             None => {
                 self.user("admin@engagiert.example", Role::Admin, None)
                     .await

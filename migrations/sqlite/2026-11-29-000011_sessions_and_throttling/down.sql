@@ -1,0 +1,3 @@
+DROP TABLE login_failures;
+ALTER TABLE api_tokens DROP COLUMN last_used_at;
+DROP TABLE sessions;
