@@ -42,6 +42,7 @@ pub struct Context {
     pub public_url: web::Data<PublicUrl>,
     pub cache: web::Data<ResponseCache>,
     pub metrics_access: web::Data<ops::MetricsAccess>,
+    pub permissions: web::Data<auth::rules::Permissions>,
     pub cors_origins: Vec<String>,
 }
 
@@ -71,6 +72,7 @@ impl Context {
             metrics: web::Data::new(metrics),
             limits: web::Data::new(settings.limits()),
             routes: web::Data::new(RouteTable::from_openapi(&doc)),
+            permissions: web::Data::new(auth::rules::Permissions::from_openapi(&doc)),
             openapi_json: web::Data::new(OpenApiJson(openapi::to_json(&doc))),
             storage: web::Data::new(crate::documents::storage::Storage::new(
                 &settings.attachment_dir,
@@ -111,9 +113,11 @@ where
         .service(openapi_document)
 }
 
-/// The OpenAPI document of the service.
+/// The OpenAPI document of the service, each operation saying who may call it.
 pub fn document() -> OpenApi {
-    routed(App::new().into_utoipa_app()).split_for_parts().1
+    let mut doc = routed(App::new().into_utoipa_app()).split_for_parts().1;
+    auth::rules::document(&mut doc);
+    doc
 }
 
 pub fn build(
@@ -140,6 +144,7 @@ pub fn build(
         .app_data(ctx.public_url.clone())
         .app_data(ctx.cache.clone())
         .app_data(ctx.metrics_access.clone())
+        .app_data(ctx.permissions.clone())
         .route("/docs", web::get().to(docs_redirect))
         .service(SwaggerUi::new("/docs/{_:.*}").config(SwaggerConfig::new([OPENAPI_PATH])))
         .default_service(web::to(fallback::unmatched))

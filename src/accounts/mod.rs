@@ -18,10 +18,12 @@ use crate::error::{Checks, Code};
 
 crate::text_enum! {
     /// `admin`: the network office, may do everything. `editor`: staff of one member
-    /// municipality, may act for that municipality only.
+    /// municipality, may act for that municipality only. `reader`: an integration script or
+    /// intranet page that reads what signed-in callers see and writes nothing.
     pub enum Role {
         Admin = "admin",
         Editor = "editor",
+        Reader = "reader",
     }
 }
 
@@ -44,8 +46,9 @@ impl Role {
     }
 }
 
-/// A person who can log in: staff of the network office (`admin`) or of a member
-/// municipality (`editor`). The password is never returned.
+/// A person who can log in: staff of the network office (`admin`), of a member
+/// municipality (`editor`), or someone who only reads (`reader`). The password is never
+/// returned.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct User {
     #[schema(example = "01932c4e-7a4b-7cc2-9d1e-1f2a3b4c5d6e")]

@@ -1,5 +1,6 @@
 //! `AuthUser`: taking it as a handler argument is what makes a route authenticated; it
-//! answers 401 by itself. Roles and municipality rights are checked with its methods (403).
+//! answers 401 by itself, and 403 when the authorization table (`rules`) does not give the
+//! caller's role the operation. Municipality rights are checked with its methods (403).
 
 use actix_web::dev::Payload;
 use actix_web::http::header;
@@ -8,6 +9,7 @@ use futures_util::future::LocalBoxFuture;
 
 use super::Role;
 use super::jwt::{JwtKeys, TokenUse};
+use super::rules::Permissions;
 use crate::db::Db;
 use crate::error::ApiError;
 use crate::ids::{ApiTokenId, SessionId, UserId};
@@ -29,6 +31,21 @@ impl AuthUser {
         self.role == Role::Admin
     }
 
+    /// Whether the caller reads what is shown to signed-in callers of every municipality
+    /// (registrations, results that are not public): admins and readers.
+    pub fn reads_everything(&self) -> bool {
+        matches!(self.role, Role::Admin | Role::Reader)
+    }
+
+    /// 403 unless the caller may read what belongs to `municipality_id`.
+    pub fn require_reading(&self, municipality_id: &str) -> Result<(), ApiError> {
+        if self.reads_everything() {
+            Ok(())
+        } else {
+            self.require_municipality(municipality_id)
+        }
+    }
+
     /// 403 unless an admin.
     pub fn require_admin(&self) -> Result<(), ApiError> {
         if self.is_admin() {
@@ -36,18 +53,6 @@ impl AuthUser {
         } else {
             Err(ApiError::forbidden(
                 "only the network office (admin) may do this",
-            ))
-        }
-    }
-
-    /// 403 for API tokens: what only a person signed in with a password may do (manage API
-    /// tokens, change their own password).
-    pub fn require_password_session(&self) -> Result<(), ApiError> {
-        if self.token_use == TokenUse::Access {
-            Ok(())
-        } else {
-            Err(ApiError::forbidden(
-                "only a user signed in with a password may do this, not an API token",
             ))
         }
     }
@@ -158,16 +163,29 @@ fn caller(req: &HttpRequest) -> LocalBoxFuture<'static, Result<Option<AuthUser>,
     })
 }
 
+/// The authorization table's verdict on `user` calling the operation `req` is routed to.
+fn permitted(req: &HttpRequest, user: &AuthUser) -> Result<(), ApiError> {
+    match req.app_data::<web::Data<Permissions>>() {
+        Some(permissions) => permissions.check(req, user),
+        None => Err(ApiError::internal(
+            "the authorization table is not configured",
+        )),
+    }
+}
+
 impl FromRequest for AuthUser {
     type Error = ApiError;
     type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let caller = caller(req);
+        let req = req.clone();
         Box::pin(async move {
-            caller
+            let user = caller
                 .await?
-                .ok_or_else(|| ApiError::unauthorized("this endpoint needs a bearer token"))
+                .ok_or_else(|| ApiError::unauthorized("this endpoint needs a bearer token"))?;
+            permitted(&req, &user)?;
+            Ok(user)
         })
     }
 }
@@ -178,6 +196,13 @@ impl FromRequest for MaybeUser {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let caller = caller(req);
-        Box::pin(async move { caller.await.map(MaybeUser) })
+        let req = req.clone();
+        Box::pin(async move {
+            let user = caller.await?;
+            if let Some(user) = &user {
+                permitted(&req, user)?;
+            }
+            Ok(MaybeUser(user))
+        })
     }
 }

@@ -116,11 +116,13 @@ pub async fn list_registrations(
     query: ListQuery<RegistrationFilter>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path_id::<MeetingId>(&id, "meeting")?;
-    let only = if user.is_admin() {
+    let only = if user.reads_everything() {
         None
     } else {
         Some(user.municipality_id.clone().ok_or_else(|| {
-            ApiError::forbidden("only admins and editors of a municipality see registrations")
+            ApiError::forbidden(
+                "only admins, readers and editors of a municipality see registrations",
+            )
         })?)
     };
     let ListQuery { paging, filter } = query;
@@ -171,11 +173,6 @@ pub async fn create_registration(
     body: ApiJson,
 ) -> Result<HttpResponse, ApiError> {
     let id = path_id::<MeetingId>(&id, "meeting")?;
-    if !user.is_admin() && user.municipality_id.is_none() {
-        return Err(ApiError::forbidden(
-            "only admins and editors of a municipality register for meetings",
-        ));
-    }
     let input: NewRegistration = crate::municipalities::references::parse(&db, body, None).await?;
     let municipality_id = registering(&user, input.municipality_id)?;
     user.require_municipality(&municipality_id)?;
@@ -263,10 +260,15 @@ fn registration_of(
     user: &AuthUser,
     id: &MeetingId,
     key: &str,
+    reading: bool,
 ) -> Result<(MeetingRow, RegistrationRow), ApiError> {
     let meeting = live_meeting(conn, id)?;
     let municipality = resolve_live(conn, key)?;
-    user.require_municipality(&municipality.id)?;
+    if reading {
+        user.require_reading(&municipality.id)?;
+    } else {
+        user.require_municipality(&municipality.id)?;
+    }
     let registration = registration_model::find_registration(conn, &meeting.id, &municipality.id)?
         .ok_or_else(|| {
             ApiError::not_found(format!(
@@ -298,7 +300,7 @@ pub async fn get_registration(
     let id = path_id::<MeetingId>(&id, "meeting")?;
     let (row, names) = db
         .run(move |conn| {
-            let (_, row) = registration_of(conn, &user, &id, &key)?;
+            let (_, row) = registration_of(conn, &user, &id, &key, true)?;
             let names = registration_model::municipality_names(conn, std::slice::from_ref(&row))?;
             Ok((row, names))
         })
@@ -336,14 +338,14 @@ pub async fn update_registration(
     // Who may change it is known before the body is read.
     db.run(move |conn| {
         let (user, id, key) = precheck;
-        registration_of(conn, &user, &id, &key).map(|_| ())
+        registration_of(conn, &user, &id, &key, false).map(|_| ())
     })
     .await?;
     let patch = body.parse::<Value>().await?;
     let (row, names) = db
         .transaction(move |conn| {
             model::lock(conn, &id)?;
-            let (meeting, current) = registration_of(conn, &user, &id, &key)?;
+            let (meeting, current) = registration_of(conn, &user, &id, &key, false)?;
             if_match.check(&current)?;
             let current_input = RegistrationUpdate {
                 attendees: u32::try_from(current.attendees).unwrap_or(1),
@@ -401,7 +403,7 @@ pub async fn delete_registration(
     let (id, key) = path.into_inner();
     let id = path_id::<MeetingId>(&id, "meeting")?;
     db.transaction(move |conn| {
-        let (meeting, current) = registration_of(conn, &user, &id, &key)?;
+        let (meeting, current) = registration_of(conn, &user, &id, &key, false)?;
         if_match.check(&current)?;
         // Who came to a meeting is part of its record once it has begun.
         if meeting.status == MeetingStatus::Held || meeting.starts_at <= now() {

@@ -189,7 +189,6 @@ macro_rules! resource_actions {
             key: actix_web::web::Path<String>,
             if_match: $crate::http::IfMatch,
         ) -> Result<$crate::http::Tagged<$out>, $crate::error::ApiError> {
-            user.require_admin()?;
             $crate::resource::act::<$r, _>(&db, user, key.into_inner(), if_match, |$conn, $current| {
                 $step
             })

@@ -92,7 +92,6 @@ pub async fn restore<R: Resource>(
     version: i32,
     if_match: IfMatch,
 ) -> Result<Tagged<R::Output>, ApiError> {
-    user.require_admin()?;
     let writer = user.clone();
     let (row, details) = db
         .transaction(move |conn| {

@@ -53,7 +53,6 @@ pub async fn change_own_password(
     caller: AuthUser,
     body: ApiJson,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require_password_session()?;
     let id = UserId::parse(&caller.id)
         .ok_or_else(|| ApiError::unauthorized("the token names no user"))?;
     let change: PasswordChange = body.parse().await?;

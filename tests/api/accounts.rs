@@ -181,4 +181,50 @@ both_backends! {
         }
         assert_eq!(login_from(&behind_proxy, direct, Some("192.0.2.200"), "erika@unna.de", PASSWORD).await, 429);
     }
+
+    async fn readers_read_what_signed_in_callers_see_and_write_nothing(app) {
+        let admin = app.admin().await;
+        let unna = app.unna().await;
+        let paderborn = app.municipality(json!({"name": "Paderborn", "kind": "town", "ags": "05774032", "region": "detmold"})).await;
+        let editor = app.editor(&unna).await;
+        let (_, reader) = app.user("intranet@unna.de", Role::Reader, None).await;
+        let expires = (chrono::Utc::now() + chrono::Duration::days(30)).to_rfc3339();
+        let reader_token = app.post("/api/v1/api-tokens").bearer(&admin)
+            .json(&json!({"name": "Intranet", "role": "reader", "expires_at": expires}))
+            .send().await.expect(201).json()["token"].as_str().unwrap().to_owned();
+        // A reader belongs to no municipality.
+        let refused = app.post("/api/v1/users").bearer(&admin)
+            .json(&json!({"email": "r@unna.de", "name": "R", "role": "reader", "municipality_id": unna, "password": PASSWORD}))
+            .send().await.problem(422);
+        assert_eq!(error_fields(&refused), ["municipality_id"]);
+
+        let meeting = app.post("/api/v1/meetings").bearer(&admin).json(&crate::meetings::meeting("Netzwerktreffen", 30)).send().await.expect(201).json();
+        let m = format!("/api/v1/meetings/{}", meeting["id"].as_str().unwrap());
+        for municipality in [&unna, &paderborn] {
+            app.post(&format!("{m}/registrations")).bearer(&admin).json(&json!({"municipality_id": municipality})).send().await.expect(201);
+        }
+        let survey = app.post("/api/v1/surveys").bearer(&admin)
+            .json(&json!({"title": "Intern", "opens_at": crate::surveys::days(-1), "closes_at": crate::surveys::days(30), "results_public": false,
+                          "questions": [{"kind": "yes_no", "text": "Gibt es eine Ehrenamtskarte?"}]}))
+            .send().await.expect(201).json();
+        let s = format!("/api/v1/surveys/{}", survey["id"].as_str().unwrap());
+        app.post(&format!("{s}/open")).bearer(&admin).send().await.expect(200);
+
+        assert!(app.get(&m).send().await.expect(200).json().get("online_url").is_none_or(Value::is_null));
+        app.get(&format!("{s}/results")).send().await.problem(401);
+        app.get(&format!("{s}/results")).bearer(&editor).send().await.problem(403);
+        assert_eq!(app.get(&format!("{m}/registrations")).bearer(&editor).send().await.expect(200).json()["total"], 1);
+        for token in [&reader, &reader_token] {
+            assert!(app.get(&m).bearer(token).send().await.expect(200).json()["online_url"].is_string());
+            assert_eq!(app.get(&format!("{m}/registrations")).bearer(token).send().await.expect(200).json()["total"], 2);
+            app.get(&format!("{m}/registrations/{paderborn}")).bearer(token).send().await.expect(200);
+            app.get(&format!("{s}/results")).bearer(token).send().await.expect(200);
+            app.get("/api/v1/changes").bearer(token).send().await.expect(200);
+            // Writing anything is refused.
+            app.patch(&format!("/api/v1/municipalities/{unna}")).bearer(token).json(&json!({"website": "https://unna.de"})).send().await.problem(403);
+            app.post(&format!("{m}/registrations")).bearer(token).json(&json!({"municipality_id": unna})).send().await.problem(403);
+            app.get("/api/v1/users").bearer(token).send().await.problem(403);
+        }
+        app.get("/api/v1/auth/me").bearer(&reader).send().await.expect(200);
+    }
 }

@@ -12,12 +12,6 @@ async fn login(app: &TestApp, email: &str, password: &str) -> Resp {
         .await
 }
 
-fn claims(sub: &str, exp_offset: i64) -> serde_json::Value {
-    let now = chrono::Utc::now().timestamp();
-    json!({"sub": sub, "role": "admin", "iat": now, "nbf": now, "exp": now + exp_offset,
-           "iss": "engagiert", "aud": "engagiert-api", "jti": "x", "use": "access"})
-}
-
 both_backends! {
     async fn login_returns_a_working_token_pair(app) {
         app.user("erika@unna.de", Role::Admin, None).await;
@@ -37,32 +31,61 @@ both_backends! {
     }
 
     async fn bad_tokens_are_401_with_www_authenticate(app) {
-        let (id, valid) = app.user("erika@unna.de", Role::Admin, None).await;
-        let expired = encode(&Header::default(), &claims(&id, -3600), &EncodingKey::from_secret(SECRET)).unwrap();
-        let wrong_secret = encode(&Header::default(), &claims(&id, 600), &EncodingKey::from_secret(b"another secret that is long enough, really")).unwrap();
+        app.user("erika@unna.de", Role::Admin, None).await;
+        let pair = login(&app, "erika@unna.de", PASSWORD).await.expect(200).json();
+        let valid = pair["access_token"].as_str().unwrap().to_owned();
         let parts: Vec<&str> = valid.split('.').collect();
-        let forged_claims = base64_url(&claims(&id, 600).to_string());
-        let tampered_payload = format!("{}.{}.{}", parts[0], forged_claims, parts[2]);
-        let alg_none = format!("{}.{}.", base64_url(r#"{"alg":"none","typ":"JWT"}"#), forged_claims);
+        let genuine: serde_json::Value = serde_json::from_slice(&base64_url_decode(parts[1])).unwrap();
+        // Every attack changes one thing of a token that, signed properly, works.
+        let signed = |claims: &serde_json::Value, alg: jsonwebtoken::Algorithm, key: &[u8]| {
+            encode(&Header::new(alg), claims, &EncodingKey::from_secret(key)).unwrap()
+        };
+        let with = |field: &str, value: serde_json::Value| {
+            let mut claims = genuine.clone();
+            claims[field] = value;
+            claims
+        };
+        let now = chrono::Utc::now().timestamp();
+        let control = signed(&genuine, jsonwebtoken::Algorithm::HS256, SECRET);
+        app.get("/api/v1/users").bearer(&control).send().await.expect(200);
+        // Another account's id, with the signature of Erika's token.
+        let (paul, _) = app.user("paul@unna.de", Role::Admin, None).await;
+        let forged_claims = base64_url(&with("sub", json!(paul)).to_string());
+        assert_ne!(forged_claims, parts[1]);
         let cases = [
             ("missing", None),
-            ("expired", Some(expired)),
-            ("wrong secret", Some(wrong_secret)),
-            ("tampered payload", Some(tampered_payload)),
-            ("alg none", Some(alg_none)),
+            ("alg none", Some(format!("{}.{}.", base64_url(r#"{"alg":"none","typ":"JWT"}"#), parts[1]))),
+            ("alg none, no dot", Some(format!("{}.{}", base64_url(r#"{"alg":"none","typ":"JWT"}"#), parts[1]))),
+            ("RS256 header (HS/RS confusion)", Some(format!("{}.{}.{}", base64_url(r#"{"alg":"RS256","typ":"JWT"}"#), parts[1], parts[2]))),
+            ("HS384 with the same secret", Some(signed(&genuine, jsonwebtoken::Algorithm::HS384, SECRET))),
+            ("expired", Some(signed(&with("exp", json!(now - 3600)), jsonwebtoken::Algorithm::HS256, SECRET))),
+            ("not yet valid", Some(signed(&with("nbf", json!(now + 3600)), jsonwebtoken::Algorithm::HS256, SECRET))),
+            ("wrong issuer", Some(signed(&with("iss", json!("someone-else")), jsonwebtoken::Algorithm::HS256, SECRET))),
+            ("wrong audience", Some(signed(&with("aud", json!("another-api")), jsonwebtoken::Algorithm::HS256, SECRET))),
+            ("tampered payload", Some(format!("{}.{}.{}", parts[0], forged_claims, parts[2]))),
+            ("wrong key", Some(signed(&genuine, jsonwebtoken::Algorithm::HS256, b"another secret that is long enough, really"))),
+            ("no session", Some(signed(&with("sid", serde_json::Value::Null), jsonwebtoken::Algorithm::HS256, SECRET))),
+            ("unknown session", Some(signed(&with("sid", json!(uuid::Uuid::now_v7())), jsonwebtoken::Algorithm::HS256, SECRET))),
             ("garbage", Some("not.a.jwt".to_owned())),
         ];
+        let check = |case: &str, response: Resp| {
+            assert_eq!(response.status.as_u16(), 401, "{case}: {}", response.text());
+            assert!(response.header("www-authenticate").unwrap().starts_with("Bearer"), "{case}");
+            assert_eq!(response.header("content-type").as_deref(), Some("application/problem+json"), "{case}");
+            check_problem_words(&response.json());
+        };
         for (case, token) in cases {
             let mut req = app.get("/api/v1/users");
             if let Some(token) = &token {
                 req = req.bearer(token);
             }
-            let response = req.send().await;
-            assert_eq!(response.status.as_u16(), 401, "{case}: {}", response.text());
-            assert!(response.header("www-authenticate").unwrap().starts_with("Bearer"), "{case}");
-            assert_eq!(response.header("content-type").as_deref(), Some("application/problem+json"), "{case}");
+            check(case, req.send().await);
         }
         app.get("/api/v1/users").bearer(&valid).send().await.expect(200);
+        // A token of an ended session.
+        app.post("/api/v1/auth/logout").json(&json!({"refresh_token": pair["refresh_token"]})).send().await.expect(204);
+        check("ended session", app.get("/api/v1/users").bearer(&valid).send().await);
+        check("ended session, re-signed", app.get("/api/v1/users").bearer(&control).send().await);
     }
 
     async fn editor_is_forbidden_on_admin_routes(app) {
@@ -167,6 +190,25 @@ fn base64_url(text: &str) -> String {
             .fold(0u32, |n, (i, b)| n | (u32::from(*b) << (16 - 8 * i)));
         for i in 0..=chunk.len() {
             out.push(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize] as char);
+        }
+    }
+    out
+}
+
+fn base64_url_decode(text: &str) -> Vec<u8> {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let values: Vec<u32> = text
+        .bytes()
+        .filter_map(|b| ALPHABET.iter().position(|a| *a == b).map(|p| p as u32))
+        .collect();
+    let mut out = Vec::new();
+    for chunk in values.chunks(4) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, v)| n | (v << (18 - 6 * i)));
+        for i in 0..chunk.len().saturating_sub(1) {
+            out.push((n >> (16 - 8 * i)) as u8);
         }
     }
     out

@@ -31,7 +31,7 @@ fn day(days: i64) -> String {
 
 /// A hybrid Netzwerktreffen `days` from now, five hours long, with a registration deadline
 /// a week before it and room for ten.
-fn meeting(title: &str, days: i64) -> Value {
+pub(crate) fn meeting(title: &str, days: i64) -> Value {
     json!({
         "kind": "network_meeting",
         "title": title,
