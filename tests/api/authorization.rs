@@ -96,6 +96,32 @@ fn every_operation_has_a_row() {
     );
 }
 
+#[test]
+fn every_refusal_the_table_makes_is_documented() {
+    let doc: Value =
+        serde_json::from_str(&engagiert::openapi::to_json(&engagiert::app::document())).unwrap();
+    for item in doc["paths"].as_object().unwrap().values() {
+        for operation in item.as_object().unwrap().values() {
+            let responses = &operation["responses"];
+            let allowed = documented(operation);
+            if allowed != Allowed::Anyone {
+                assert!(
+                    responses.get("401").is_some(),
+                    "{} lacks 401",
+                    operation["operationId"]
+                );
+            }
+            if !matches!(allowed, Allowed::Anyone | Allowed::SignedIn) {
+                assert!(
+                    responses.get("403").is_some(),
+                    "{} lacks 403",
+                    operation["operationId"]
+                );
+            }
+        }
+    }
+}
+
 both_backends! {
     async fn the_role_matrix_holds_for_every_operation(app) {
         // Two municipalities, an editor of each, readers, tokens and a record of each kind
