@@ -25,3 +25,4 @@ pub mod telemetry;
 pub mod text;
 pub mod types;
 pub mod users;
+pub mod webhooks;
