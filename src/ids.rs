@@ -181,6 +181,10 @@ typed_ids! {
     ApiTokenId;
     /// A refresh token.
     RefreshTokenId;
+    /// A webhook.
+    WebhookId;
+    /// A delivery of a change to a webhook (its `webhook-id` header, stable across retries).
+    DeliveryId;
     /// A session: one login, its access tokens and the family of refresh tokens it rotates
     /// through.
     SessionId;

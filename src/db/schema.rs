@@ -76,7 +76,70 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::ids::sql::Uuid as Id;
+
+    webhooks (id) {
+        id -> Id,
+        url -> Text,
+        events -> Text,
+        description -> Text,
+        enabled -> Bool,
+        disabled_reason -> Nullable<Text>,
+        secret -> Text,
+        previous_secret -> Nullable<Text>,
+        previous_secret_until -> Nullable<Timestamp>,
+        version -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        deleted_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    webhook_outbox_cursor (id) {
+        id -> Integer,
+        seq -> BigInt,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::ids::sql::Uuid as Id;
+
+    webhook_deliveries (id) {
+        id -> Id,
+        webhook_id -> Id,
+        seq -> BigInt,
+        event -> Text,
+        body -> Text,
+        state -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        lease_until -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        finished_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::ids::sql::Uuid as Id;
+
+    webhook_attempts (id) {
+        id -> BigInt,
+        delivery_id -> Id,
+        at -> Timestamp,
+        status_code -> Nullable<Integer>,
+        duration_ms -> Integer,
+        excerpt -> Text,
+        error -> Nullable<Text>,
+    }
+}
+
 diesel::joinable!(refresh_tokens -> users (user_id));
+diesel::joinable!(webhook_deliveries -> webhooks (webhook_id));
 diesel::joinable!(sessions -> users (user_id));
 
 diesel::table! {
@@ -469,6 +532,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     api_tokens,
     sessions,
     login_failures,
+    webhooks,
+    webhook_outbox_cursor,
+    webhook_deliveries,
+    webhook_attempts,
     municipalities,
     municipality_topics,
     municipality_contacts,

@@ -24,3 +24,4 @@ mod operations;
 mod round_trip;
 mod surveys;
 mod users;
+mod webhooks;

@@ -1,0 +1,155 @@
+//! The dispatcher: derives deliveries from the change feed, claims the due ones, sends them
+//! signed with a bounded number at once, and records each attempt with what follows from it
+//! (delivered; retried after the schedule's next delay, with jitter, or the receiver's
+//! `Retry-After` if longer; given up after a 410 or the last retry, which disables the
+//! webhook).
+
+use std::time::Duration;
+
+use futures_util::StreamExt;
+
+use super::outbox::{self, AttemptRecord, DeliveryRow, Outcome, Target};
+use super::sender::{Attempt, Sender};
+use super::signing::{self, Secret};
+use crate::db::{Db, now};
+use crate::error::ApiError;
+
+pub struct Dispatcher {
+    db: Db,
+    sender: Sender,
+    /// Seconds to wait before each retry; after the last one the delivery is given up.
+    schedule: Vec<u64>,
+    /// Deliveries sent at once.
+    concurrency: usize,
+    /// How long a claimed delivery is this instance's: longer than a send can take.
+    lease: chrono::Duration,
+}
+
+impl Dispatcher {
+    pub fn new(db: Db, sender: Sender, schedule: Vec<u64>, concurrency: usize) -> Self {
+        Self {
+            db,
+            sender,
+            schedule,
+            concurrency: concurrency.max(1),
+            lease: chrono::Duration::seconds(60),
+        }
+    }
+
+    /// Parses `ENGAGIERT_WEBHOOK_RETRY_SCHEDULE` (seconds, comma-separated).
+    pub fn parse_schedule(text: &str) -> Result<Vec<u64>, String> {
+        text.split(',')
+            .map(str::trim)
+            .filter(|part| !part.is_empty())
+            .map(|part| {
+                part.parse::<u64>().map_err(|_| {
+                    format!("ENGAGIERT_WEBHOOK_RETRY_SCHEDULE: `{part}` is not a number of seconds")
+                })
+            })
+            .collect()
+    }
+
+    /// One round: derive, claim, send, record. Answers how many attempts were made.
+    pub async fn run_once(&self) -> Result<usize, ApiError> {
+        self.db.transaction(outbox::derive).await?;
+        let (limit, lease) = (self.concurrency as i64 * 4, self.lease);
+        let claimed = self
+            .db
+            .run(move |conn| outbox::claim(conn, limit, lease))
+            .await?;
+        let attempts = claimed.len();
+        let results: Vec<Result<(), ApiError>> = futures_util::stream::iter(claimed)
+            .map(|(delivery, target)| self.attempt(delivery, target))
+            .buffer_unordered(self.concurrency)
+            .collect()
+            .await;
+        for result in results {
+            result?;
+        }
+        Ok(attempts)
+    }
+
+    async fn attempt(&self, delivery: DeliveryRow, target: Target) -> Result<(), ApiError> {
+        let attempt = match secrets(&target) {
+            Some(secrets) => {
+                let refs: Vec<&Secret> = secrets.iter().collect();
+                let timestamp = chrono::Utc::now().timestamp();
+                let id = delivery.id.to_string();
+                match signing::headers(&id, timestamp, delivery.body.as_bytes(), &refs) {
+                    Ok(headers) => {
+                        self.sender
+                            .send(&target.url, &headers, delivery.body.clone().into_bytes())
+                            .await
+                    }
+                    Err(_) => unsigned("the webhook's secret cannot sign"),
+                }
+            }
+            None => unsigned("the webhook's secret is unreadable"),
+        };
+        let outcome = self.outcome(&delivery, &attempt);
+        let duration_ms = i32::try_from(attempt.duration.as_millis()).unwrap_or(i32::MAX);
+        self.db
+            .run(move |conn| {
+                let record = AttemptRecord {
+                    status: attempt.status,
+                    duration_ms,
+                    excerpt: &attempt.excerpt,
+                    error: attempt.error.as_deref(),
+                };
+                outbox::record(conn, &delivery, &record, &outcome)
+            })
+            .await
+    }
+
+    fn outcome(&self, delivery: &DeliveryRow, attempt: &Attempt) -> Outcome {
+        if attempt.delivered() {
+            return Outcome::Delivered;
+        }
+        if attempt.gone() {
+            return Outcome::GiveUp("the receiver answered 410 Gone".into());
+        }
+        let made = usize::try_from(delivery.attempts).unwrap_or(0) + 1;
+        let Some(delay) = self.schedule.get(made - 1) else {
+            let why = match (attempt.status, &attempt.error) {
+                (Some(status), _) => format!("answered {status}"),
+                (None, Some(error)) => error.clone(),
+                (None, None) => "failed".into(),
+            };
+            return Outcome::GiveUp(format!("the last of {made} attempts failed ({why})"));
+        };
+        let delay = jittered(*delay).max(Duration::from_secs(attempt.retry_after.unwrap_or(0)));
+        let delay = chrono::Duration::from_std(delay).unwrap_or(chrono::Duration::days(1));
+        Outcome::Retry(now() + delay)
+    }
+}
+
+/// The current secret, and the previous one while its grace period lasts.
+fn secrets(target: &Target) -> Option<Vec<Secret>> {
+    let mut secrets = vec![Secret::parse(&target.secret)?];
+    if let (Some(previous), Some(until)) = (&target.previous_secret, target.previous_secret_until)
+        && until > now()
+    {
+        secrets.push(Secret::parse(previous)?);
+    }
+    Some(secrets)
+}
+
+fn unsigned(error: &str) -> Attempt {
+    Attempt {
+        status: None,
+        duration: Duration::ZERO,
+        excerpt: String::new(),
+        error: Some(error.to_owned()),
+        retry_after: None,
+    }
+}
+
+/// `seconds` ± 10 %, so receivers that failed together are not retried in one burst.
+fn jittered(seconds: u64) -> Duration {
+    let mut bytes = [0u8; 4];
+    let unit = match getrandom::fill(&mut bytes) {
+        Ok(()) => f64::from(u32::from_le_bytes(bytes)) / f64::from(u32::MAX),
+        Err(_) => 0.5,
+    };
+    Duration::from_secs_f64(seconds as f64 * (0.9 + 0.2 * unit))
+}

@@ -1,0 +1,253 @@
+//! The outbox: deliveries derived from the change feed, claimed by one instance at a time,
+//! and their attempts.
+//!
+//! **Deriving.** A cursor row remembers the last change turned into deliveries. Deriving
+//! reads the changes after it, writes one delivery per change and subscribed webhook, and
+//! moves the cursor, all in one write transaction that first takes the cursor row: two
+//! instances deriving at once queue on it, and the second sees the first's cursor. Since
+//! the feed hands out numbers in commit order, the cursor skips nothing, and a rolled-back
+//! change never reaches the feed, so it is never delivered.
+//!
+//! **Claiming.** A due delivery is claimed by a conditional update that sets a lease; of two
+//! instances updating the same row, PostgreSQL lets the second re-check the condition after
+//! the first commits, so only one wins (the effect of `FOR UPDATE SKIP LOCKED`, written in
+//! a form both backends run). A process that dies mid-send leaves the lease to expire, and
+//! the delivery is sent again: at least once, never lost.
+
+use chrono::{Duration, NaiveDateTime};
+use diesel::prelude::*;
+use serde_json::json;
+
+use crate::db::schema::{
+    revisions, webhook_attempts, webhook_deliveries, webhook_outbox_cursor, webhooks,
+};
+use crate::db::{DbConnection, now, utc};
+use crate::error::ApiError;
+use crate::history::revisions::Action;
+use crate::ids::{DeliveryId, WebhookId};
+
+/// A delivery's state.
+pub const PENDING: &str = "pending";
+pub const DELIVERED: &str = "delivered";
+pub const FAILED: &str = "failed";
+
+/// Changes turned into deliveries per transaction.
+const DERIVE_BATCH: i64 = 500;
+
+/// What the dispatcher needs of a webhook.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = webhooks)]
+pub struct Target {
+    pub id: WebhookId,
+    pub url: String,
+    pub events: String,
+    pub enabled: bool,
+    pub secret: String,
+    pub previous_secret: Option<String>,
+    pub previous_secret_until: Option<NaiveDateTime>,
+    pub created_at: NaiveDateTime,
+}
+
+impl Target {
+    /// Whether the webhook subscribed to `event` (`municipalities.updated`).
+    pub fn wants(&self, event: &str) -> bool {
+        let events: Vec<String> = serde_json::from_str(&self.events).unwrap_or_default();
+        events.iter().any(|wanted| wanted == "*" || wanted == event)
+    }
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = webhook_deliveries)]
+pub struct DeliveryRow {
+    pub id: DeliveryId,
+    pub webhook_id: WebhookId,
+    pub seq: i64,
+    pub event: String,
+    pub body: String,
+    pub state: String,
+    pub attempts: i32,
+    pub next_attempt_at: NaiveDateTime,
+    pub lease_until: Option<NaiveDateTime>,
+    pub created_at: NaiveDateTime,
+    pub finished_at: Option<NaiveDateTime>,
+}
+
+/// Turns the changes after the cursor into deliveries; answers how many were written. Run
+/// in a write transaction.
+pub fn derive(conn: &mut DbConnection) -> Result<usize, ApiError> {
+    // Taking the cursor row first makes concurrent derivers queue here.
+    diesel::update(webhook_outbox_cursor::table.find(1))
+        .set(webhook_outbox_cursor::seq.eq(webhook_outbox_cursor::seq))
+        .execute(conn)?;
+    let after: i64 = webhook_outbox_cursor::table
+        .find(1)
+        .select(webhook_outbox_cursor::seq)
+        .first(conn)?;
+    let changes: Vec<(i64, String, String, i32, Action, NaiveDateTime)> = revisions::table
+        .filter(revisions::seq.gt(after))
+        .order(revisions::seq.asc())
+        .limit(DERIVE_BATCH)
+        .select((
+            revisions::seq,
+            revisions::collection,
+            revisions::record_id,
+            revisions::version,
+            revisions::action,
+            revisions::at,
+        ))
+        .load(conn)?;
+    let Some(last) = changes.last().map(|change| change.0) else {
+        return Ok(0);
+    };
+    let targets: Vec<Target> = webhooks::table
+        .filter(webhooks::deleted_at.is_null())
+        .filter(webhooks::enabled.eq(true))
+        .select(Target::as_select())
+        .load(conn)?;
+    let at = now();
+    let mut written = 0;
+    for (seq, collection, id, version, action, changed_at) in &changes {
+        let event = format!("{collection}.{action}");
+        let body = json!({
+            "type": event,
+            "timestamp": utc(*changed_at).to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+            "data": {
+                "collection": collection,
+                "id": id,
+                "version": version,
+                "action": action,
+                "cursor": seq.to_string(),
+            }
+        })
+        .to_string();
+        // A webhook hears of the changes after its creation, not of the history before it.
+        let subscribed = targets
+            .iter()
+            .filter(|target| target.created_at <= *changed_at && target.wants(&event));
+        for target in subscribed {
+            diesel::insert_into(webhook_deliveries::table)
+                .values((
+                    webhook_deliveries::id.eq(DeliveryId::new()),
+                    webhook_deliveries::webhook_id.eq(&target.id),
+                    webhook_deliveries::seq.eq(seq),
+                    webhook_deliveries::event.eq(&event),
+                    webhook_deliveries::body.eq(&body),
+                    webhook_deliveries::state.eq(PENDING),
+                    webhook_deliveries::next_attempt_at.eq(at),
+                    webhook_deliveries::created_at.eq(at),
+                ))
+                .execute(conn)?;
+            written += 1;
+        }
+    }
+    diesel::update(webhook_outbox_cursor::table.find(1))
+        .set(webhook_outbox_cursor::seq.eq(last))
+        .execute(conn)?;
+    Ok(written)
+}
+
+/// Claims up to `limit` due deliveries for `lease`, with their webhooks.
+pub fn claim(
+    conn: &mut DbConnection,
+    limit: i64,
+    lease: Duration,
+) -> Result<Vec<(DeliveryRow, Target)>, ApiError> {
+    let at = now();
+    let due: Vec<DeliveryId> = webhook_deliveries::table
+        .filter(webhook_deliveries::state.eq(PENDING))
+        .filter(webhook_deliveries::next_attempt_at.le(at))
+        .filter(
+            webhook_deliveries::lease_until
+                .is_null()
+                .or(webhook_deliveries::lease_until.lt(at)),
+        )
+        .order(webhook_deliveries::next_attempt_at.asc())
+        .limit(limit)
+        .select(webhook_deliveries::id)
+        .load(conn)?;
+    let mut claimed = Vec::new();
+    for id in due {
+        let won = diesel::update(
+            webhook_deliveries::table
+                .find(&id)
+                .filter(webhook_deliveries::state.eq(PENDING))
+                .filter(
+                    webhook_deliveries::lease_until
+                        .is_null()
+                        .or(webhook_deliveries::lease_until.lt(at)),
+                ),
+        )
+        .set(webhook_deliveries::lease_until.eq(at + lease))
+        .execute(conn)?;
+        if won == 1 {
+            let pair = webhook_deliveries::table
+                .inner_join(webhooks::table)
+                .filter(webhook_deliveries::id.eq(&id))
+                .select((DeliveryRow::as_select(), Target::as_select()))
+                .first(conn)?;
+            claimed.push(pair);
+        }
+    }
+    Ok(claimed)
+}
+
+/// What became of a delivery after an attempt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    Delivered,
+    /// Try again at this time.
+    Retry(NaiveDateTime),
+    /// No more attempts; the webhook is disabled with this reason.
+    GiveUp(String),
+}
+
+/// One attempt as the log keeps it.
+pub struct AttemptRecord<'a> {
+    pub status: Option<u16>,
+    pub duration_ms: i32,
+    pub excerpt: &'a str,
+    pub error: Option<&'a str>,
+}
+
+/// Records an attempt of `delivery` and what became of it.
+pub fn record(
+    conn: &mut DbConnection,
+    delivery: &DeliveryRow,
+    attempt: &AttemptRecord<'_>,
+    outcome: &Outcome,
+) -> Result<(), ApiError> {
+    let at = now();
+    diesel::insert_into(webhook_attempts::table)
+        .values((
+            webhook_attempts::delivery_id.eq(&delivery.id),
+            webhook_attempts::at.eq(at),
+            webhook_attempts::status_code.eq(attempt.status.map(i32::from)),
+            webhook_attempts::duration_ms.eq(attempt.duration_ms),
+            webhook_attempts::excerpt.eq(attempt.excerpt),
+            webhook_attempts::error.eq(attempt.error),
+        ))
+        .execute(conn)?;
+    let (state, finished_at, next_attempt_at) = match outcome {
+        Outcome::Delivered => (DELIVERED, Some(at), delivery.next_attempt_at),
+        Outcome::Retry(next) => (PENDING, None, *next),
+        Outcome::GiveUp(_) => (FAILED, Some(at), delivery.next_attempt_at),
+    };
+    diesel::update(webhook_deliveries::table.find(&delivery.id))
+        .set((
+            webhook_deliveries::attempts.eq(webhook_deliveries::attempts + 1),
+            webhook_deliveries::state.eq(state),
+            webhook_deliveries::finished_at.eq(finished_at),
+            webhook_deliveries::next_attempt_at.eq(next_attempt_at),
+            webhook_deliveries::lease_until.eq(None::<NaiveDateTime>),
+        ))
+        .execute(conn)?;
+    if let Outcome::GiveUp(reason) = outcome {
+        diesel::update(webhooks::table.find(&delivery.webhook_id))
+            .set((
+                webhooks::enabled.eq(false),
+                webhooks::disabled_reason.eq(Some(reason)),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
