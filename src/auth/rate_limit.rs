@@ -136,19 +136,24 @@ impl LoginLimiter {
         let keys = attempt.keys.clone();
         let wait = db
             .run(move |conn| {
+                let names: Vec<&String> = keys.iter().map(|(_, key)| key).collect();
+                // Per key of the attempt: its failures in the window and the oldest of them.
+                let counted: Vec<(String, i64, Option<NaiveDateTime>)> = login_failures::table
+                    .filter(login_failures::key.eq_any(names))
+                    .filter(login_failures::at.gt(since))
+                    .group_by(login_failures::key)
+                    .select((
+                        login_failures::key,
+                        diesel::dsl::count_star(),
+                        diesel::dsl::min(login_failures::at),
+                    ))
+                    .load(conn)?;
                 let mut wait = Duration::ZERO;
-                for (scope, key) in &keys {
-                    let (count, oldest): (i64, Option<NaiveDateTime>) = login_failures::table
-                        .filter(login_failures::key.eq(key))
-                        .filter(login_failures::at.gt(since))
-                        .select((
-                            diesel::dsl::count_star(),
-                            diesel::dsl::min(login_failures::at),
-                        ))
-                        .first(conn)?;
-                    if count >= scope.limit()
-                        && let Some(oldest) = oldest
-                    {
+                for (key, count, oldest) in counted {
+                    let exhausted = keys
+                        .iter()
+                        .any(|(scope, name)| *name == key && count >= scope.limit());
+                    if exhausted && let Some(oldest) = oldest {
                         let age = (now() - oldest).to_std().unwrap_or_default();
                         wait = wait.max(window.saturating_sub(age));
                     }
@@ -170,6 +175,8 @@ impl LoginLimiter {
         let keys = attempt.keys.clone();
         db.run(move |conn| {
             let at = now();
+            // One statement per key: diesel's multi-backend connection takes no multi-row
+            // insert.
             for (_, key) in &keys {
                 diesel::insert_into(login_failures::table)
                     .values((login_failures::key.eq(key), login_failures::at.eq(at)))

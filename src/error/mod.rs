@@ -71,7 +71,6 @@ impl FieldError {
 #[derive(Debug)]
 pub struct ApiError {
     kind: &'static ProblemType,
-    status: StatusCode,
     detail: Option<String>,
     errors: Vec<FieldError>,
     retry_after: Option<u64>,
@@ -93,7 +92,6 @@ impl ApiError {
     fn new(kind: &'static ProblemType) -> Self {
         Self {
             kind,
-            status: StatusCode::from_u16(kind.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
             detail: None,
             errors: Vec::new(),
             retry_after: None,
@@ -247,7 +245,7 @@ impl ApiError {
     }
 
     pub fn status(&self) -> StatusCode {
-        self.status
+        StatusCode::from_u16(self.kind.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
     }
 
     pub fn errors(&self) -> &[FieldError] {
@@ -258,7 +256,7 @@ impl ApiError {
         Problem {
             problem_type: self.kind.uri(),
             title: self.kind.title.to_owned(),
-            status: self.status.as_u16(),
+            status: self.kind.status,
             detail: self.detail.clone(),
             errors: self.errors.clone(),
         }
@@ -267,7 +265,7 @@ impl ApiError {
 
 impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} {}", self.status.as_u16(), self.kind.title)?;
+        write!(f, "{} {}", self.kind.status, self.kind.title)?;
         if let Some(detail) = &self.detail {
             write!(f, ": {detail}")?;
         }
@@ -277,13 +275,13 @@ impl fmt::Display for ApiError {
 
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
-        self.status
+        self.status()
     }
 
     fn error_response(&self) -> HttpResponse {
-        let mut response = HttpResponse::build(self.status);
+        let mut response = HttpResponse::build(self.status());
         response.insert_header((header::CONTENT_TYPE, PROBLEM_JSON));
-        if self.status == StatusCode::UNAUTHORIZED {
+        if self.kind.status == 401 {
             response.insert_header((
                 header::WWW_AUTHENTICATE,
                 HeaderValue::from_static("Bearer realm=\"engagiert\""),

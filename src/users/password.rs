@@ -74,9 +74,11 @@ pub async fn change_own_password(
         ));
     }
     let stored = current.password_hash.clone();
+    // Hashing takes its moment by design: only for a new password that will be stored.
+    let acceptable = refused.is_empty();
     let (matches, hash) = web::block(move || {
         let matches = password::verify(&change.current_password, &stored);
-        let hash = matches.then(|| password::hash(&change.new_password));
+        let hash = (matches && acceptable).then(|| password::hash(&change.new_password));
         (matches, hash)
     })
     .await

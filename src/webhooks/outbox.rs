@@ -49,10 +49,9 @@ pub struct Target {
 }
 
 impl Target {
-    /// Whether the webhook subscribed to `event` (`municipalities.updated`).
-    pub fn wants(&self, event: &str) -> bool {
-        let events: Vec<String> = serde_json::from_str(&self.events).unwrap_or_default();
-        events.iter().any(|wanted| wanted == "*" || wanted == event)
+    /// The events the webhook subscribed to (`municipalities.updated`, `*`).
+    fn subscriptions(&self) -> Vec<String> {
+        serde_json::from_str(&self.events).unwrap_or_default()
     }
 }
 
@@ -99,11 +98,17 @@ pub fn derive(conn: &mut DbConnection) -> Result<usize, ApiError> {
     let Some(last) = changes.last().map(|change| change.0) else {
         return Ok(0);
     };
-    let targets: Vec<Target> = webhooks::table
+    let targets: Vec<(Target, Vec<String>)> = webhooks::table
         .filter(webhooks::deleted_at.is_null())
         .filter(webhooks::enabled.eq(true))
         .select(Target::as_select())
-        .load(conn)?;
+        .load(conn)?
+        .into_iter()
+        .map(|target: Target| {
+            let subscriptions = target.subscriptions();
+            (target, subscriptions)
+        })
+        .collect();
     let at = now();
     let mut written = 0;
     for (seq, collection, id, version, action, changed_at) in &changes {
@@ -121,10 +126,13 @@ pub fn derive(conn: &mut DbConnection) -> Result<usize, ApiError> {
         })
         .to_string();
         // A webhook hears of the changes after its creation, not of the history before it.
-        let subscribed = targets
-            .iter()
-            .filter(|target| target.created_at <= *changed_at && target.wants(&event));
-        for target in subscribed {
+        let subscribed = targets.iter().filter(|(target, subscriptions)| {
+            target.created_at <= *changed_at
+                && subscriptions
+                    .iter()
+                    .any(|wanted| wanted == "*" || *wanted == event)
+        });
+        for (target, _) in subscribed {
             diesel::insert_into(webhook_deliveries::table)
                 .values((
                     webhook_deliveries::id.eq(DeliveryId::new()),

@@ -125,7 +125,7 @@ impl Sender {
         for (name, value) in headers {
             request = request.header(*name, value);
         }
-        let response = match request.send().await {
+        let mut response = match request.send().await {
             Ok(response) => response,
             Err(error) => return Attempt::failed(describe(&error), started),
         };
@@ -136,7 +136,6 @@ impl Sender {
             .and_then(|value| value.to_str().ok())
             .and_then(|value| value.trim().parse().ok());
         let mut excerpt = Vec::new();
-        let mut response = response;
         while excerpt.len() < EXCERPT_BYTES {
             match response.chunk().await {
                 Ok(Some(chunk)) => excerpt.extend_from_slice(&chunk),
