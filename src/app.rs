@@ -43,6 +43,7 @@ pub struct Context {
     pub cache: web::Data<ResponseCache>,
     pub metrics_access: web::Data<ops::MetricsAccess>,
     pub permissions: web::Data<auth::rules::Permissions>,
+    pub policy: web::Data<crate::config::Policy>,
     pub cors_origins: Vec<String>,
 }
 
@@ -85,6 +86,7 @@ impl Context {
             metrics_access: web::Data::new(ops::MetricsAccess::new(
                 settings.metrics_token.as_ref().map(|token| token.expose()),
             )),
+            policy: web::Data::new(settings.policy()),
             cors_origins: settings.cors_origins.clone(),
         })
     }
@@ -106,7 +108,8 @@ where
                 .configure(meetings::routes)
                 .configure(surveys::routes)
                 .configure(stats::routes)
-                .configure(history::feed::routes),
+                .configure(history::feed::routes)
+                .configure(crate::webhooks::routes),
         )
         .configure(ops::routes)
         .configure(crate::error::pages::routes)
@@ -138,6 +141,7 @@ pub fn build(
         .app_data(ctx.limiter.clone())
         .app_data(ctx.metrics.clone())
         .app_data(ctx.limits.clone())
+        .app_data(ctx.policy.clone())
         .app_data(ctx.routes.clone())
         .app_data(ctx.openapi_json.clone())
         .app_data(ctx.storage.clone())
@@ -204,7 +208,10 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
     let db = Db::new(target, &settings.pool_options());
     migrate_with_retry(&db).await?;
     bootstrap::run(&db, &settings).await?;
+    let dispatcher = crate::webhooks::dispatcher::Dispatcher::from_settings(db.clone(), &settings)
+        .map_err(anyhow::Error::msg)?;
     let ctx = Context::new(&settings, db, &secret)?;
+    actix_web::rt::spawn(dispatcher.run());
     let listener = TcpListener::bind(&settings.bind)
         .with_context(|| format!("cannot listen on {}", settings.bind))?;
     tracing::info!(address = %settings.bind, docs = %format!("http://{}/docs/", settings.bind), "listening");

@@ -130,7 +130,29 @@ pub struct Settings {
     /// HTTP worker threads (default: one per core).
     #[arg(long, env = "ENGAGIERT_WORKERS")]
     pub workers: Option<usize>,
+
+    /// Seconds to wait before each retry of a failed webhook delivery (comma-separated);
+    /// after the last one the delivery is given up and the webhook disabled.
+    #[arg(
+        long,
+        env = "ENGAGIERT_WEBHOOK_RETRY_SCHEDULE",
+        default_value = DEFAULT_RETRY_SCHEDULE
+    )]
+    pub webhook_retry_schedule: String,
+    /// Let webhooks deliver over `http` and to loopback and private addresses (development
+    /// and tests only).
+    #[arg(long, env = "ENGAGIERT_WEBHOOK_ALLOW_PRIVATE")]
+    pub webhook_allow_private: bool,
+    /// Seconds a webhook receiver has to answer.
+    #[arg(long, env = "ENGAGIERT_WEBHOOK_TIMEOUT", default_value_t = 15)]
+    pub webhook_timeout: u64,
+    /// Webhook deliveries this instance sends at once.
+    #[arg(long, env = "ENGAGIERT_WEBHOOK_CONCURRENCY", default_value_t = 8)]
+    pub webhook_concurrency: usize,
 }
+
+/// The contract's retry schedule of webhook deliveries, in seconds.
+pub const DEFAULT_RETRY_SCHEDULE: &str = "5,300,1800,7200,18000,36000,36000";
 
 impl Settings {
     /// The defaults, as if started with no flags and no environment.
@@ -159,6 +181,17 @@ impl Settings {
             trusted_proxies: Vec::new(),
             public_url: None,
             workers: None,
+            webhook_retry_schedule: DEFAULT_RETRY_SCHEDULE.into(),
+            webhook_allow_private: false,
+            webhook_timeout: 15,
+            webhook_concurrency: 8,
+        }
+    }
+
+    /// What writes check against this deployment's settings.
+    pub fn policy(&self) -> Policy {
+        Policy {
+            webhook_private_addresses: self.webhook_allow_private,
         }
     }
 
@@ -219,6 +252,14 @@ impl Settings {
             None => PublicUrl::parse(&format!("http://{}", self.bind)),
         }
     }
+}
+
+/// What this deployment allows that a write checks before its transaction (passed to
+/// `Resource::prepare`).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Policy {
+    /// `ENGAGIERT_WEBHOOK_ALLOW_PRIVATE`: webhooks may use `http` and reach private addresses.
+    pub webhook_private_addresses: bool,
 }
 
 /// Body size limits, shared with the extractors through app data.

@@ -41,7 +41,7 @@ pub struct FeedQuery {
     #[param(minimum = 1, maximum = 1000, default = 100)]
     pub limit: Option<i64>,
     /// Only changes of this collection (`municipalities`, `meetings`, `registrations`,
-    /// `documents`, `attachments`, `surveys`, `users`).
+    /// `documents`, `attachments`, `surveys`, `users`, `webhooks`).
     #[param(example = "meetings")]
     pub collection: Option<String>,
     /// Seconds to hold the request, at most 30, until a change arrives when there is none

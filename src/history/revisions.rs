@@ -39,6 +39,7 @@ pub const COLLECTIONS: &[&str] = &[
     "attachments",
     "surveys",
     "users",
+    "webhooks",
 ];
 
 crate::text_enum! {

@@ -165,6 +165,12 @@ impl<T: Serialize> Tagged<T> {
         }
     }
 
+    /// The same answer with its body changed by `change` (what only this answer shows).
+    pub fn map(mut self, change: impl FnOnce(T) -> T) -> Self {
+        self.body = change(self.body);
+        self
+    }
+
     /// 201 Created with a `Location`.
     pub fn created(mut self, location: String) -> Self {
         self.status = StatusCode::CREATED;

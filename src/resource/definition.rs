@@ -7,6 +7,7 @@ use serde_json::Value;
 use utoipa::PartialSchema;
 
 use crate::auth::AuthUser;
+use crate::config::Policy;
 use crate::db::DbConnection;
 use crate::db::query::Paging;
 use crate::db::record::Record;
@@ -60,6 +61,15 @@ pub trait Resource: Sized + 'static {
     ) -> Tagged<Self::Output> {
         Tagged::of(row, None, |row| Self::show(row, details, who))
     }
+    /// The answer to a creation: the row as `tagged` shows it, unless the creator is shown
+    /// something once that no later read shows (a webhook's secret).
+    fn created(
+        row: Self::Row,
+        details: &Self::Details,
+        who: Option<&AuthUser>,
+    ) -> Tagged<Self::Output> {
+        Self::tagged(row, details, who)
+    }
     /// A page of rows (and the number of all that match).
     fn list(
         conn: &mut DbConnection,
@@ -79,7 +89,9 @@ pub trait Resource: Sized + 'static {
     fn resolve_references(_conn: &mut DbConnection, _body: &mut Value) -> Result<(), ApiError> {
         Ok(())
     }
-    fn prepare(_body: &Value) -> Result<Self::Prepared, ApiError> {
+    /// Also where a write is checked against the deployment's `policy` (which addresses a
+    /// webhook may reach).
+    fn prepare(_body: &Value, _policy: &Policy) -> Result<Self::Prepared, ApiError> {
         Ok(Self::Prepared::default())
     }
     /// The action that moves the resource to `status` (rule 3), for the 409 that names it.

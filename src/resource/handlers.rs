@@ -78,10 +78,11 @@ macro_rules! versioned_handlers {
         #[post($collection)]
         async fn $create(
             db: actix_web::web::Data<$crate::db::Db>,
+            policy: actix_web::web::Data<$crate::config::Policy>,
             user: $crate::auth::AuthUser,
             body: $crate::http::ApiJson,
         ) -> Result<$crate::http::Tagged<$out>, $crate::error::ApiError> {
-            $crate::resource::create::<$r>(&db, user, body).await
+            $crate::resource::create::<$r>(&db, &policy, user, body).await
         }
 
         $crate::versioned_handlers! {
@@ -134,12 +135,13 @@ macro_rules! versioned_handlers {
         #[$method($item)]
         async fn $name(
             db: actix_web::web::Data<$crate::db::Db>,
+            policy: actix_web::web::Data<$crate::config::Policy>,
             user: $crate::auth::AuthUser,
             key: actix_web::web::Path<String>,
             if_match: $crate::http::IfMatch,
             body: $crate::http::ApiJson,
         ) -> Result<$crate::http::Tagged<$out>, $crate::error::ApiError> {
-            $crate::resource::$entry::<$r>(&db, user, key.into_inner(), if_match, body).await
+            $crate::resource::$entry::<$r>(&db, &policy, user, key.into_inner(), if_match, body).await
         }
     };
 }

@@ -18,6 +18,7 @@ use actix_web::HttpResponse;
 use serde_json::Value;
 
 use crate::auth::AuthUser;
+use crate::config::Policy;
 use crate::db::record::{Record, live};
 use crate::db::{Db, DbConnection};
 use crate::error::ApiError;
@@ -104,6 +105,7 @@ pub async fn list<R: Resource>(
 /// `POST /{collection}`: 201 with `Location` and `ETag`.
 pub async fn create<R: Resource>(
     db: &Db,
+    policy: &Policy,
     user: AuthUser,
     body: ApiJson,
 ) -> Result<Tagged<R::Output>, ApiError> {
@@ -112,7 +114,7 @@ pub async fn create<R: Resource>(
     if let Some(initial) = R::INITIAL_STATUS {
         body = round_trip::creation(body, initial)?;
     }
-    let prepared = prepared::<R>(&body).await?;
+    let prepared = prepared::<R>(&body, policy).await?;
     let writer = user.clone();
     let (row, details) = db
         .transaction(move |conn| {
@@ -134,12 +136,13 @@ pub async fn create<R: Resource>(
         })
         .await?;
     let location = format!("{}/{}", R::COLLECTION, row.id());
-    Ok(R::tagged(row, &details, Some(&user)).created(location))
+    Ok(R::created(row, &details, Some(&user)).created(location))
 }
 
 /// `PUT /{collection}/{key}`: the whole writable representation, as `GET` returned it.
 pub async fn replace<R: Resource>(
     db: &Db,
+    policy: &Policy,
     user: AuthUser,
     key: String,
     if_match: IfMatch,
@@ -147,12 +150,13 @@ pub async fn replace<R: Resource>(
 ) -> Result<Tagged<R::Output>, ApiError> {
     may_write::<R>(db, &user, &key).await?;
     let change = Change::Replace(body.parse::<Value>().await?);
-    save::<R>(db, user, key, if_match, change).await
+    save::<R>(db, policy, user, key, if_match, change).await
 }
 
 /// `PATCH /{collection}/{key}`: a JSON merge patch of the writable representation.
 pub async fn patch<R: Resource>(
     db: &Db,
+    policy: &Policy,
     user: AuthUser,
     key: String,
     if_match: IfMatch,
@@ -160,7 +164,7 @@ pub async fn patch<R: Resource>(
 ) -> Result<Tagged<R::Output>, ApiError> {
     may_write::<R>(db, &user, &key).await?;
     let change = Change::Patch(body.parse::<Value>().await?);
-    save::<R>(db, user, key, if_match, change).await
+    save::<R>(db, policy, user, key, if_match, change).await
 }
 
 /// Who may change a record is known before its body is read (403 without reading it).
@@ -173,9 +177,9 @@ pub async fn may_write<R: Resource>(db: &Db, user: &AuthUser, key: &str) -> Resu
     .await
 }
 
-async fn prepared<R: Resource>(body: &Value) -> Result<R::Prepared, ApiError> {
-    let body = body.clone();
-    actix_web::web::block(move || R::prepare(&body))
+async fn prepared<R: Resource>(body: &Value, policy: &Policy) -> Result<R::Prepared, ApiError> {
+    let (body, policy) = (body.clone(), *policy);
+    actix_web::web::block(move || R::prepare(&body, &policy))
         .await
         .map_err(ApiError::internal)?
 }
@@ -185,6 +189,7 @@ async fn prepared<R: Resource>(body: &Value) -> Result<R::Prepared, ApiError> {
 /// that changes nothing answers 200 with the version kept.
 async fn save<R: Resource>(
     db: &Db,
+    policy: &Policy,
     user: AuthUser,
     key: String,
     if_match: IfMatch,
@@ -193,7 +198,7 @@ async fn save<R: Resource>(
     let body = match &change {
         Change::Replace(body) | Change::Patch(body) => body,
     };
-    let prepared = prepared::<R>(body).await?;
+    let prepared = prepared::<R>(body, policy).await?;
     let writer = user.clone();
     let (row, details) = db
         .transaction(move |conn| {

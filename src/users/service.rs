@@ -8,6 +8,7 @@ use serde_json::Value;
 use super::api::{NewUser, User, UserFilter, UserUpdate, check_user};
 use super::model::{self, NewUserRow, UserChanges, UserRow};
 use crate::auth::{AuthUser, Role, password};
+use crate::config::Policy;
 use crate::db::query::Paging;
 use crate::db::{DbConnection, now};
 use crate::error::ApiError;
@@ -67,7 +68,7 @@ impl Resource for Users {
     }
 
     /// Hashing takes a noticeable moment by design; it is done before the transaction.
-    fn prepare(body: &Value) -> Result<Option<String>, ApiError> {
+    fn prepare(body: &Value, _: &Policy) -> Result<Option<String>, ApiError> {
         match body.get("password").and_then(Value::as_str) {
             Some(plain) if password::check_policy("password", plain).is_ok() => {
                 password::hash(plain).map(Some)

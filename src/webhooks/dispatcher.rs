@@ -11,6 +11,7 @@ use futures_util::StreamExt;
 use super::outbox::{self, AttemptRecord, DeliveryRow, Outcome, Target};
 use super::sender::{Attempt, Sender};
 use super::signing::{self, Secret};
+use crate::config::Settings;
 use crate::db::{Db, now};
 use crate::error::ApiError;
 
@@ -36,6 +37,40 @@ impl Dispatcher {
         }
     }
 
+    /// The dispatcher `settings` describe; a claimed delivery's lease outlasts the timeout.
+    pub fn from_settings(db: Db, settings: &Settings) -> Result<Self, String> {
+        let schedule = Self::parse_schedule(&settings.webhook_retry_schedule)?;
+        let timeout = Duration::from_secs(settings.webhook_timeout.max(1));
+        let sender = Sender::new(timeout, settings.webhook_allow_private)
+            .map_err(|error| format!("cannot build the webhook client: {error}"))?;
+        let mut dispatcher = Self::new(db, sender, schedule, settings.webhook_concurrency);
+        dispatcher.lease = chrono::Duration::from_std(timeout * 2 + Duration::from_secs(5))
+            .unwrap_or(dispatcher.lease);
+        Ok(dispatcher)
+    }
+
+    /// Works the outbox off until the service stops: a round after each commit this
+    /// instance sees (at most every `PAUSE`) and at least once a second, for the commits of
+    /// other instances and the retries that fall due. An idle round reads and writes nothing.
+    pub async fn run(self) {
+        const PAUSE: Duration = Duration::from_millis(100);
+        let mut commits = self.db.commits();
+        loop {
+            let busy = match self.run_once().await {
+                Ok(attempts) => attempts > 0,
+                Err(error) => {
+                    tracing::warn!(%error, "webhook dispatcher round failed");
+                    false
+                }
+            };
+            actix_web::rt::time::sleep(PAUSE).await;
+            if !busy {
+                let waited = Duration::from_secs(1).saturating_sub(PAUSE);
+                let _ = actix_web::rt::time::timeout(waited, commits.changed()).await;
+            }
+        }
+    }
+
     /// Parses `ENGAGIERT_WEBHOOK_RETRY_SCHEDULE` (seconds, comma-separated).
     pub fn parse_schedule(text: &str) -> Result<Vec<u64>, String> {
         text.split(',')
@@ -51,7 +86,9 @@ impl Dispatcher {
 
     /// One round: derive, claim, send, record. Answers how many attempts were made.
     pub async fn run_once(&self) -> Result<usize, ApiError> {
-        self.db.transaction(outbox::derive).await?;
+        if self.db.run(outbox::has_new_changes).await? {
+            self.db.transaction(outbox::derive).await?;
+        }
         let (limit, lease) = (self.concurrency as i64 * 4, self.lease);
         let claimed = self
             .db
@@ -89,14 +126,18 @@ impl Dispatcher {
         let outcome = self.outcome(&delivery, &attempt);
         let duration_ms = i32::try_from(attempt.duration.as_millis()).unwrap_or(i32::MAX);
         self.db
-            .run(move |conn| {
+            .transaction(move |conn| {
                 let record = AttemptRecord {
                     status: attempt.status,
                     duration_ms,
                     excerpt: &attempt.excerpt,
                     error: attempt.error.as_deref(),
                 };
-                outbox::record(conn, &delivery, &record, &outcome)
+                outbox::record(conn, &delivery, &record, &outcome)?;
+                if let Outcome::GiveUp(reason) = &outcome {
+                    super::service::disable(conn, &delivery.webhook_id, reason)?;
+                }
+                Ok(())
             })
             .await
     }

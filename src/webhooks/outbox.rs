@@ -71,6 +71,20 @@ pub struct DeliveryRow {
     pub finished_at: Option<NaiveDateTime>,
 }
 
+/// Whether the feed holds changes after the cursor: read without writing, so an idle
+/// dispatcher takes no write lock.
+pub fn has_new_changes(conn: &mut DbConnection) -> Result<bool, ApiError> {
+    let after: i64 = webhook_outbox_cursor::table
+        .find(1)
+        .select(webhook_outbox_cursor::seq)
+        .first(conn)?;
+    let newer: i64 = revisions::table
+        .filter(revisions::seq.gt(after))
+        .count()
+        .get_result(conn)?;
+    Ok(newer > 0)
+}
+
 /// Turns the changes after the cursor into deliveries; answers how many were written. Run
 /// in a write transaction.
 pub fn derive(conn: &mut DbConnection) -> Result<usize, ApiError> {
@@ -125,12 +139,14 @@ pub fn derive(conn: &mut DbConnection) -> Result<usize, ApiError> {
             }
         })
         .to_string();
-        // A webhook hears of the changes after its creation, not of the history before it.
+        // A webhook hears of the changes after its creation, not of the history before it,
+        // nor of the changes to itself.
         let subscribed = targets.iter().filter(|(target, subscriptions)| {
             target.created_at <= *changed_at
+                && !(collection == "webhooks" && id.as_str() == target.id.as_str())
                 && subscriptions
                     .iter()
-                    .any(|wanted| wanted == "*" || *wanted == event)
+                    .any(|wanted| super::api::covers(wanted, &event))
         });
         for (target, _) in subscribed {
             diesel::insert_into(webhook_deliveries::table)
@@ -154,7 +170,8 @@ pub fn derive(conn: &mut DbConnection) -> Result<usize, ApiError> {
     Ok(written)
 }
 
-/// Claims up to `limit` due deliveries for `lease`, with their webhooks.
+/// Claims up to `limit` due deliveries of enabled, live webhooks for `lease`, with their
+/// webhooks. (A disabled webhook's deliveries wait until it is enabled again.)
 pub fn claim(
     conn: &mut DbConnection,
     limit: i64,
@@ -162,6 +179,9 @@ pub fn claim(
 ) -> Result<Vec<(DeliveryRow, Target)>, ApiError> {
     let at = now();
     let due: Vec<DeliveryId> = webhook_deliveries::table
+        .inner_join(webhooks::table)
+        .filter(webhooks::enabled.eq(true))
+        .filter(webhooks::deleted_at.is_null())
         .filter(webhook_deliveries::state.eq(PENDING))
         .filter(webhook_deliveries::next_attempt_at.le(at))
         .filter(
@@ -217,7 +237,8 @@ pub struct AttemptRecord<'a> {
     pub error: Option<&'a str>,
 }
 
-/// Records an attempt of `delivery` and what became of it.
+/// Records an attempt of `delivery` and what became of it (giving up disables the webhook,
+/// which the caller does in the same transaction: `service::disable`).
 pub fn record(
     conn: &mut DbConnection,
     delivery: &DeliveryRow,
@@ -249,13 +270,5 @@ pub fn record(
             webhook_deliveries::lease_until.eq(None::<NaiveDateTime>),
         ))
         .execute(conn)?;
-    if let Outcome::GiveUp(reason) = outcome {
-        diesel::update(webhooks::table.find(&delivery.webhook_id))
-            .set((
-                webhooks::enabled.eq(false),
-                webhooks::disabled_reason.eq(Some(reason)),
-            ))
-            .execute(conn)?;
-    }
     Ok(())
 }

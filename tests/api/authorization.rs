@@ -162,6 +162,8 @@ both_backends! {
             "results_public": true, "questions": [{"kind": "yes_no", "text": "Gibt es eine Ehrenamtskarte?"}]})).await.expect(201).json();
         let survey_id = survey["id"].as_str().unwrap().to_owned();
         post(&format!("/api/v1/surveys/{survey_id}/open"), json!({})).await.expect(200);
+        let webhook = post("/api/v1/webhooks", json!({"url": "https://www.unna.de/hook", "events": ["municipalities.created"]})).await.expect(201).json();
+        let webhook_id = webhook["id"].as_str().unwrap().to_owned();
 
         let doc = app.get("/api-docs/openapi.json").send().await.expect(200).json();
         let mut operations: Vec<(Method, String, Value)> = Vec::new();
@@ -189,6 +191,7 @@ both_backends! {
                 "surveys" => survey_id.clone(),
                 "users" => user_id.clone(),
                 "api-tokens" => api_token_id.clone(),
+                "webhooks" => webhook_id.clone(),
                 _ => String::new(),
             };
             let owned = template.contains("{municipality_id}")
@@ -198,6 +201,7 @@ both_backends! {
                 .replace("{id}", &id)
                 .replace("{municipality_id}", &unna)
                 .replace("{version}", "1")
+                .replace("{delivery_id}", &uuid::Uuid::now_v7().to_string())
                 .replace("{type}", "not-found");
             for caller in CALLERS {
                 let bearer = match caller {

@@ -103,6 +103,8 @@ pub fn settings() -> Settings {
     let mut settings = Settings::defaults();
     settings.cors_origins = vec!["https://admin.engagiert.example".into()];
     settings.public_url = Some(PUBLIC_URL.into());
+    // The tests' webhook receivers listen on loopback.
+    settings.webhook_allow_private = true;
     // `ENGAGIERT_CACHE_BYTES=0 cargo test` runs every test with the response cache off.
     if let Some(bytes) = std::env::var("ENGAGIERT_CACHE_BYTES")
         .ok()
@@ -162,6 +164,11 @@ impl TestApp {
             files,
             _cleanup: cleanup,
         }
+    }
+
+    /// This app's database URL, for a service process on the same database.
+    pub fn database_url(&self) -> &str {
+        &self.url
     }
 
     /// Another instance of the service on this app's database: its own pool, cache and
@@ -583,11 +590,10 @@ pub fn rust_words(text: &str) -> Vec<String> {
         "u8", "u16", "u32", "u64", "usize", "i8", "i16", "i32", "i64", "isize", "f32", "f64",
         "bool", "String", "Vec", "Option",
     ];
-    const PHRASES: [&str; 8] = [
+    const PHRASES: [&str; 7] = [
         "struct ",
         "enum ",
         "variant",
-        "::",
         "Uuid",
         "NaiveDate",
         "DateTime<",
@@ -604,6 +610,14 @@ pub fn rust_words(text: &str) -> Vec<String> {
             .filter(|phrase| text.contains(*phrase))
             .map(|phrase| (*phrase).to_owned()),
     );
+    // A path (`serde_json::Value`), but not an IPv6 address (`::1`, `fe80::1`).
+    let path = text
+        .as_bytes()
+        .windows(3)
+        .any(|w| (w[0].is_ascii_alphabetic() || w[0] == b'_') && w[1] == b':' && w[2] == b':');
+    if path {
+        found.push("::".to_owned());
+    }
     found
 }
 

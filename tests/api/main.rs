@@ -24,4 +24,6 @@ mod operations;
 mod round_trip;
 mod surveys;
 mod users;
+mod webhook_resource;
+mod webhook_restart;
 mod webhooks;
