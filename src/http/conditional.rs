@@ -149,6 +149,8 @@ pub struct Tagged<T> {
     last_modified: chrono::NaiveDateTime,
     status: StatusCode,
     location: Option<String>,
+    /// `Cache-Control: no-store`: the answer shows a secret once.
+    no_store: bool,
 }
 
 impl<T: Serialize> Tagged<T> {
@@ -162,12 +164,15 @@ impl<T: Serialize> Tagged<T> {
             last_modified,
             status: StatusCode::OK,
             location: None,
+            no_store: false,
         }
     }
 
-    /// The same answer with its body changed by `change` (what only this answer shows).
-    pub fn map(mut self, change: impl FnOnce(T) -> T) -> Self {
+    /// The same answer showing a secret once: its body changed by `change`, and marked
+    /// `no-store` so that neither a cache nor the idempotency record keeps it.
+    pub fn with_secret(mut self, change: impl FnOnce(T) -> T) -> Self {
         self.body = change(self.body);
+        self.no_store = true;
         self
     }
 
@@ -196,7 +201,14 @@ impl<T: Serialize> Tagged<T> {
             .content_type("application/json")
             .insert_header((header::ETAG, self.etag))
             .insert_header((header::LAST_MODIFIED, last_modified))
-            .insert_header((header::CACHE_CONTROL, "no-cache"))
+            .insert_header((
+                header::CACHE_CONTROL,
+                if self.no_store {
+                    "no-store"
+                } else {
+                    "no-cache"
+                },
+            ))
             .insert_header((header::VARY, "Authorization"));
         if let Some(location) = self.location {
             response.insert_header((header::LOCATION, absolute(req, &location)));

@@ -61,6 +61,8 @@ fn is_public_v6(address: Ipv6Addr) -> bool {
 pub enum Refused {
     NotAUrl,
     NotHttps,
+    /// Where private addresses are allowed, `http` is too, but no other scheme.
+    NotHttp,
     /// The host is, or resolves to, an address no delivery may reach.
     NotPublic(String),
 }
@@ -70,6 +72,7 @@ impl Refused {
         match self {
             Refused::NotAUrl => "must be an absolute URL".into(),
             Refused::NotHttps => "must be an https URL".into(),
+            Refused::NotHttp => "must be an http or https URL".into(),
             Refused::NotPublic(host) => format!(
                 "must reach a public address; {host} is loopback, private, link-local or otherwise reserved"
             ),
@@ -83,7 +86,11 @@ pub fn check_url(text: &str, allow_private: bool) -> Result<Url, Refused> {
     let url = Url::parse(text).map_err(|_| Refused::NotAUrl)?;
     let scheme_ok = url.scheme() == "https" || (allow_private && url.scheme() == "http");
     if !scheme_ok {
-        return Err(Refused::NotHttps);
+        return Err(if allow_private {
+            Refused::NotHttp
+        } else {
+            Refused::NotHttps
+        });
     }
     match url.host() {
         None => Err(Refused::NotAUrl),
@@ -94,13 +101,15 @@ pub fn check_url(text: &str, allow_private: bool) -> Result<Url, Refused> {
         Some(Host::Ipv6(v6)) if !is_public(IpAddr::V6(v6)) => {
             Err(Refused::NotPublic(v6.to_string()))
         }
-        Some(Host::Domain(name))
-            if name.eq_ignore_ascii_case("localhost") || name.ends_with(".localhost") =>
-        {
-            Err(Refused::NotPublic(name.to_owned()))
-        }
+        Some(Host::Domain(name)) if is_localhost(name) => Err(Refused::NotPublic(name.to_owned())),
         Some(_) => Ok(url),
     }
+}
+
+/// `localhost` and its subdomains (RFC 6761), also written fully qualified (`localhost.`).
+fn is_localhost(name: &str) -> bool {
+    let name = name.trim_end_matches('.').to_ascii_lowercase();
+    name == "localhost" || name.ends_with(".localhost")
 }
 
 /// Checks the addresses a host name resolved to: every one must be public, or a later
@@ -145,6 +154,8 @@ mod tests {
             "https://[::ffff:10.0.0.1]/hook",
             "https://localhost/hook",
             "https://api.localhost/hook",
+            "https://localhost./hook",
+            "https://LOCALHOST/hook",
             "ftp://example.org/hook",
             "not a url",
         ];

@@ -15,6 +15,9 @@ use crate::config::Settings;
 use crate::db::{Db, now};
 use crate::error::ApiError;
 
+/// The longest delay the retry schedule may name (a week).
+const MAX_DELAY: u64 = 7 * 24 * 3600;
+
 pub struct Dispatcher {
     db: Db,
     sender: Sender,
@@ -77,9 +80,12 @@ impl Dispatcher {
             .map(str::trim)
             .filter(|part| !part.is_empty())
             .map(|part| {
-                part.parse::<u64>().map_err(|_| {
-                    format!("ENGAGIERT_WEBHOOK_RETRY_SCHEDULE: `{part}` is not a number of seconds")
-                })
+                match part.parse::<u64>() {
+                    Ok(seconds) if seconds <= MAX_DELAY => Ok(seconds),
+                    _ => Err(format!(
+                        "ENGAGIERT_WEBHOOK_RETRY_SCHEDULE: `{part}` is not a number of seconds up to {MAX_DELAY} (a week)"
+                    )),
+                }
             })
             .collect()
     }
@@ -89,7 +95,8 @@ impl Dispatcher {
         if self.db.run(outbox::has_new_changes).await? {
             self.db.transaction(outbox::derive).await?;
         }
-        let (limit, lease) = (self.concurrency as i64 * 4, self.lease);
+        // No more than are sent at once, so that each is sent well within its lease.
+        let (limit, lease) = (self.concurrency as i64, self.lease);
         let claimed = self
             .db
             .run(move |conn| outbox::claim(conn, limit, lease))
@@ -133,8 +140,8 @@ impl Dispatcher {
                     excerpt: &attempt.excerpt,
                     error: attempt.error.as_deref(),
                 };
-                outbox::record(conn, &delivery, &record, &outcome)?;
-                if let Outcome::GiveUp(reason) = &outcome {
+                let kept = outbox::record(conn, &delivery, &record, &outcome)?;
+                if let (true, Outcome::GiveUp(reason)) = (kept, &outcome) {
                     super::service::disable(conn, &delivery.webhook_id, reason)?;
                 }
                 Ok(())
@@ -160,7 +167,8 @@ impl Dispatcher {
         };
         let delay = jittered(*delay).max(Duration::from_secs(attempt.retry_after.unwrap_or(0)));
         let delay = chrono::Duration::from_std(delay).unwrap_or(chrono::Duration::days(1));
-        Outcome::Retry(now() + delay)
+        let at = now();
+        Outcome::Retry(at.checked_add_signed(delay).unwrap_or(at))
     }
 }
 

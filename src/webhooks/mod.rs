@@ -143,7 +143,7 @@ async fn rotate_webhook_secret(
         move |conn, current| service::rotate(conn, current, &secret),
     )
     .await?;
-    Ok(rotated.map(|webhook| Webhook {
+    Ok(rotated.with_secret(|webhook| Webhook {
         secret: Some(whsec),
         ..webhook
     }))

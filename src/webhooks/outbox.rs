@@ -14,6 +14,8 @@
 //! a form both backends run). A process that dies mid-send leaves the lease to expire, and
 //! the delivery is sent again: at least once, never lost.
 
+use std::collections::HashMap;
+
 use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
 use serde_json::json;
@@ -123,6 +125,7 @@ pub fn derive(conn: &mut DbConnection) -> Result<usize, ApiError> {
             (target, subscriptions)
         })
         .collect();
+    let created = creations(conn, &targets)?;
     let at = now();
     let mut written = 0;
     for (seq, collection, id, version, action, changed_at) in &changes {
@@ -142,7 +145,11 @@ pub fn derive(conn: &mut DbConnection) -> Result<usize, ApiError> {
         // A webhook hears of the changes after its creation, not of the history before it,
         // nor of the changes to itself.
         let subscribed = targets.iter().filter(|(target, subscriptions)| {
-            target.created_at <= *changed_at
+            let after_creation = match created.get(target.id.as_str()) {
+                Some(created) => seq > created,
+                None => target.created_at <= *changed_at,
+            };
+            after_creation
                 && !(collection == "webhooks" && id.as_str() == target.id.as_str())
                 && subscriptions
                     .iter()
@@ -170,6 +177,26 @@ pub fn derive(conn: &mut DbConnection) -> Result<usize, ApiError> {
     Ok(written)
 }
 
+/// Where in the feed each of `targets` was created (the number of its `created` change),
+/// so that it hears of exactly the changes committed after it. (A webhook without one, made
+/// outside the API, goes by its creation time.)
+fn creations(
+    conn: &mut DbConnection,
+    targets: &[(Target, Vec<String>)],
+) -> Result<HashMap<String, i64>, ApiError> {
+    let ids: Vec<&str> = targets
+        .iter()
+        .map(|(target, _)| target.id.as_str())
+        .collect();
+    let rows: Vec<(String, i64)> = revisions::table
+        .filter(revisions::collection.eq("webhooks"))
+        .filter(revisions::action.eq(Action::Created))
+        .filter(revisions::record_id.eq_any(ids))
+        .select((revisions::record_id, revisions::seq))
+        .load(conn)?;
+    Ok(rows.into_iter().collect())
+}
+
 /// Claims up to `limit` due deliveries of enabled, live webhooks for `lease`, with their
 /// webhooks. (A disabled webhook's deliveries wait until it is enabled again.)
 pub fn claim(
@@ -195,10 +222,12 @@ pub fn claim(
         .load(conn)?;
     let mut claimed = Vec::new();
     for id in due {
+        // The select's conditions again: another instance may have sent it meanwhile.
         let won = diesel::update(
             webhook_deliveries::table
                 .find(&id)
                 .filter(webhook_deliveries::state.eq(PENDING))
+                .filter(webhook_deliveries::next_attempt_at.le(at))
                 .filter(
                     webhook_deliveries::lease_until
                         .is_null()
@@ -237,15 +266,37 @@ pub struct AttemptRecord<'a> {
     pub error: Option<&'a str>,
 }
 
-/// Records an attempt of `delivery` and what became of it (giving up disables the webhook,
-/// which the caller does in the same transaction: `service::disable`).
+/// Records an attempt of `delivery` (as claimed) and what became of it, if the claim still
+/// holds; `false` when its lease ran out and another instance claimed it meanwhile (whose
+/// record then counts). Giving up disables the webhook, which the caller does in the same
+/// transaction (`service::disable`).
 pub fn record(
     conn: &mut DbConnection,
     delivery: &DeliveryRow,
     attempt: &AttemptRecord<'_>,
     outcome: &Outcome,
-) -> Result<(), ApiError> {
+) -> Result<bool, ApiError> {
     let at = now();
+    let (state, finished_at, next_attempt_at) = match outcome {
+        Outcome::Delivered => (DELIVERED, Some(at), delivery.next_attempt_at),
+        Outcome::Retry(next) => (PENDING, None, *next),
+        Outcome::GiveUp(_) => (FAILED, Some(at), delivery.next_attempt_at),
+    };
+    let claimed = webhook_deliveries::table
+        .find(&delivery.id)
+        .filter(webhook_deliveries::lease_until.eq(delivery.lease_until));
+    let kept = diesel::update(claimed)
+        .set((
+            webhook_deliveries::attempts.eq(webhook_deliveries::attempts + 1),
+            webhook_deliveries::state.eq(state),
+            webhook_deliveries::finished_at.eq(finished_at),
+            webhook_deliveries::next_attempt_at.eq(next_attempt_at),
+            webhook_deliveries::lease_until.eq(None::<NaiveDateTime>),
+        ))
+        .execute(conn)?;
+    if kept == 0 {
+        return Ok(false);
+    }
     diesel::insert_into(webhook_attempts::table)
         .values((
             webhook_attempts::delivery_id.eq(&delivery.id),
@@ -256,19 +307,5 @@ pub fn record(
             webhook_attempts::error.eq(attempt.error),
         ))
         .execute(conn)?;
-    let (state, finished_at, next_attempt_at) = match outcome {
-        Outcome::Delivered => (DELIVERED, Some(at), delivery.next_attempt_at),
-        Outcome::Retry(next) => (PENDING, None, *next),
-        Outcome::GiveUp(_) => (FAILED, Some(at), delivery.next_attempt_at),
-    };
-    diesel::update(webhook_deliveries::table.find(&delivery.id))
-        .set((
-            webhook_deliveries::attempts.eq(webhook_deliveries::attempts + 1),
-            webhook_deliveries::state.eq(state),
-            webhook_deliveries::finished_at.eq(finished_at),
-            webhook_deliveries::next_attempt_at.eq(next_attempt_at),
-            webhook_deliveries::lease_until.eq(None::<NaiveDateTime>),
-        ))
-        .execute(conn)?;
-    Ok(())
+    Ok(true)
 }

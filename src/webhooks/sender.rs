@@ -17,6 +17,9 @@ use super::addresses::{Refused, check_resolved, check_url};
 /// How much of a receiver's answer an attempt keeps.
 pub const EXCERPT_BYTES: usize = 1024;
 
+/// The longest `Retry-After` honoured (a day): a receiver cannot park a delivery for good.
+pub const MAX_RETRY_AFTER: u64 = 24 * 3600;
+
 /// What one attempt came to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Attempt {
@@ -49,7 +52,7 @@ impl Attempt {
             status: None,
             duration: started.elapsed(),
             excerpt: String::new(),
-            error: Some(error),
+            error: Some(storable(&error)),
             retry_after: None,
         }
     }
@@ -91,6 +94,8 @@ impl Sender {
             .timeout(timeout)
             .connect_timeout(timeout)
             .redirect(reqwest::redirect::Policy::none())
+            // A proxy would resolve and reach the address itself, past `PublicOnly`.
+            .no_proxy()
             .dns_resolver(Arc::new(PublicOnly { allow_private }))
             .user_agent(concat!("engagiert-webhooks/", env!("CARGO_PKG_VERSION")))
             .build()?;
@@ -134,7 +139,8 @@ impl Sender {
             .headers()
             .get(RETRY_AFTER)
             .and_then(|value| value.to_str().ok())
-            .and_then(|value| value.trim().parse().ok());
+            .and_then(|value| value.trim().parse::<u64>().ok())
+            .map(|seconds| seconds.min(MAX_RETRY_AFTER));
         let mut excerpt = Vec::new();
         while excerpt.len() < EXCERPT_BYTES {
             match response.chunk().await {
@@ -146,11 +152,17 @@ impl Sender {
         Attempt {
             status: Some(status),
             duration: started.elapsed(),
-            excerpt: String::from_utf8_lossy(&excerpt).into_owned(),
+            excerpt: storable(&String::from_utf8_lossy(&excerpt)),
             error: None,
             retry_after,
         }
     }
+}
+
+/// `text` as a database text column takes it: PostgreSQL refuses NUL characters, and a
+/// receiver's answer may hold them.
+fn storable(text: &str) -> String {
+    text.replace('\0', "\u{FFFD}")
 }
 
 /// Why a request got no answer, in words for the delivery log.

@@ -15,7 +15,7 @@ use crate::auth::AuthUser;
 use crate::config::Policy;
 use crate::db::query::Paging;
 use crate::db::{DbConnection, now};
-use crate::error::{ApiError, Code};
+use crate::error::{ApiError, Code, FieldError};
 use crate::history::revisions::{Action, Actor, Readers};
 use crate::http::{Tagged, path_id};
 use crate::ids::WebhookId;
@@ -37,7 +37,8 @@ impl Resource for Webhooks {
     type Input = WebhookInput;
     type Output = Webhook;
     type Filter = WebhookFilter;
-    type Prepared = ();
+    /// Why the address the body sets is refused, if it is: reported with the other fields.
+    type Prepared = Option<FieldError>;
 
     /// Where deliveries go and how they are signed is the network office's business.
     fn may_read(who: Option<&AuthUser>) -> Result<(), ApiError> {
@@ -60,9 +61,9 @@ impl Resource for Webhooks {
     /// The creator is shown the secret, this once.
     fn created(row: WebhookRow, _: &(), _: Option<&AuthUser>) -> Tagged<Webhook> {
         let secret = row.secret.clone();
-        Tagged::of(row, None, |row| Webhook {
+        Tagged::of(row, None, Webhook::from).with_secret(|webhook| Webhook {
             secret: Some(secret),
-            ..Webhook::from(row)
+            ..webhook
         })
     }
 
@@ -85,22 +86,23 @@ impl Resource for Webhooks {
 
     /// The address a body sets, checked before anything is written: `https` and a public
     /// address unless the deployment allows private ones (`http` and any address then).
-    fn prepare(body: &Value, policy: &Policy) -> Result<(), ApiError> {
-        match body.get("url").and_then(Value::as_str) {
-            Some(url) => addresses::check_url(url.trim(), policy.webhook_private_addresses)
-                .map(drop)
-                .map_err(|refused| ApiError::invalid("url", Code::InvalidValue, refused.message())),
-            None => Ok(()),
-        }
+    fn prepare(body: &Value, policy: &Policy) -> Result<Option<FieldError>, ApiError> {
+        let url = body.get("url").and_then(Value::as_str);
+        let url = url.filter(|url| !url.trim().is_empty());
+        Ok(url.and_then(|url| {
+            addresses::check_url(url.trim(), policy.webhook_private_addresses)
+                .err()
+                .map(|refused| FieldError::new("url", Code::InvalidValue, refused.message()))
+        }))
     }
 
     fn insert(
         conn: &mut DbConnection,
         _user: &AuthUser,
         new: &NewWebhook,
-        _: &(),
+        refused: &Option<FieldError>,
     ) -> Result<WebhookRow, ApiError> {
-        check_webhook(&new.url, &new.events, &new.description).finish()?;
+        checked(&new.url, &new.events, &new.description, refused)?;
         let fields = changes(&new.url, &new.events, &new.description, true, None)?;
         let secret = Secret::generate().map_err(ApiError::internal)?;
         Ok(model::insert(conn, &fields, &secret)?)
@@ -112,9 +114,9 @@ impl Resource for Webhooks {
         current: &WebhookRow,
         _: &(),
         input: &WebhookInput,
-        _: &(),
+        refused: &Option<FieldError>,
     ) -> Result<WebhookRow, ApiError> {
-        check_webhook(&input.url, &input.events, &input.description).finish()?;
+        checked(&input.url, &input.events, &input.description, refused)?;
         // Enabling clears the reason; disabling through the API gives its own.
         let reason = match (input.enabled, current.enabled) {
             (true, _) => None,
@@ -147,6 +149,20 @@ impl Resource for Webhooks {
     ) -> Result<Option<WebhookRow>, ApiError> {
         Ok(model::undelete(conn, &row.id, row.version, version)?)
     }
+}
+
+/// The fields' rules and the address's refusal from `prepare`, all reported at once.
+fn checked(
+    url: &str,
+    events: &[String],
+    description: &str,
+    refused: &Option<FieldError>,
+) -> Result<(), ApiError> {
+    let mut checks = check_webhook(url, events, description);
+    if let Some(refused) = refused {
+        checks.push(refused.clone());
+    }
+    checks.finish()
 }
 
 fn changes(

@@ -22,8 +22,19 @@ struct Service {
 }
 
 impl Service {
-    /// `engagiert serve` on `app`'s database, dispatching with one-second retries.
+    /// `engagiert serve` on `app`'s database, dispatching with one-second retries. A free
+    /// port is picked and handed over, so another process may take it in between: then the
+    /// service stops at once and is started again on another.
     async fn start(app: &TestApp, dir: &std::path::Path, name: &str) -> Service {
+        for _ in 0..5 {
+            if let Some(service) = Self::try_start(app, dir, name).await {
+                return service;
+            }
+        }
+        panic!("the service did not start");
+    }
+
+    async fn try_start(app: &TestApp, dir: &std::path::Path, name: &str) -> Option<Service> {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
@@ -43,15 +54,19 @@ impl Service {
             .stderr(std::fs::File::create(&log).unwrap())
             .spawn()
             .expect("the service binary starts");
-        let service = Service { child, log };
+        let mut service = Service { child, log };
         let ready = format!("http://127.0.0.1:{port}/readyz");
         let client = reqwest::Client::new();
         let started = Instant::now();
         loop {
+            if service.child.try_wait().unwrap().is_some() {
+                eprintln!("the service stopped: {}", service.log_tail());
+                return None;
+            }
             if let Ok(answer) = client.get(&ready).send().await
                 && answer.status().is_success()
             {
-                return service;
+                return Some(service);
             }
             assert!(
                 started.elapsed() < Duration::from_secs(60),
