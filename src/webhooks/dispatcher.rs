@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use futures_util::StreamExt;
 
-use super::outbox::{self, AttemptRecord, DeliveryRow, Outcome, Target};
+use super::outbox::{self, AttemptRecord, DeliveryRow, Outcome, Target, Work};
 use super::sender::{Attempt, Sender};
 use super::signing::{self, Secret};
 use crate::config::Settings;
@@ -27,6 +27,36 @@ pub struct Dispatcher {
     concurrency: usize,
     /// How long a claimed delivery is this instance's: longer than a send can take.
     lease: chrono::Duration,
+    /// When the cursor last moved with no webhook listening.
+    cursor_moves: Every,
+}
+
+/// Lets something happen at most once per period.
+struct Every {
+    period: Duration,
+    last: std::sync::Mutex<Option<std::time::Instant>>,
+}
+
+impl Every {
+    fn new(period: Duration) -> Self {
+        Self {
+            period,
+            last: std::sync::Mutex::new(None),
+        }
+    }
+
+    /// Whether a period has passed since the last time this answered `true`.
+    fn due(&self) -> bool {
+        let Ok(mut last) = self.last.lock() else {
+            return true;
+        };
+        let now = std::time::Instant::now();
+        if last.is_some_and(|at| now.duration_since(at) < self.period) {
+            return false;
+        }
+        *last = Some(now);
+        true
+    }
 }
 
 impl Dispatcher {
@@ -37,6 +67,7 @@ impl Dispatcher {
             schedule,
             concurrency: concurrency.max(1),
             lease: chrono::Duration::seconds(60),
+            cursor_moves: Every::new(Duration::from_secs(1)),
         }
     }
 
@@ -92,7 +123,15 @@ impl Dispatcher {
 
     /// One round: derive, claim, send, record. Answers how many attempts were made.
     pub async fn run_once(&self) -> Result<usize, ApiError> {
-        if self.db.run(outbox::has_new_changes).await? {
+        let work = self.db.run(outbox::pending_work).await?;
+        // Without a webhook to hear of them, changes only move the cursor: at most once a
+        // second, so that writers do not share SQLite's write lock with it at every commit.
+        let derive = match work {
+            Work::Nothing => false,
+            Work::Changes { listening: true } => true,
+            Work::Changes { listening: false } => self.cursor_moves.due(),
+        };
+        if derive {
             self.db.transaction(outbox::derive).await?;
         }
         // No more than are sent at once, so that each is sent well within its lease.

@@ -73,18 +73,43 @@ pub struct DeliveryRow {
     pub finished_at: Option<NaiveDateTime>,
 }
 
-/// Whether the feed holds changes after the cursor: read without writing, so an idle
-/// dispatcher takes no write lock.
-pub fn has_new_changes(conn: &mut DbConnection) -> Result<bool, ApiError> {
-    let after: i64 = webhook_outbox_cursor::table
-        .find(1)
-        .select(webhook_outbox_cursor::seq)
-        .first(conn)?;
-    let newer: i64 = revisions::table
-        .filter(revisions::seq.gt(after))
+/// What `derive` would find to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Work {
+    /// No change after the cursor.
+    Nothing,
+    /// Changes after the cursor; `listening`: some webhook is enabled to hear of them (if
+    /// none is, deriving only moves the cursor past them).
+    Changes { listening: bool },
+}
+
+/// What `derive` would find to do, read without writing, so that an idle dispatcher takes
+/// no write lock.
+pub fn pending_work(conn: &mut DbConnection) -> Result<Work, ApiError> {
+    let newer: Option<i64> = revisions::table
+        .filter(revisions::seq.gt(cursor(conn)?))
+        .order(revisions::seq.asc())
+        .select(revisions::seq)
+        .first(conn)
+        .optional()?;
+    if newer.is_none() {
+        return Ok(Work::Nothing);
+    }
+    let listening: i64 = webhooks::table
+        .filter(webhooks::deleted_at.is_null())
+        .filter(webhooks::enabled.eq(true))
         .count()
         .get_result(conn)?;
-    Ok(newer > 0)
+    Ok(Work::Changes {
+        listening: listening > 0,
+    })
+}
+
+fn cursor(conn: &mut DbConnection) -> QueryResult<i64> {
+    webhook_outbox_cursor::table
+        .find(1)
+        .select(webhook_outbox_cursor::seq)
+        .first(conn)
 }
 
 /// Turns the changes after the cursor into deliveries; answers how many were written. Run
@@ -94,26 +119,7 @@ pub fn derive(conn: &mut DbConnection) -> Result<usize, ApiError> {
     diesel::update(webhook_outbox_cursor::table.find(1))
         .set(webhook_outbox_cursor::seq.eq(webhook_outbox_cursor::seq))
         .execute(conn)?;
-    let after: i64 = webhook_outbox_cursor::table
-        .find(1)
-        .select(webhook_outbox_cursor::seq)
-        .first(conn)?;
-    let changes: Vec<(i64, String, String, i32, Action, NaiveDateTime)> = revisions::table
-        .filter(revisions::seq.gt(after))
-        .order(revisions::seq.asc())
-        .limit(DERIVE_BATCH)
-        .select((
-            revisions::seq,
-            revisions::collection,
-            revisions::record_id,
-            revisions::version,
-            revisions::action,
-            revisions::at,
-        ))
-        .load(conn)?;
-    let Some(last) = changes.last().map(|change| change.0) else {
-        return Ok(0);
-    };
+    let after = cursor(conn)?;
     let targets: Vec<(Target, Vec<String>)> = webhooks::table
         .filter(webhooks::deleted_at.is_null())
         .filter(webhooks::enabled.eq(true))
@@ -126,6 +132,28 @@ pub fn derive(conn: &mut DbConnection) -> Result<usize, ApiError> {
         })
         .collect();
     let created = creations(conn, &targets)?;
+    // No webhook hears of what came before the first creation among them: the cursor skips
+    // that part of the feed without reading it.
+    let first_created = targets
+        .iter()
+        .map(|(target, _)| created.get(target.id.as_str()).copied())
+        .collect::<Option<Vec<i64>>>()
+        .and_then(|seqs| seqs.into_iter().min());
+    let from = first_created.map_or(after, |first| first.max(after));
+    let changes: Vec<(i64, String, String, i32, Action, NaiveDateTime)> = revisions::table
+        .filter(revisions::seq.gt(from))
+        .order(revisions::seq.asc())
+        .limit(DERIVE_BATCH)
+        .select((
+            revisions::seq,
+            revisions::collection,
+            revisions::record_id,
+            revisions::version,
+            revisions::action,
+            revisions::at,
+        ))
+        .load(conn)?;
+    let last = changes.last().map_or(from, |change| change.0);
     let at = now();
     let mut written = 0;
     for (seq, collection, id, version, action, changed_at) in &changes {
@@ -171,9 +199,11 @@ pub fn derive(conn: &mut DbConnection) -> Result<usize, ApiError> {
             written += 1;
         }
     }
-    diesel::update(webhook_outbox_cursor::table.find(1))
-        .set(webhook_outbox_cursor::seq.eq(last))
-        .execute(conn)?;
+    if last > after {
+        diesel::update(webhook_outbox_cursor::table.find(1))
+            .set(webhook_outbox_cursor::seq.eq(last))
+            .execute(conn)?;
+    }
     Ok(written)
 }
 
@@ -217,11 +247,15 @@ pub fn claim(
                 .or(webhook_deliveries::lease_until.lt(at)),
         )
         .order(webhook_deliveries::next_attempt_at.asc())
-        .limit(limit)
+        // More candidates than wanted: another instance may claim some of them first.
+        .limit(limit * 4)
         .select(webhook_deliveries::id)
         .load(conn)?;
     let mut claimed = Vec::new();
     for id in due {
+        if claimed.len() as i64 >= limit {
+            break;
+        }
         // The select's conditions again: another instance may have sent it meanwhile.
         let won = diesel::update(
             webhook_deliveries::table
