@@ -105,8 +105,7 @@ impl WebhookInput {
 
     /// One form of each meaning: events sorted, without repeats.
     pub fn canonical(mut self) -> Self {
-        self.events.sort();
-        self.events.dedup();
+        self.events = super::model::in_order(self.events);
         self
     }
 }

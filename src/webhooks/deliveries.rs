@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 
-use super::outbox::{DeliveryRow, PENDING};
+use super::outbox::{DeliveryRow, DeliveryState};
 use super::service::Webhooks;
 use crate::auth::AuthUser;
 use crate::db::schema::{webhook_attempts, webhook_deliveries};
@@ -28,8 +28,7 @@ pub struct Delivery {
     #[schema(example = "municipalities.updated")]
     pub event: String,
     /// `pending` (waiting for its next attempt), `delivered` or `failed` (given up).
-    #[schema(example = "delivered")]
-    pub state: String,
+    pub state: DeliveryState,
     /// The body every attempt sends.
     #[schema(value_type = Object)]
     pub payload: Value,
@@ -70,15 +69,6 @@ struct AttemptRow {
     error: Option<String>,
 }
 
-crate::text_enum! {
-    /// The states of a delivery, as the log's filter names them.
-    pub enum DeliveryState {
-        Pending = "pending",
-        Delivered = "delivered",
-        Failed = "failed",
-    }
-}
-
 /// Paging and filter of the delivery log.
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -100,7 +90,7 @@ fn shown(row: DeliveryRow, attempts: Vec<AttemptRow>) -> Delivery {
         id: row.id.into(),
         event: row.event,
         payload: serde_json::from_str(&row.body).unwrap_or(Value::Null),
-        next_attempt_at: (row.state == PENDING).then(|| utc(row.next_attempt_at)),
+        next_attempt_at: (row.state == DeliveryState::Pending).then(|| utc(row.next_attempt_at)),
         state: row.state,
         created_at: utc(row.created_at),
         finished_at: row.finished_at.map(utc),
@@ -160,7 +150,7 @@ pub async fn list(
                     .filter(webhook_deliveries::webhook_id.eq(webhook.id.clone()))
                     .into_boxed();
                 if let Some(state) = state {
-                    query = query.filter(webhook_deliveries::state.eq(state.as_str()));
+                    query = query.filter(webhook_deliveries::state.eq(state));
                 }
                 query
             };
@@ -212,12 +202,13 @@ pub async fn redeliver(
             .first(conn)
             .optional()?
             .ok_or_else(no_such)?;
-        if row.state == PENDING && row.lease_until.is_some_and(|until| until > now()) {
+        if row.state == DeliveryState::Pending && row.lease_until.is_some_and(|until| until > now())
+        {
             return Err(ApiError::conflict("this delivery is being sent right now"));
         }
         let row: DeliveryRow = diesel::update(webhook_deliveries::table.find(&row.id))
             .set((
-                webhook_deliveries::state.eq(PENDING),
+                webhook_deliveries::state.eq(DeliveryState::Pending),
                 webhook_deliveries::attempts.eq(0),
                 webhook_deliveries::next_attempt_at.eq(now()),
                 webhook_deliveries::finished_at.eq(None::<NaiveDateTime>),

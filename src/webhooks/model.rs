@@ -32,8 +32,20 @@ crate::impl_record!(WebhookRow);
 
 impl WebhookRow {
     pub fn subscriptions(&self) -> Vec<String> {
-        serde_json::from_str(&self.events).unwrap_or_default()
+        subscriptions(&self.events)
     }
+}
+
+/// The events a stored `events` column names.
+pub fn subscriptions(stored: &str) -> Vec<String> {
+    serde_json::from_str(stored).unwrap_or_default()
+}
+
+/// Events in their one stored order: sorted, without repeats.
+pub fn in_order(mut events: Vec<String>) -> Vec<String> {
+    events.sort();
+    events.dedup();
+    events
 }
 
 /// The writable fields as stored.
@@ -136,19 +148,7 @@ pub fn undelete(
     version: i32,
     next: i32,
 ) -> QueryResult<Option<WebhookRow>> {
-    diesel::update(
-        webhooks::table
-            .find(id)
-            .filter(webhooks::version.eq(version)),
-    )
-    .set((
-        webhooks::deleted_at.eq(None::<NaiveDateTime>),
-        webhooks::updated_at.eq(now()),
-        webhooks::version.eq(next),
-    ))
-    .returning(webhooks::all_columns)
-    .get_result(conn)
-    .optional()
+    crate::undelete!(conn, webhooks, id, version, next)
 }
 
 fn filtered(

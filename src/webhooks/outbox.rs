@@ -28,10 +28,14 @@ use crate::error::ApiError;
 use crate::history::revisions::Action;
 use crate::ids::{DeliveryId, WebhookId};
 
-/// A delivery's state.
-pub const PENDING: &str = "pending";
-pub const DELIVERED: &str = "delivered";
-pub const FAILED: &str = "failed";
+crate::text_enum! {
+    /// A delivery's state.
+    pub enum DeliveryState {
+        Pending = "pending",
+        Delivered = "delivered",
+        Failed = "failed",
+    }
+}
 
 /// Changes turned into deliveries per transaction.
 const DERIVE_BATCH: i64 = 500;
@@ -53,7 +57,7 @@ pub struct Target {
 impl Target {
     /// The events the webhook subscribed to (`municipalities.updated`, `*`).
     fn subscriptions(&self) -> Vec<String> {
-        serde_json::from_str(&self.events).unwrap_or_default()
+        super::model::subscriptions(&self.events)
     }
 }
 
@@ -65,7 +69,7 @@ pub struct DeliveryRow {
     pub seq: i64,
     pub event: String,
     pub body: String,
-    pub state: String,
+    pub state: DeliveryState,
     pub attempts: i32,
     pub next_attempt_at: NaiveDateTime,
     pub lease_until: Option<NaiveDateTime>,
@@ -191,7 +195,7 @@ pub fn derive(conn: &mut DbConnection) -> Result<usize, ApiError> {
                     webhook_deliveries::seq.eq(seq),
                     webhook_deliveries::event.eq(&event),
                     webhook_deliveries::body.eq(&body),
-                    webhook_deliveries::state.eq(PENDING),
+                    webhook_deliveries::state.eq(DeliveryState::Pending),
                     webhook_deliveries::next_attempt_at.eq(at),
                     webhook_deliveries::created_at.eq(at),
                 ))
@@ -239,7 +243,7 @@ pub fn claim(
         .inner_join(webhooks::table)
         .filter(webhooks::enabled.eq(true))
         .filter(webhooks::deleted_at.is_null())
-        .filter(webhook_deliveries::state.eq(PENDING))
+        .filter(webhook_deliveries::state.eq(DeliveryState::Pending))
         .filter(webhook_deliveries::next_attempt_at.le(at))
         .filter(
             webhook_deliveries::lease_until
@@ -260,7 +264,7 @@ pub fn claim(
         let won = diesel::update(
             webhook_deliveries::table
                 .find(&id)
-                .filter(webhook_deliveries::state.eq(PENDING))
+                .filter(webhook_deliveries::state.eq(DeliveryState::Pending))
                 .filter(webhook_deliveries::next_attempt_at.le(at))
                 .filter(
                     webhook_deliveries::lease_until
@@ -312,9 +316,9 @@ pub fn record(
 ) -> Result<bool, ApiError> {
     let at = now();
     let (state, finished_at, next_attempt_at) = match outcome {
-        Outcome::Delivered => (DELIVERED, Some(at), delivery.next_attempt_at),
-        Outcome::Retry(next) => (PENDING, None, *next),
-        Outcome::GiveUp(_) => (FAILED, Some(at), delivery.next_attempt_at),
+        Outcome::Delivered => (DeliveryState::Delivered, Some(at), delivery.next_attempt_at),
+        Outcome::Retry(next) => (DeliveryState::Pending, None, *next),
+        Outcome::GiveUp(_) => (DeliveryState::Failed, Some(at), delivery.next_attempt_at),
     };
     let claimed = webhook_deliveries::table
         .find(&delivery.id)

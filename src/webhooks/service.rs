@@ -172,9 +172,7 @@ fn changes(
     enabled: bool,
     disabled_reason: Option<String>,
 ) -> Result<WebhookChanges, ApiError> {
-    let mut events = events.to_vec();
-    events.sort();
-    events.dedup();
+    let events = model::in_order(events.to_vec());
     Ok(WebhookChanges {
         url: url.trim().to_owned(),
         events: serde_json::to_string(&events).map_err(ApiError::internal)?,
