@@ -154,15 +154,17 @@ pub fn build(
         .default_service(web::to(fallback::unmatched))
         // Innermost: a replayed answer still passes CORS and the problem rendering.
         .wrap(from_fn(crate::history::idempotency::idempotent))
-        // Inside CORS and the problem rendering, so a cached answer passes both like any.
-        .wrap(from_fn(crate::http::cache::serve))
         .wrap(crate::http::cors::cors(&ctx.cors_origins))
         .wrap(from_fn(fallback::problem_responses))
         .wrap(from_fn(crate::http::body::stall_guard))
-        .wrap(from_fn(crate::telemetry::observe))
         .wrap(from_fn(fallback::head_as_get))
-        // Outermost: every answer carries them, the fallbacks' and the docs' too.
+        // Every answer carries them, the fallbacks' and the docs' too.
         .wrap(from_fn(crate::http::security::headers))
+        // Outside everything that shapes an answer: an entry keeps the finished answer, so a
+        // hit skips all of that work (CORS answers differ by `Origin`, which is in the key).
+        .wrap(from_fn(crate::http::cache::serve))
+        // Outermost: every request is counted and logged, hits too.
+        .wrap(from_fn(crate::telemetry::observe))
 }
 
 /// The OpenAPI 3.1 document (identical to `openapi/openapi.json` in the repository).

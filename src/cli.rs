@@ -105,9 +105,9 @@ fn parse_role(text: &str) -> Result<Role, String> {
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<()> {
-    crate::telemetry::init_logging(cli.settings.log_format);
+    crate::logging::init_logging(cli.settings.log_format);
     let result = command(cli);
-    crate::telemetry::flush_logs();
+    crate::logging::flush_logs();
     result
 }
 

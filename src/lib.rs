@@ -14,6 +14,7 @@ pub mod error;
 pub mod history;
 pub mod http;
 pub mod ids;
+pub mod logging;
 pub mod meetings;
 pub mod municipalities;
 pub mod openapi;

@@ -1,5 +1,6 @@
-//! Structured logs (text or JSON) and the metrics `/metrics` exposes: requests by method,
-//! route pattern and status, the process (Linux), and the database pool.
+//! The metrics `/metrics` exposes: requests by method, route pattern and status, the process
+//! (Linux), and the database pool; and the middleware that counts and logs every request
+//! (the log lines themselves: `crate::logging`).
 //!
 //! The series live in a `prometheus` registry owned by each `Metrics` value, not in the
 //! crate's global one: an app counts only its own requests, so tests that start many apps
@@ -14,6 +15,7 @@ use std::collections::hash_map::Entry;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
+use crate::db::Db;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::Method;
@@ -23,87 +25,6 @@ use prometheus::{
     Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, Opts, Registry,
     TextEncoder,
 };
-use tracing_subscriber::EnvFilter;
-
-use crate::config::LogFormat;
-use crate::db::Db;
-
-pub fn init_logging(format: LogFormat) {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    // Colour only for a person at a terminal: in a file, a pipe or a log collector the escape
-    // codes are noise (and `NO_COLOR` turns them off there too).
-    let terminal = std::io::IsTerminal::is_terminal(&std::io::stdout());
-    let colour = terminal && std::env::var_os("NO_COLOR").is_none();
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_ansi(colour)
-        .with_target(false);
-    // A person at a terminal reads each line as it comes; a file, pipe or collector gets them
-    // in batches (at most `LOG_FLUSH` late), which saves a write per request.
-    if terminal {
-        let _ = match format {
-            LogFormat::Json => builder.json().flatten_event(true).try_init(),
-            LogFormat::Text => builder.try_init(),
-        };
-        return;
-    }
-    let out = BufferedStdout::start();
-    let builder = builder.with_writer(move || out.clone());
-    let _ = match format {
-        LogFormat::Json => builder.json().flatten_event(true).try_init(),
-        LogFormat::Text => builder.try_init(),
-    };
-}
-
-/// How late a log line may reach a file or pipe.
-const LOG_FLUSH: std::time::Duration = std::time::Duration::from_millis(100);
-
-/// Standard output with a buffer, written out every `LOG_FLUSH`, when it fills, and by
-/// [`flush_logs`] before the process ends.
-#[derive(Clone)]
-struct BufferedStdout(std::sync::Arc<std::sync::Mutex<std::io::BufWriter<std::io::Stdout>>>);
-
-static LOGS: std::sync::OnceLock<BufferedStdout> = std::sync::OnceLock::new();
-
-impl BufferedStdout {
-    fn start() -> Self {
-        LOGS.get_or_init(|| {
-            let out = BufferedStdout(std::sync::Arc::new(std::sync::Mutex::new(
-                std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout()),
-            )));
-            let flushing = out.clone();
-            let _ = std::thread::Builder::new()
-                .name("engagiert-logs".into())
-                .spawn(move || {
-                    loop {
-                        std::thread::sleep(LOG_FLUSH);
-                        let _ = std::io::Write::flush(&mut flushing.clone());
-                    }
-                });
-            out
-        })
-        .clone()
-    }
-}
-
-impl std::io::Write for BufferedStdout {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        let mut out = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        out.write(bytes)
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        let mut out = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        out.flush()
-    }
-}
-
-/// Writes out the log lines still buffered (at shutdown).
-pub fn flush_logs() {
-    if let Some(out) = LOGS.get() {
-        let _ = std::io::Write::flush(&mut out.clone());
-    }
-}
 
 /// Request latency buckets, in seconds: the ones the service has always reported.
 const REQUEST_BUCKETS: [f64; 12] = [
@@ -283,12 +204,14 @@ pub async fn observe(
             .unwrap_or_else(|| "unmatched".into()),
     };
     let status = response.status().as_u16();
-    let elapsed = started.elapsed().as_secs_f64();
+    let elapsed = started.elapsed();
     if let Some(path) = path {
-        tracing::info!(%method, %path, %route, status, duration_ms = elapsed * 1000.0, "request");
+        // Whole microseconds: an integer is cheaper to write than a float of milliseconds.
+        let duration_us = u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX);
+        tracing::info!(%method, %path, %route, status, duration_us, "request");
     }
     if let Some(metrics) = metrics {
-        metrics.observe(&method, route, status, elapsed);
+        metrics.observe(&method, route, status, elapsed.as_secs_f64());
     }
     Ok(response)
 }

@@ -105,7 +105,6 @@ pub async fn serve(
         (Some(entries), Some(db)) => db.generation().map(|generation| (entries, generation)),
         _ => None,
     };
-    let computed_at = Instant::now();
     let mut slot = None;
     if let Some((entries, generation)) = generation {
         let key = key_of(&req);
@@ -118,7 +117,7 @@ pub async fn serve(
             }
             Err(guard) => {
                 count(&req, false);
-                slot = Some((entries, generation, key, guard));
+                slot = Some((entries, generation, Instant::now(), key, guard));
             }
         }
     }
@@ -133,7 +132,8 @@ pub async fn serve(
     {
         headers.insert(header::CACHE_CONTROL, cache.public_cache_control.clone());
     }
-    let Some((entries, generation, key, guard)) = slot.filter(|_| storable(response.headers()))
+    let Some((entries, generation, computed_at, key, guard)) =
+        slot.filter(|_| storable(response.headers()))
     else {
         return Ok(response.map_into_boxed_body());
     };
@@ -205,28 +205,37 @@ fn count(req: &ServiceRequest, hit: bool) {
     }
 }
 
-/// An anonymous `GET` of the API (`HEAD` arrives as `GET`).
+/// An anonymous `GET` (or `HEAD`, answered alike without the body) of the API.
 fn is_public_read(req: &ServiceRequest) -> bool {
-    req.method() == Method::GET
+    (req.method() == Method::GET || req.method() == Method::HEAD)
         && !req.headers().contains_key(header::AUTHORIZATION)
+        // An origin is part of the key as text; one that is not text is answered uncached.
+        && req
+            .headers()
+            .get(header::ORIGIN)
+            .is_none_or(|origin| origin.to_str().is_ok())
         && req.path().starts_with("/api/v1/")
 }
 
 /// The path and the query with its parameters in one order, so that `?a=1&b=2` and
-/// `?b=2&a=1` share an entry.
+/// `?b=2&a=1` share an entry; and the `Origin`, since the CORS headers of a stored answer
+/// are those for its origin (after a line break, which no request target contains).
 fn key_of(req: &ServiceRequest) -> String {
+    let mut key = req.path().to_owned();
     let query = req.query_string();
-    if query.is_empty() {
-        return req.path().to_owned();
+    if !query.is_empty() {
+        let mut pairs: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes())
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect();
+        pairs.sort();
+        key.push('?');
+        form_urlencoded::Serializer::new(&mut key).extend_pairs(pairs);
     }
-    let mut pairs: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes())
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-        .collect();
-    pairs.sort();
-    let query = form_urlencoded::Serializer::new(String::new())
-        .extend_pairs(pairs)
-        .finish();
-    format!("{}?{query}", req.path())
+    if let Some(origin) = req.headers().get(header::ORIGIN) {
+        key.push('\n');
+        key.push_str(origin.to_str().unwrap_or_default());
+    }
+    key
 }
 
 /// A public answer that may be kept: it has an `ETag` and does not forbid keeping it.
@@ -251,6 +260,11 @@ fn answer(req: &HttpRequest, entry: &Entry) -> HttpResponse {
 
 /// Whether the client has the entry already, by its `ETag` and `Last-Modified`.
 fn fresh_at_client(req: &HttpRequest, entry: &Entry) -> bool {
+    // Most requests ask unconditionally: then nothing of the entry needs parsing.
+    let asks = req.headers();
+    if !asks.contains_key(header::IF_NONE_MATCH) && !asks.contains_key(header::IF_MODIFIED_SINCE) {
+        return false;
+    }
     let value = |name| entry.headers.get(name).and_then(|v| v.to_str().ok());
     let last_modified = value(header::LAST_MODIFIED).and_then(|v| v.parse().ok());
     value(header::ETAG).is_some_and(|etag| conditional::fresh_at_client(req, etag, last_modified))
