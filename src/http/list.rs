@@ -256,8 +256,10 @@ fn link_header(req: &HttpRequest, limit: i64, offset: i64, total: i64) -> Option
     if offset > 0 {
         links.push(link((offset - limit).max(0), "prev"));
     }
-    if offset + limit < total {
-        links.push(link(offset + limit, "next"));
+    // Saturating: an offset near i64::MAX is a valid (empty) page, not an overflow.
+    let next = offset.saturating_add(limit);
+    if next < total {
+        links.push(link(next, "next"));
     }
     links.push(link(last, "last"));
     Some(links.join(", "))

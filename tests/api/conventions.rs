@@ -45,6 +45,10 @@ both_backends! {
         let pages = [ids(&first.json()), ids(&body)].concat();
         assert_eq!(pages, ids(&all), "pages neither overlap nor skip");
         assert_eq!(all["limit"], 50);
+        // The largest offset is a page like any other, empty (its links do not overflow).
+        let far = app.get(&format!("/api/v1/users?limit=2&offset={}", i64::MAX)).bearer(&admin).send().await.expect(200);
+        assert!(far.header("link").unwrap().contains(r#"rel="prev""#));
+        assert_eq!(far.json()["items"], serde_json::json!([]));
     }
 
     async fn bad_list_parameters_are_400_naming_the_parameter(app) {
