@@ -8,7 +8,8 @@
 //! write throughput (creates and patches per second) with the response cache off and on.
 //!
 //! Run with `cargo bench --bench reads` (needs `wrk` and `taskset`; `BENCH_SECONDS`,
-//! `BENCH_ROUNDS` change the length; `BENCH_LOG` the service's `RUST_LOG`, default `info`).
+//! `BENCH_ROUNDS` change the length; `BENCH_LOG` the service's `RUST_LOG`, default `info`;
+//! `BENCH_BEFORE` names a build from before the cache, whose writes are measured too).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod support;
@@ -72,10 +73,11 @@ fn seed(url: &str) {
     }
 }
 
-/// Starts the release binary on `port`, pinned to core 0 with one worker.
-fn service(url: &str, port: u16, cache_bytes: u64, log: &Path) -> Child {
+/// Starts `binary` (the release build, or the one of `BENCH_BEFORE`) on `port`, pinned to
+/// core 0 with one worker.
+fn service(binary: &str, url: &str, port: u16, cache_bytes: u64, log: &Path) -> Child {
     let child = Command::new("taskset")
-        .args(["-c", "0", SERVICE, "serve"])
+        .args(["-c", "0", binary, "serve"])
         .env("DATABASE_URL", url)
         .env("ENGAGIERT_BIND", format!("127.0.0.1:{port}"))
         .env("ENGAGIERT_WORKERS", "1")
@@ -231,6 +233,7 @@ fn run(backend: &str, url: &str, work: &Path) {
     let port = free_port();
     let base = format!("http://127.0.0.1:{port}");
     let server = service(
+        SERVICE,
         url,
         port,
         32 * 1024 * 1024,
@@ -315,13 +318,65 @@ fn run(backend: &str, url: &str, work: &Path) {
     stop(baseline);
     let with_cache = writes(&base, seconds, "mit");
     stop(server);
-    let server = service(url, port, 0, &work.join(format!("{backend}-nocache.log")));
+    let server = service(
+        SERVICE,
+        url,
+        port,
+        0,
+        &work.join(format!("{backend}-nocache.log")),
+    );
     let without_cache = writes(&base, seconds, "ohne");
     stop(server);
     println!(
         "{backend:<10} writes (create + patch): cache off {without_cache:>7.0}/s, cache on {with_cache:>7.0}/s ({:.0} %)",
         with_cache / without_cache * 100.0
     );
+    // With the cache off, PostgreSQL's change notifications still run: "before" proper is a
+    // build from before the cache, on a database of its own (its own migrations).
+    if let Ok(before) = std::env::var("BENCH_BEFORE") {
+        let (before_url, drop_schema) = database_of_its_own(backend, url, work);
+        let server = service(
+            &before,
+            &before_url,
+            port,
+            0,
+            &work.join(format!("{backend}-before.log")),
+        );
+        let earlier = writes(&base, seconds, "vorher");
+        stop(server);
+        drop_schema();
+        println!(
+            "{backend:<10} writes (create + patch): {before} {earlier:>7.0}/s, cache on {with_cache:>7.0}/s ({:.0} %)",
+            with_cache / earlier * 100.0
+        );
+    }
+}
+
+/// A fresh database beside `url` (a file, or a schema next to its schema), and how to drop
+/// it again.
+fn database_of_its_own(backend: &str, url: &str, work: &Path) -> (String, Box<dyn FnOnce()>) {
+    if backend == "sqlite" {
+        let file = work.join(format!("{backend}-before.db"));
+        return (format!("sqlite://{}", file.display()), Box::new(|| ()));
+    }
+    use diesel::Connection;
+    use diesel::connection::SimpleConnection;
+    let (_, schema) = url
+        .split_once("search_path%3D")
+        .expect("a schema of its own");
+    let before = format!("{schema}_before");
+    let mut conn = diesel::PgConnection::establish(url).expect("PostgreSQL");
+    conn.batch_execute(&format!("CREATE SCHEMA {before}"))
+        .expect("schema");
+    let before_url = url.replace(
+        &format!("search_path%3D{schema}"),
+        &format!("search_path%3D{before}"),
+    );
+    let drop = move || {
+        conn.batch_execute(&format!("DROP SCHEMA {before} CASCADE"))
+            .expect("drop schema");
+    };
+    (before_url, Box::new(drop))
 }
 
 /// The baseline: a minimal actix-web server answering the captured bytes from memory.
