@@ -15,10 +15,12 @@ fn main() -> std::process::ExitCode {
 /// eight per core), and each arena keeps what was freed in it for its thread: the request
 /// worker and the database threads of the blocking pool held about 5 MB more than is live
 /// under the read benchmark. Two arenas keep resident memory near what is used, at no
-/// throughput measurable there. `MALLOC_ARENA_MAX` in the environment still decides when set.
+/// throughput measurable there. An arena limit set in the environment (`MALLOC_ARENA_MAX`, or
+/// `glibc.malloc.arena_max` in `GLIBC_TUNABLES`) still decides.
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 fn limit_malloc_arenas() {
-    if std::env::var_os("MALLOC_ARENA_MAX").is_none() {
+    let tuned = std::env::var("GLIBC_TUNABLES").is_ok_and(|t| t.contains("arena_max"));
+    if std::env::var_os("MALLOC_ARENA_MAX").is_none() && !tuned {
         // SAFETY: mallopt only changes the allocator's settings, and runs before any other
         // thread of the process exists.
         unsafe {

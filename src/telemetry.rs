@@ -54,7 +54,7 @@ pub struct Metrics {
 
 static NEXT_ID: AtomicU64 = AtomicU64::new(0);
 
-type SeriesKey = (u64, Method, String, u16);
+type SeriesKey = (u64, &'static str, String, u16);
 
 thread_local! {
     /// The counter and histogram of every (metrics, method, route, status) this worker
@@ -145,12 +145,13 @@ impl Metrics {
     /// Counts one answered request and its latency under its route pattern.
     pub fn observe(&self, method: &Method, route: String, status: u16, seconds: f64) {
         SERIES.with_borrow_mut(|series| {
-            let (count, duration) = match series.entry((self.id, method.clone(), route, status)) {
+            let key = (self.id, method_label(method), route, status);
+            let (count, duration) = match series.entry(key) {
                 Entry::Occupied(known) => known.into_mut(),
                 Entry::Vacant(new) => {
                     let (_, method, route, status) = new.key();
                     let status = status.to_string();
-                    let values = [method.as_str(), route.as_str(), status.as_str()];
+                    let values = [*method, route.as_str(), status.as_str()];
                     let handles = (
                         self.requests.with_label_values(&values),
                         self.durations.with_label_values(&values),
@@ -179,6 +180,20 @@ impl Metrics {
                 .into(),
         );
         TextEncoder::new().encode_to_string(&self.registry.gather())
+    }
+}
+
+/// The `method` label: the methods the API answers, `HEAD` as the `GET` it is answered as,
+/// and `other` for any other token a client sends (each would be a series of its own).
+fn method_label(method: &Method) -> &'static str {
+    match *method {
+        Method::GET | Method::HEAD => "GET",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::PATCH => "PATCH",
+        Method::DELETE => "DELETE",
+        Method::OPTIONS => "OPTIONS",
+        _ => "other",
     }
 }
 

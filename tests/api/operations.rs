@@ -74,6 +74,11 @@ both_backends! {
         app.get("/readyz").send().await.expect(200);
         let by_id = app.get("/api/v1/municipalities/no-such-id").send().await.status.as_u16();
         app.get("/api/v1/municipalities/another-missing-id").send().await.expect(by_id);
+        // Methods no route answers share one label, whatever token a client sends.
+        for token in ["FOO1", "FOO2", "PROPFIND"] {
+            let method = actix_web::http::Method::from_bytes(token.as_bytes()).unwrap();
+            app.req(method, "/healthz").send().await;
+        }
 
         // Act
         let text = app.get("/metrics").send().await.expect(200).text();
@@ -94,6 +99,12 @@ both_backends! {
         let by_pattern = format!(r#"http_requests_total{{method="GET",route="/api/v1/municipalities/{{id}}",status="{by_id}"}} 2"#);
         assert!(text.lines().any(|line| line == by_pattern), "{by_pattern}: {text}");
         assert!(!text.contains("no-such-id"), "raw paths are never labels: {text}");
+        assert!(!text.contains("FOO1") && !text.contains("PROPFIND"), "methods as sent are never labels: {text}");
+        let others: f64 = scrape.samples.iter()
+            .filter(|s| s.metric == "http_requests_total" && s.labels.get("method") == Some("other"))
+            .map(|s| match s.value { prometheus_parse::Value::Counter(v) | prometheus_parse::Value::Untyped(v) => v, _ => 0.0 })
+            .sum();
+        assert_eq!(others, 3.0, "{text}");
 
         // The process, where /proc tells it.
         if cfg!(target_os = "linux") {
