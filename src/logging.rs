@@ -14,9 +14,9 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tracing::field::{Field, Visit};
 use tracing::{Event, Subscriber};
 use tracing_subscriber::EnvFilter;
+use tracing_subscriber::fmt::FmtContext;
 use tracing_subscriber::fmt::format::{self, FormatEvent, FormatFields};
 use tracing_subscriber::fmt::time::FormatTime;
-use tracing_subscriber::fmt::{FmtContext, MakeWriter};
 use tracing_subscriber::registry::LookupSpan;
 
 use crate::config::LogFormat;
@@ -41,7 +41,8 @@ pub fn init_logging(format: LogFormat) {
         };
         return;
     }
-    let builder = builder.with_writer(BufferedStdout::start());
+    let out = BufferedStdout::start();
+    let builder = builder.with_writer(move || out.clone());
     let _ = match format {
         LogFormat::Json => builder.json().flatten_event(true).try_init(),
         LogFormat::Text => builder.event_format(PlainText).try_init(),
@@ -96,14 +97,6 @@ impl std::io::Write for BufferedStdout {
     fn flush(&mut self) -> std::io::Result<()> {
         let mut out = self.0.lock().unwrap_or_else(|e| e.into_inner());
         out.flush()
-    }
-}
-
-impl<'a> MakeWriter<'a> for BufferedStdout {
-    type Writer = BufferedStdout;
-
-    fn make_writer(&'a self) -> Self::Writer {
-        self.clone()
     }
 }
 
@@ -165,7 +158,8 @@ where
 }
 
 /// Writes an event's message, then its other fields as ` name=value`, as tracing's default
-/// field format does without colour: strings quoted and escaped, `%` values as displayed.
+/// field format does without colour: strings quoted and escaped, `%` values as displayed,
+/// numbers and booleans through `record_debug` (`Visit`'s default), which writes them plainly.
 struct Fields<'a> {
     writer: format::Writer<'a>,
     result: fmt::Result,
@@ -191,18 +185,6 @@ impl Visit for Fields<'_> {
         } else {
             self.write(field, format_args!("{value:?}"));
         }
-    }
-
-    fn record_u64(&mut self, field: &Field, value: u64) {
-        self.write(field, format_args!("{value}"));
-    }
-
-    fn record_i64(&mut self, field: &Field, value: i64) {
-        self.write(field, format_args!("{value}"));
-    }
-
-    fn record_bool(&mut self, field: &Field, value: bool) {
-        self.write(field, format_args!("{value}"));
     }
 
     fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {

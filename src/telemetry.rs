@@ -1,13 +1,10 @@
-//! The metrics `/metrics` exposes: requests by method, route pattern and status, the process
-//! (Linux), and the database pool; and the middleware that counts and logs every request
-//! (the log lines themselves: `crate::logging`).
+//! The metrics `/metrics` exposes: requests by method, route pattern and status, the response
+//! cache's hits and misses, the process (Linux), and the database pool; and the middleware
+//! that counts and logs every request (the log lines themselves: `crate::logging`).
 //!
 //! The series live in a `prometheus` registry owned by each `Metrics` value, not in the
 //! crate's global one: an app counts only its own requests, so tests that start many apps
 //! in one process stay independent, and nothing is installed twice.
-//!
-//! Reserved for the response cache's hit ratio, to be registered here when it counts:
-//! `engagiert_cache_hits_total` and `engagiert_cache_misses_total` (counters).
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -15,7 +12,6 @@ use std::collections::hash_map::Entry;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
-use crate::db::Db;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::Method;
@@ -25,6 +21,8 @@ use prometheus::{
     Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, Opts, Registry,
     TextEncoder,
 };
+
+use crate::db::Db;
 
 /// Request latency buckets, in seconds: the ones the service has always reported.
 const REQUEST_BUCKETS: [f64; 12] = [
