@@ -46,7 +46,12 @@ fn seed(db: &Db) {
             "description": "Demodaten: synthetische Gemeinde für den Lasttest."
         });
         let input = serde_json::from_value(body).expect("input");
-        engagiert::municipalities::service::create(&mut conn, &input).expect("create");
+        engagiert::municipalities::service::create(
+            &mut conn,
+            &input,
+            &engagiert::history::revisions::Actor::system(),
+        )
+        .expect("create");
     }
 }
 

@@ -69,7 +69,12 @@ fn seed(url: &str) {
             "description": "Demodaten: eine Mitgliedskommune des Netzwerks mit Ehrenamtsagentur, Ehrenamtskarte und einer Engagementstrategie, die gemeinsam mit Vereinen, Initiativen und Engagierten entwickelt wurde."
         }))
         .expect("input");
-        engagiert::municipalities::service::create(&mut conn, &input).expect("create");
+        engagiert::municipalities::service::create(
+            &mut conn,
+            &input,
+            &engagiert::history::revisions::Actor::system(),
+        )
+        .expect("create");
     }
 }
 

@@ -43,7 +43,14 @@ fn seed(db: &Db) -> Vec<String> {
                 "topics": ["quartier"]
             }))
             .unwrap();
-            service::create(&mut conn, &input).unwrap().id.into_string()
+            service::create(
+                &mut conn,
+                &input,
+                &engagiert::history::revisions::Actor::system(),
+            )
+            .unwrap()
+            .id
+            .into_string()
         })
         .collect()
 }
@@ -56,7 +63,12 @@ fn write(conn: &mut DbConnection, id: &str, population: u64, record: bool) {
         let mut input = serde_json::to_value(Municipalities::input(&current, &details)?).unwrap();
         input["population"] = json!(population);
         let input: MunicipalityInput = serde_json::from_value(input).unwrap();
-        let row = service::store(conn, &current, &input)?;
+        let row = service::store(
+            conn,
+            &current,
+            &input,
+            &engagiert::history::revisions::Actor::system(),
+        )?;
         // Read back for the answer, as the pipeline does with or without history.
         let after = Municipalities::details(conn, std::slice::from_ref(&row))?;
         if record {

@@ -16,7 +16,7 @@ use utoipa_swagger_ui::{Config as SwaggerConfig, SwaggerUi};
 
 use crate::auth::jwt::{JwtKeys, MIN_SECRET_BYTES};
 use crate::auth::rate_limit::LoginLimiter;
-use crate::config::{Limits, PublicUrl, Settings};
+use crate::config::{ClientAddressLog, Limits, PublicUrl, Settings};
 use crate::db::{Db, DbTarget};
 use crate::http::cache::ResponseCache;
 use crate::http::fallback::{self, RouteTable};
@@ -44,6 +44,9 @@ pub struct Context {
     pub metrics_access: web::Data<ops::MetricsAccess>,
     pub permissions: web::Data<auth::rules::Permissions>,
     pub policy: web::Data<crate::config::Policy>,
+    /// How much of a client's address the request log shows (`telemetry::observe`).
+    pub client_log: web::Data<ClientAddressLog>,
+    pub retention: web::Data<crate::config::Retention>,
     pub cors_origins: Vec<String>,
 }
 
@@ -66,10 +69,14 @@ impl Context {
                 Duration::from_secs(settings.access_token_ttl),
                 Duration::from_secs(settings.refresh_token_days * 24 * 3600),
             )),
-            limiter: web::Data::new(LoginLimiter::new(
-                LoginLimiter::parse_proxies(&settings.trusted_proxies)
-                    .map_err(anyhow::Error::msg)?,
-            )),
+            limiter: web::Data::new(
+                LoginLimiter::new(
+                    jwt_secret,
+                    LoginLimiter::parse_proxies(&settings.trusted_proxies)
+                        .map_err(anyhow::Error::msg)?,
+                )
+                .map_err(|_| anyhow::anyhow!("the login throttle's key could not be derived"))?,
+            ),
             metrics: web::Data::new(metrics),
             limits: web::Data::new(settings.limits()),
             routes: web::Data::new(RouteTable::from_openapi(&doc)),
@@ -87,6 +94,8 @@ impl Context {
                 settings.metrics_token.as_ref().map(|token| token.expose()),
             )),
             policy: web::Data::new(settings.policy()),
+            client_log: web::Data::new(settings.log_client_address),
+            retention: web::Data::new(settings.retention),
             cors_origins: settings.cors_origins.clone(),
         })
     }
@@ -109,7 +118,8 @@ where
                 .configure(surveys::routes)
                 .configure(stats::routes)
                 .configure(history::feed::routes)
-                .configure(crate::webhooks::routes),
+                .configure(crate::webhooks::routes)
+                .configure(crate::privacy::routes),
         )
         .configure(ops::routes)
         .configure(crate::error::pages::routes)
@@ -149,6 +159,8 @@ pub fn build(
         .app_data(ctx.cache.clone())
         .app_data(ctx.metrics_access.clone())
         .app_data(ctx.permissions.clone())
+        .app_data(ctx.client_log.clone())
+        .app_data(ctx.retention.clone())
         .route("/docs", web::get().to(docs_redirect))
         .service(SwaggerUi::new("/docs/{_:.*}").config(SwaggerConfig::new([OPENAPI_PATH])))
         .default_service(web::to(fallback::unmatched))
@@ -212,8 +224,10 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
     bootstrap::run(&db, &settings).await?;
     let dispatcher = crate::webhooks::dispatcher::Dispatcher::from_settings(db.clone(), &settings)
         .map_err(anyhow::Error::msg)?;
+    let janitor = crate::privacy::retention::Janitor::from_settings(db.clone(), &settings);
     let ctx = Context::new(&settings, db, &secret)?;
     actix_web::rt::spawn(dispatcher.run());
+    actix_web::rt::spawn(janitor.run());
     let listener = TcpListener::bind(&settings.bind)
         .with_context(|| format!("cannot listen on {}", settings.bind))?;
     tracing::info!(address = %settings.bind, docs = %format!("http://{}/docs/", settings.bind), "listening");

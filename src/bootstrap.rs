@@ -37,7 +37,7 @@ pub async fn run(db: &Db, settings: &Settings) -> anyhow::Result<()> {
             let email =
                 Email::parse(&email).map_err(|e| anyhow::anyhow!("ENGAGIERT_ADMIN_EMAIL {e}"))?;
             let new = NewUser {
-                email: email.clone(),
+                email,
                 name: if demo {
                     "Demo-Admin".into()
                 } else {
@@ -48,9 +48,10 @@ pub async fn run(db: &Db, settings: &Settings) -> anyhow::Result<()> {
                 password,
                 active: true,
             };
-            users::create_account(&mut conn, new)
+            let admin = users::create_account(&mut conn, new)
                 .map_err(|e| anyhow::anyhow!("first admin: {e}"))?;
-            tracing::info!(email = %email, demo, "created the first admin");
+            // The id, not the e-mail: no log line names a person.
+            tracing::info!(id = %admin.id, demo, "created the first admin");
         }
         if load_demo {
             crate::demo::load(&mut conn, &storage, DEMO_ADMIN_PASSWORD)

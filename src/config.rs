@@ -149,6 +149,59 @@ pub struct Settings {
     /// Webhook deliveries this instance sends at once.
     #[arg(long, env = "ENGAGIERT_WEBHOOK_CONCURRENCY", default_value_t = 8)]
     pub webhook_concurrency: usize,
+
+    /// How much of a client's address log lines show: `none`, `truncated` (IPv4 /24, IPv6
+    /// /48) or `full`.
+    #[arg(long, env = "ENGAGIERT_LOG_CLIENT_ADDRESS", value_enum, default_value_t = ClientAddressLog::Truncated)]
+    pub log_client_address: ClientAddressLog,
+
+    #[command(flatten)]
+    pub retention: Retention,
+}
+
+/// How much of a client's address a log line shows (data protection: an address is
+/// personal data; its network is enough to trace abuse).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum ClientAddressLog {
+    None,
+    #[default]
+    Truncated,
+    Full,
+}
+
+/// How long personal and technical data is kept, in days (`0` keeps it for ever). The
+/// retention janitor of every instance enforces these.
+#[derive(Args, Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Retention {
+    /// Days failed login attempts are kept (they throttle logins for 15 minutes).
+    #[arg(long, env = "ENGAGIERT_RETAIN_LOGIN_ATTEMPTS", default_value_t = 1)]
+    pub login_attempts: u32,
+    /// Days ended or expired sessions (and their refresh tokens) are kept.
+    #[arg(long, env = "ENGAGIERT_RETAIN_SESSIONS", default_value_t = 30)]
+    pub sessions: u32,
+    /// Days finished webhook deliveries and their attempts are kept.
+    #[arg(long, env = "ENGAGIERT_RETAIN_DELIVERIES", default_value_t = 30)]
+    pub deliveries: u32,
+    /// Days revisions keep their data (patch and snapshot); who, when and what stay, and a
+    /// record's latest revision keeps its snapshot. `0` (the default) keeps it for ever.
+    #[arg(long, env = "ENGAGIERT_RETAIN_REVISION_DATA", default_value_t = 0)]
+    pub revision_data: u32,
+    /// Days the stored file of a deleted attachment is kept (unless a live attachment has
+    /// the same content).
+    #[arg(long, env = "ENGAGIERT_RETAIN_DELETED_FILES", default_value_t = 30)]
+    pub deleted_files: u32,
+}
+
+impl Default for Retention {
+    fn default() -> Self {
+        Retention {
+            login_attempts: 1,
+            sessions: 30,
+            deliveries: 30,
+            revision_data: 0,
+            deleted_files: 30,
+        }
+    }
 }
 
 /// The contract's retry schedule of webhook deliveries, in seconds.
@@ -185,6 +238,8 @@ impl Settings {
             webhook_allow_private: false,
             webhook_timeout: 15,
             webhook_concurrency: 8,
+            log_client_address: ClientAddressLog::Truncated,
+            retention: Retention::default(),
         }
     }
 

@@ -208,4 +208,6 @@ typed_ids! {
     ContactId;
     /// An entry of a municipality's membership history.
     MembershipEventId;
+    /// An erasure of a person's data (Art. 17 DSGVO), kept on record.
+    ErasureId;
 }

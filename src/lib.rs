@@ -19,6 +19,7 @@ pub mod meetings;
 pub mod municipalities;
 pub mod openapi;
 pub mod ops;
+pub mod privacy;
 pub mod resource;
 pub mod stats;
 pub mod surveys;

@@ -34,6 +34,7 @@ resource has an `ETag`, and `PUT`/`PATCH`/`DELETE` honour `If-Match`. Every erro
         (name = "history", description = "What changed, who changed it and how to undo it: each record's revisions and their restore, the audit log, and the change feed integration scripts follow without missing a change."),
         (name = "api-tokens", description = "Long-lived tokens for integration scripts. Admin only."),
         (name = "webhooks", description = "Signed deliveries of every change to the URLs admins register (Standard Webhooks v1): retried on a schedule, logged attempt by attempt, redeliverable. Admin only."),
+        (name = "privacy", description = "Personal data (DSGVO): the record of processing, subject access (Art. 15) and erasure (Art. 17)."),
         (name = "operations", description = "Health, readiness, metrics and this document."),
     ),
     components(schemas(Problem)),

@@ -9,6 +9,7 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
+use std::net::{IpAddr, Ipv6Addr};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
@@ -22,6 +23,7 @@ use prometheus::{
     TextEncoder,
 };
 
+use crate::config::ClientAddressLog;
 use crate::db::Db;
 
 /// Request latency buckets, in seconds: the ones the service has always reported.
@@ -203,8 +205,16 @@ pub async fn observe(
 ) -> Result<ServiceResponse<impl MessageBody>, Error> {
     let started = Instant::now();
     let method = req.method().clone();
-    // Copied only when the line is written.
-    let path = tracing::enabled!(tracing::Level::INFO).then(|| req.path().to_owned());
+    // Copied only when the line is written. `path()` is the path without the query, which
+    // may hold an e-mail (`?email=`) or a token.
+    let path = tracing::enabled!(tracing::Level::INFO).then(|| loggable_path(req.path()));
+    let client = match (
+        req.app_data::<web::Data<ClientAddressLog>>(),
+        req.peer_addr(),
+    ) {
+        (Some(log), Some(peer)) if path.is_some() => client_address(peer.ip(), *log.get_ref()),
+        _ => None,
+    };
     let metrics = req.app_data::<web::Data<Metrics>>().cloned();
     let response = next.call(req).await?;
     // Found after the answer: a response cache that answered names the route it stored, so
@@ -221,7 +231,12 @@ pub async fn observe(
     if let Some(path) = path {
         // Whole microseconds: an integer is cheaper to write than a float of milliseconds.
         let duration_us = u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX);
-        tracing::info!(%method, %path, %route, status, duration_us, "request");
+        match client {
+            Some(client) => {
+                tracing::info!(%method, %path, %route, status, duration_us, %client, "request")
+            }
+            None => tracing::info!(%method, %path, %route, status, duration_us, "request"),
+        }
     }
     if let Some(metrics) = metrics {
         metrics.observe(&method, route, status, elapsed.as_secs_f64());
@@ -229,7 +244,86 @@ pub async fn observe(
     Ok(response)
 }
 
+/// `path` with every segment that could be an e-mail address (an `@`, plain or
+/// percent-encoded) written as `-`: a path is the client's text, and an unmatched one may
+/// hold anything.
+fn loggable_path(path: &str) -> String {
+    if !path.contains('@') && !path.to_ascii_lowercase().contains("%40") {
+        return path.to_owned();
+    }
+    path.split('/')
+        .map(|segment| {
+            if segment.contains('@') || segment.to_ascii_lowercase().contains("%40") {
+                "-"
+            } else {
+                segment
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// A client's address as the request log shows it (`ENGAGIERT_LOG_CLIENT_ADDRESS`): not at
+/// all, its network (IPv4 /24, IPv6 /48: enough to trace abuse to a provider, too little to
+/// name a household), or whole.
+pub fn client_address(address: IpAddr, log: ClientAddressLog) -> Option<String> {
+    // An IPv4 client of a dual-stack listener arrives as `::ffff:a.b.c.d`.
+    let address = match address {
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(address, IpAddr::V4),
+        IpAddr::V4(_) => address,
+    };
+    match log {
+        ClientAddressLog::None => None,
+        ClientAddressLog::Full => Some(address.to_string()),
+        ClientAddressLog::Truncated => Some(match address {
+            IpAddr::V4(v4) => {
+                let [a, b, c, _] = v4.octets();
+                format!("{a}.{b}.{c}.0/24")
+            }
+            IpAddr::V6(v6) => {
+                let [x, y, z, ..] = v6.segments();
+                format!("{}/48", Ipv6Addr::new(x, y, z, 0, 0, 0, 0, 0))
+            }
+        }),
+    }
+}
+
 /// The route pattern a request was answered under, when something other than the router
 /// answered it (the response cache).
 #[derive(Debug, Clone)]
 pub struct Route(pub String);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shown(address: &str, log: ClientAddressLog) -> Option<String> {
+        client_address(address.parse().unwrap(), log)
+    }
+
+    #[test]
+    fn client_addresses_are_truncated_to_their_network() {
+        use ClientAddressLog::{Full, Truncated};
+        assert_eq!(shown("192.0.2.77", Truncated).unwrap(), "192.0.2.0/24");
+        assert_eq!(shown("127.0.0.1", Truncated).unwrap(), "127.0.0.0/24");
+        assert_eq!(
+            shown("::ffff:192.0.2.77", Truncated).unwrap(),
+            "192.0.2.0/24"
+        );
+        assert_eq!(
+            shown("2001:db8:abcd:12:1:2:3:4", Truncated).unwrap(),
+            "2001:db8:abcd::/48"
+        );
+        assert_eq!(shown("::1", Truncated).unwrap(), "::/48");
+        assert_eq!(shown("192.0.2.77", Full).unwrap(), "192.0.2.77");
+        assert_eq!(shown("2001:db8::1", Full).unwrap(), "2001:db8::1");
+        assert_eq!(shown("192.0.2.77", ClientAddressLog::None), None);
+    }
+
+    #[test]
+    fn paths_lose_segments_with_an_address() {
+        assert_eq!(loggable_path("/api/v1/users/abc"), "/api/v1/users/abc");
+        assert_eq!(loggable_path("/x/a@b.example/y"), "/x/-/y");
+        assert_eq!(loggable_path("/x/a%40b.example"), "/x/-");
+    }
+}

@@ -115,8 +115,20 @@ pub fn update(
         .optional()
 }
 
+/// Deletes the user if it is still at `version`, and forgets its password hash in the same
+/// statement: a hash kept for a deleted account is personal data without a purpose, and a
+/// restored account must not let the old password in again (an admin sets a new one).
 pub fn soft_delete(conn: &mut DbConnection, id: &UserId, version: i32) -> QueryResult<bool> {
-    crate::soft_delete!(conn, users, id, version)
+    let at = now();
+    diesel::update(users::table.find(id).filter(users::version.eq(version)))
+        .set((
+            users::deleted_at.eq(at),
+            users::updated_at.eq(at),
+            users::version.eq(version + 1),
+            users::password_hash.eq(""),
+        ))
+        .execute(conn)
+        .map(|n| n == 1)
 }
 
 /// Brings a deleted user back at `next` if it is still at `version`.

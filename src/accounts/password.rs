@@ -62,4 +62,11 @@ mod tests {
         assert!(super::verify("correct horse battery", &stored));
         assert!(!super::verify("wrong horse battery", &stored));
     }
+
+    #[test]
+    fn no_stored_hash_matches_nothing() {
+        // A deleted (or restored) user's hash is empty: every password is wrong, no error.
+        assert!(!super::verify("correct horse battery", ""));
+        assert!(!super::verify("", ""));
+    }
 }

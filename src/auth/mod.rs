@@ -15,7 +15,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 pub use self::extractor::{AuthUser, MaybeUser};
 use self::jwt::{Grant, JwtKeys, TokenUse};
-use self::rate_limit::{Attempt, LoginLimiter};
+use self::rate_limit::LoginLimiter;
 use crate::accounts::User;
 use crate::accounts::model as users;
 use crate::accounts::sessions;
@@ -119,7 +119,7 @@ async fn login(
         password: plain,
     } = body.parse::<LoginRequest>().await?;
     let email = email.trim().to_lowercase();
-    let attempt = Attempt::login(&email, &limiter.client_address(&req));
+    let attempt = limiter.login_attempt(&email, &limiter.client_address(&req));
     limiter.check(&db, &attempt).await?;
     let lookup = email.clone();
     let user = db
@@ -127,6 +127,13 @@ async fn login(
         .await?;
     let user = web::block(move || {
         let ok = match &user {
+            // A user restored after deletion has no password until an admin sets one; the
+            // time of a verification is spent all the same, so the answer's timing does not
+            // tell such an account from one with a password.
+            Some(user) if user.password_hash.is_empty() => {
+                password::verify_nothing(&plain);
+                false
+            }
             Some(user) => password::verify(&plain, &user.password_hash),
             None => {
                 password::verify_nothing(&plain);

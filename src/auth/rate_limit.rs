@@ -7,6 +7,13 @@
 //! The client address is the TCP peer, or, when the peer is a trusted proxy
 //! (`ENGAGIERT_TRUSTED_PROXIES`), the last `X-Forwarded-For` entry that no trusted proxy
 //! added; from anyone else `X-Forwarded-For` is ignored, since anyone can send it.
+//!
+//! The stored keys hold neither the e-mail nor the address in clear (data minimisation: a
+//! failed login of a stranger's address must not put that address on record): each is an
+//! HMAC-SHA256 under a key derived from the JWT secret, so whoever reads the table cannot
+//! test guesses against it without the secret. The scope prefix stays readable, and a
+//! pair's key starts with its account's hash, so subject access and erasure find an
+//! account's rows (`pair_key_prefix`, `account_key`).
 
 use std::net::IpAddr;
 use std::time::Duration;
@@ -14,7 +21,10 @@ use std::time::Duration;
 use actix_web::HttpRequest;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
+use hmac::digest::InvalidLength;
+use hmac::{Hmac, Mac};
 use ipnet::IpNet;
+use sha2::Sha256;
 
 use crate::db::schema::login_failures;
 use crate::db::{Db, now};
@@ -38,43 +48,83 @@ impl Scope {
     }
 }
 
-/// The keys one login attempt counts against.
+/// The keys one login attempt counts against (made by `LoginLimiter::login_attempt` and
+/// `LoginLimiter::account_attempt`, which know the hashing key).
 pub struct Attempt {
     keys: Vec<(Scope, String)>,
 }
 
-impl Attempt {
-    /// A login of `account` (the e-mail as given, normalised) from `address`.
-    pub fn login(account: &str, address: &str) -> Self {
-        Self {
-            keys: vec![
-                (Scope::Pair, format!("pair:{account} {address}")),
-                (Scope::Address, format!("address:{address}")),
-                (Scope::Account, format!("account:{account}")),
-            ],
-        }
-    }
-
-    /// A password check of a signed-in `account` (changing the password): the account's
-    /// own limit.
-    pub fn account(account: &str) -> Self {
-        Self {
-            keys: vec![(Scope::Account, format!("account:{account}"))],
-        }
-    }
-}
+/// Separates this key's use from every other use of the JWT secret.
+const KEY_PURPOSE: &[u8] = b"engagiert login throttle";
 
 pub struct LoginLimiter {
     window: Duration,
     trusted: Vec<IpNet>,
+    /// HMAC-SHA256 keyed with the derived key, cloned for each value hashed.
+    mac: Hmac<Sha256>,
 }
 
 impl LoginLimiter {
-    /// A limiter believing `X-Forwarded-For` only from `trusted` proxies.
-    pub fn new(trusted: Vec<IpNet>) -> Self {
-        Self {
+    /// A limiter hashing its keys under a key derived from `secret` (the JWT secret) and
+    /// believing `X-Forwarded-For` only from `trusted` proxies. (HMAC takes keys of any
+    /// length; the error case exists only in the crate's general signature.)
+    pub fn new(secret: &[u8], trusted: Vec<IpNet>) -> Result<Self, InvalidLength> {
+        let mut derive = Hmac::<Sha256>::new_from_slice(secret)?;
+        derive.update(KEY_PURPOSE);
+        let key = derive.finalize().into_bytes();
+        Ok(Self {
             window: Duration::from_secs(15 * 60),
             trusted,
+            mac: Hmac::<Sha256>::new_from_slice(&key)?,
+        })
+    }
+
+    /// Hex HMAC of `value`; `kind` keeps an e-mail and an address with the same text apart.
+    fn hash(&self, kind: &str, value: &str) -> String {
+        let mut mac = self.mac.clone();
+        mac.update(kind.as_bytes());
+        mac.update(b"\0");
+        mac.update(value.as_bytes());
+        crate::auth::tokens::hex(&mac.finalize().into_bytes())
+    }
+
+    /// The hash of an e-mail as every key stores it: trimmed and lower-cased first, as the
+    /// login looks accounts up, so any spelling of one address finds the same rows.
+    fn account_hash(&self, email: &str) -> String {
+        self.hash("email", &email.trim().to_lowercase())
+    }
+
+    /// The stored key of `account:` scope for `email`.
+    pub fn account_key(&self, email: &str) -> String {
+        format!("account:{}", self.account_hash(email))
+    }
+
+    /// The start of every stored `pair:` key of `email`, whatever the address
+    /// (`LIKE '<prefix>%'` finds them; the hex digits hold no wildcard).
+    pub fn pair_key_prefix(&self, email: &str) -> String {
+        format!("pair:{}:", self.account_hash(email))
+    }
+
+    /// A login of `email` (as given) from `address`.
+    pub fn login_attempt(&self, email: &str, address: &str) -> Attempt {
+        let address = self.hash("address", address);
+        Attempt {
+            keys: vec![
+                (
+                    Scope::Pair,
+                    format!("{}{address}", self.pair_key_prefix(email)),
+                ),
+                (Scope::Address, format!("address:{address}")),
+                (Scope::Account, self.account_key(email)),
+            ],
+        }
+    }
+
+    /// A password check of a signed-in account (changing the password): the account's own
+    /// limit.
+    pub fn account_attempt(&self, email: &str) -> Attempt {
+        Attempt {
+            keys: vec![(Scope::Account, self.account_key(email))],
         }
     }
 
@@ -218,5 +268,55 @@ mod tests {
         assert_eq!(parsed.len(), 2);
         assert!(LoginLimiter::parse_proxies(&["10.0.0.0/33".into()]).is_err());
         assert!(LoginLimiter::parse_proxies(&["proxy.example".into()]).is_err());
+    }
+
+    fn limiter(secret: &[u8]) -> LoginLimiter {
+        LoginLimiter::new(secret, Vec::new()).unwrap()
+    }
+
+    #[test]
+    fn keys_hold_no_email_or_address() {
+        let limiter = limiter(b"a secret of at least thirty-two bytes");
+        let attempt = limiter.login_attempt(" Nobody@Example.org ", "127.0.0.1");
+        for (_, key) in &attempt.keys {
+            assert!(!key.to_lowercase().contains("nobody"), "{key}");
+            assert!(!key.contains("example"), "{key}");
+            assert!(!key.contains("127.0.0.1"), "{key}");
+        }
+        let scopes: Vec<&str> = attempt
+            .keys
+            .iter()
+            .filter_map(|(_, key)| key.split(':').next())
+            .collect();
+        assert_eq!(scopes, ["pair", "address", "account"]);
+    }
+
+    #[test]
+    fn an_accounts_keys_are_found_by_its_email() {
+        let limiter = limiter(b"a secret of at least thirty-two bytes");
+        let attempt = limiter.login_attempt("nobody@example.org", "127.0.0.1");
+        let prefix = limiter.pair_key_prefix("NOBODY@example.org");
+        let account = limiter.account_key(" nobody@EXAMPLE.org");
+        assert!(attempt.keys[0].1.starts_with(&prefix));
+        assert_eq!(attempt.keys[2].1, account);
+        assert_eq!(
+            limiter.account_attempt("nobody@example.org").keys[0].1,
+            account
+        );
+        // Another account from the same address shares only the address key.
+        let other = limiter.login_attempt("somebody@example.org", "127.0.0.1");
+        assert_ne!(other.keys[0].1, attempt.keys[0].1);
+        assert_eq!(other.keys[1].1, attempt.keys[1].1);
+        assert_ne!(other.keys[2].1, attempt.keys[2].1);
+    }
+
+    #[test]
+    fn keys_depend_on_the_secret() {
+        let one = limiter(b"a secret of at least thirty-two bytes");
+        let two = limiter(b"another secret of thirty-two bytes!!");
+        assert_ne!(
+            one.account_key("nobody@example.org"),
+            two.account_key("nobody@example.org")
+        );
     }
 }

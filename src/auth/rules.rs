@@ -82,6 +82,8 @@ pub const RULES: &[(&str, Allowed)] = &[
     ("refresh", Allowed::Anyone),
     ("logout", Allowed::Anyone),
     ("me", Allowed::OwnAccount),
+    // Personal data.
+    ("record_of_processing", Allowed::Anyone),
     ("change_own_password", Allowed::OwnAccount),
     ("list_api_tokens", Allowed::AdminsWithPassword),
     ("get_api_token", Allowed::AdminsWithPassword),

@@ -202,7 +202,11 @@ diesel::table! {
         role -> Nullable<Text>,
         email -> Nullable<Text>,
         phone -> Nullable<Text>,
-        public -> Bool,
+        publish -> Text,
+        consent_recorded_at -> Nullable<Timestamp>,
+        consent_recorded_by_kind -> Nullable<Text>,
+        consent_recorded_by -> Nullable<Text>,
+        consent_withdrawn_at -> Nullable<Timestamp>,
     }
 }
 
@@ -525,7 +529,20 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::ids::sql::Uuid as Id;
+    privacy_erasures (id) {
+        id -> Id,
+        at -> Timestamp,
+        actor_kind -> Text,
+        actor_id -> Nullable<Text>,
+        reason -> Text,
+        found -> Text,
+    }
+}
 diesel::allow_tables_to_appear_in_same_query!(
+    privacy_erasures,
     revisions,
     users,
     refresh_tokens,

@@ -25,6 +25,23 @@ impl Storage {
         self.dir.join(prefix).join(sha256)
     }
 
+    /// Removes the content with this hash; `false` when it was not stored (another
+    /// instance's janitor may have removed it first). Only a hash names a stored file: any
+    /// other text is refused rather than turned into a path.
+    pub fn remove(&self, sha256: &str) -> std::io::Result<bool> {
+        if sha256.len() != 64 || !sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                "not a SHA-256 in hex",
+            ));
+        }
+        match std::fs::remove_file(self.path_of(sha256)) {
+            Ok(()) => Ok(true),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(false),
+            Err(error) => Err(error),
+        }
+    }
+
     /// A new temporary file inside the storage directory (same file system, so the final
     /// rename is atomic).
     pub fn begin(&self) -> std::io::Result<Upload> {

@@ -63,7 +63,7 @@ crate::text_enum! {
 }
 
 /// Who made a change.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Actor {
     pub kind: ActorKind,
     pub id: Option<String>,

@@ -9,6 +9,7 @@ use uuid::Uuid;
 
 use super::values::{Ags, Kind, MembershipStatus, Region, Slug, VolunteerCard};
 use crate::error::{Checks, Code};
+use crate::privacy::consent::{ContactField, RecordedBy};
 use crate::types::{Email, HttpUrl};
 
 /// The bounding box of North Rhine-Westphalia, with a little margin.
@@ -116,13 +117,28 @@ pub struct ContactInput {
     #[serde(default)]
     #[schema(example = "+49 2303 103-123", max_length = 50)]
     pub phone: Option<String>,
-    /// Whether anonymous readers see this contact.
-    #[serde(default)]
-    #[schema(example = true)]
-    pub public: bool,
+    /// The fields the person agreed to show to everyone (`[]`: internal only). A list that
+    /// is not empty must hold `name`. Omitted: an existing contact (matched by `id`) keeps
+    /// its list, a new one starts with `[]`. A change of name or e-mail resets it to `[]`
+    /// (another person holds the role).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(example = json!(["name", "role", "email", "phone"]))]
+    pub publish: Option<Vec<ContactField>>,
+    /// Deprecated: use `publish`. Without `publish`, `false` means `[]`, and `true` keeps a
+    /// contact's list that is not empty, or means all four fields for one that had none.
+    #[serde(default, skip_serializing)]
+    #[schema(deprecated, write_only, example = true)]
+    pub public: Option<bool>,
+    /// Read-only (the service records consent); accepted back as `GET` showed it, and
+    /// ignored.
+    #[serde(default, skip_serializing)]
+    #[schema(read_only, value_type = Option<Consent>, example = json!({"recorded_at": "2024-01-15T09:30:00Z", "recorded_by": {"kind": "user", "id": "01932c4e-7a4b-7cc2-9d1e-1f2a3b4c5d6e"}, "withdrawn_at": null}))]
+    pub consent: Option<serde_json::Value>,
 }
 
-/// A contact person as shown. Anonymous readers see only public contacts.
+/// A contact person as shown. Admins and the editors of the contact's municipality see every
+/// contact whole; everyone else sees only contacts whose `publish` holds `name`, with only
+/// their published fields (the others are `null`) and without `consent`.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Contact {
     /// The contact's id.
@@ -140,9 +156,27 @@ pub struct Contact {
     /// Phone number.
     #[schema(example = "+49 2303 103-123")]
     pub phone: Option<String>,
-    /// Whether anonymous readers see this contact.
-    #[schema(example = true)]
-    pub public: bool,
+    /// The fields the person agreed to show to everyone (`[]`: internal only).
+    #[schema(example = json!(["name", "role", "email", "phone"]))]
+    pub publish: Vec<ContactField>,
+    /// The record of the consent (Art. 7(1) DSGVO); `null` for those who see only the
+    /// published fields.
+    #[schema(example = json!({"recorded_at": "2024-01-15T09:30:00Z", "recorded_by": {"kind": "user", "id": "01932c4e-7a4b-7cc2-9d1e-1f2a3b4c5d6e"}, "withdrawn_at": null}))]
+    pub consent: Option<Consent>,
+}
+
+/// The record of a contact's consent to publication, kept by the service.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(example = json!({"recorded_at": "2024-01-15T09:30:00Z", "recorded_by": {"kind": "user", "id": "01932c4e-7a4b-7cc2-9d1e-1f2a3b4c5d6e"}, "withdrawn_at": null}))]
+pub struct Consent {
+    /// When the person's consent to the current `publish` was recorded (`null`: never).
+    #[schema(example = json!("2024-01-15T09:30:00Z"))]
+    pub recorded_at: Option<DateTime<Utc>>,
+    /// Who recorded it.
+    pub recorded_by: Option<RecordedBy>,
+    /// When it was withdrawn (`publish` became `[]`).
+    #[schema(example = json!(null))]
+    pub withdrawn_at: Option<DateTime<Utc>>,
 }
 
 /// One change of membership status.
@@ -213,7 +247,7 @@ pub struct MunicipalityInput {
     pub engagement_office: Option<EngagementOffice>,
     /// Contact persons; an `id` keeps an existing one.
     #[serde(default)]
-    #[schema(example = json!([{"name": "Erika Mustermann", "role": "Ehrenamtskoordinatorin", "email": "ehrenamt@unna.de", "phone": "+49 2303 103-123", "public": true}]))]
+    #[schema(example = json!([{"name": "Erika Mustermann", "role": "Ehrenamtskoordinatorin", "email": "ehrenamt@unna.de", "phone": "+49 2303 103-123", "publish": ["name", "role", "email", "phone"]}]))]
     pub contacts: Vec<ContactInput>,
     /// Participation in the Ehrenamtskarte NRW (network office only).
     #[serde(default)]
@@ -377,6 +411,13 @@ impl MunicipalityInput {
                 &mut checks,
                 &format!("contacts[{i}].phone"),
                 contact.phone.as_deref(),
+            );
+            let publish = contact.publish.as_deref().unwrap_or_default();
+            checks.require(
+                publish.is_empty() || publish.contains(&ContactField::Name),
+                &format!("contacts[{i}].publish"),
+                Code::InvalidValue,
+                "must hold `name` when it is not empty: a contact is published with its name",
             );
         }
         if let Some(description) = &self.description {
@@ -556,8 +597,8 @@ pub struct Municipality {
     /// The local contact point for volunteering.
     #[schema(example = json!({"name": "Ehrenamtsagentur Unna", "url": "https://www.unna.de/ehrenamt", "email": "ehrenamt@unna.de", "phone": "+49 2303 103-0", "address": "Rathausplatz 1, 59423 Unna"}))]
     pub engagement_office: Option<EngagementOffice>,
-    /// Contact persons; anonymous readers see only the public ones.
-    #[schema(example = json!([{"id": "01932c4e-7a4b-7cc2-9d1e-1f2a3b4c5d6f", "name": "Erika Mustermann", "role": "Ehrenamtskoordinatorin", "email": "ehrenamt@unna.de", "phone": "+49 2303 103-123", "public": true}]))]
+    /// Contact persons, as their consent allows (see `Contact`).
+    #[schema(example = json!([{"id": "01932c4e-7a4b-7cc2-9d1e-1f2a3b4c5d6f", "name": "Erika Mustermann", "role": "Ehrenamtskoordinatorin", "email": "ehrenamt@unna.de", "phone": "+49 2303 103-123", "publish": ["name", "role", "email", "phone"], "consent": {"recorded_at": "2024-01-15T09:30:00Z", "recorded_by": {"kind": "user", "id": "01932c4e-7a4b-7cc2-9d1e-1f2a3b4c5d6e"}, "withdrawn_at": null}}]))]
     pub contacts: Vec<Contact>,
     /// Participation in the Ehrenamtskarte NRW.
     #[schema(example = "yes")]

@@ -8,14 +8,35 @@ use std::collections::HashMap;
 use diesel::prelude::*;
 
 use super::api::{
-    Contact, EngagementOffice, Location, Membership, MembershipEvent, Municipality,
+    Consent, Contact, EngagementOffice, Location, Membership, MembershipEvent, Municipality,
     MunicipalityInput,
 };
 use super::model::{ContactRow, EventRow, MunicipalityRow};
 use crate::db::schema::{membership_events, municipality_contacts, municipality_topics};
 use crate::db::{DbConnection, utc};
 use crate::ids::MunicipalityId;
+use crate::privacy::consent::{self, Audience};
 use crate::types::{Email, HttpUrl};
+
+/// A contact as `audience` may see it (`privacy::consent::visible` decides), or nothing.
+fn shown_contact(row: &ContactRow, audience: Audience) -> Option<Contact> {
+    let publish = row.publish();
+    let person = consent::visible(&row.person(), &publish, audience)?;
+    let record = row.consent();
+    Some(Contact {
+        id: row.id.clone().into(),
+        name: person.name,
+        role: person.role,
+        email: person.email,
+        phone: person.phone,
+        publish: publish.fields().to_vec(),
+        consent: (audience == Audience::Whole).then(|| Consent {
+            recorded_at: record.recorded_at.map(utc),
+            recorded_by: record.recorded_by.as_ref().map(Into::into),
+            withdrawn_at: record.withdrawn_at.map(utc),
+        }),
+    })
+}
 
 /// Topics, contacts and membership history of a set of municipalities, loaded in three
 /// queries whatever the number of municipalities.
@@ -80,23 +101,15 @@ pub fn load_details(conn: &mut DbConnection, ids: &[MunicipalityId]) -> QueryRes
 }
 
 impl Details {
-    /// The municipality as shown; `all_contacts` is false for anonymous readers.
-    pub fn show(&self, row: MunicipalityRow, all_contacts: bool) -> Municipality {
+    /// The municipality as `audience` sees it (its contacts as their consent allows).
+    pub fn show(&self, row: MunicipalityRow, audience: Audience) -> Municipality {
         let contacts = self
             .contacts
             .get(&row.id)
             .map(|contacts| {
                 contacts
                     .iter()
-                    .filter(|c| all_contacts || c.public)
-                    .map(|c| Contact {
-                        id: c.id.clone().into(),
-                        name: c.name.clone(),
-                        role: c.role.clone(),
-                        email: c.email.clone(),
-                        phone: c.phone.clone(),
-                        public: c.public,
-                    })
+                    .filter_map(|c| shown_contact(c, audience))
                     .collect()
             })
             .unwrap_or_default();
@@ -156,7 +169,7 @@ impl Details {
 
     /// The writable representation of a stored municipality, which `PATCH` merges into.
     pub fn input(&self, row: &MunicipalityRow) -> MunicipalityInput {
-        let shown = self.show(row.clone(), true);
+        let shown = self.show(row.clone(), Audience::Whole);
         MunicipalityInput {
             slug: super::values::Slug::parse(&row.slug).ok(),
             name: shown.name,
@@ -182,7 +195,9 @@ impl Details {
                     role: c.role,
                     email: c.email.as_deref().and_then(|e| Email::parse(e).ok()),
                     phone: c.phone,
-                    public: c.public,
+                    publish: Some(c.publish),
+                    public: None,
+                    consent: None,
                 })
                 .collect(),
             volunteer_card: shown.volunteer_card,

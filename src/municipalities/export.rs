@@ -23,6 +23,7 @@ use crate::error::ApiError;
 use crate::http::LenientQuery;
 use crate::http::conditional::computed;
 use crate::openapi::responses::*;
+use crate::privacy::consent::Audience;
 
 /// One line of the CSV exchange format. The export writes every column; the import takes
 /// any of them besides the key (`ags` or `slug`) and ignores `id` and `updated_at`.
@@ -242,7 +243,7 @@ fn selected(
         .collect();
     Ok((
         rows.into_iter()
-            .map(|row| details.show(row, false))
+            .map(|row| details.show(row, Audience::everyone()))
             .collect(),
         keys,
     ))

@@ -11,6 +11,7 @@ mod sheet;
 
 use super::service::Municipalities;
 use crate::history::revisions::{Action, Actor};
+use crate::privacy::consent::Audience;
 use crate::resource::recording::{self, Before};
 use std::collections::{BTreeMap, HashMap};
 
@@ -282,7 +283,7 @@ fn apply_row(
     };
     let (before, mut input) = match &loaded {
         Some((current, details)) => (
-            Some(details.show((*current).clone(), true)),
+            Some(details.show((*current).clone(), Audience::Whole)),
             details.input(current),
         ),
         None => (None, blank()),
@@ -307,11 +308,11 @@ fn apply_row(
     }
     let written = diesel::Connection::transaction(conn, |conn| {
         let stored = match &current {
-            Some(current) => super::service::store(conn, current, &input)?,
-            None => super::service::create(conn, &input)?,
+            Some(current) => super::service::store(conn, current, &input, actor)?,
+            None => super::service::create(conn, &input, actor)?,
         };
         let details = details::load_details(conn, std::slice::from_ref(&stored.id))?;
-        let after = details.show(stored.clone(), true);
+        let after = details.show(stored.clone(), Audience::Whole);
         let fields = match &before {
             Some(before) => changes(before, &after, &districts.keys)?,
             None => BTreeMap::new(),

@@ -12,7 +12,9 @@ use crate::db::schema::{
     membership_events, municipalities, municipality_contacts, municipality_topics,
 };
 use crate::db::{DbConnection, MultiBackend, now};
+use crate::history::revisions::{Actor, ActorKind};
 use crate::ids::{ContactId, MembershipEventId, MunicipalityId};
+use crate::privacy::consent::{ConsentRecord, PersonFields, Publish};
 use crate::text::{fold, like_pattern, search_words};
 use crate::types::trimmed;
 
@@ -129,7 +131,72 @@ pub struct ContactRow {
     pub role: Option<String>,
     pub email: Option<String>,
     pub phone: Option<String>,
-    pub public: bool,
+    /// The published fields (`privacy::consent::Publish` as stored).
+    pub publish: String,
+    pub consent_recorded_at: Option<NaiveDateTime>,
+    pub consent_recorded_by_kind: Option<String>,
+    pub consent_recorded_by: Option<String>,
+    pub consent_withdrawn_at: Option<NaiveDateTime>,
+}
+
+impl ContactRow {
+    pub fn person(&self) -> PersonFields {
+        PersonFields {
+            name: self.name.clone(),
+            role: self.role.clone(),
+            email: self.email.clone(),
+            phone: self.phone.clone(),
+        }
+    }
+
+    pub fn publish(&self) -> Publish {
+        Publish::from_stored(&self.publish)
+    }
+
+    pub fn consent(&self) -> ConsentRecord {
+        let recorded_by = self
+            .consent_recorded_by_kind
+            .as_deref()
+            .and_then(ActorKind::parse)
+            .map(|kind| Actor {
+                kind,
+                id: self.consent_recorded_by.clone(),
+            });
+        ConsentRecord {
+            recorded_at: self.consent_recorded_at,
+            recorded_by,
+            withdrawn_at: self.consent_withdrawn_at,
+        }
+    }
+
+    /// The row of a contact as written, with its settled `publish` and consent record.
+    pub fn new(
+        id: ContactId,
+        municipality_id: &MunicipalityId,
+        position: usize,
+        person: PersonFields,
+        publish: &Publish,
+        consent: ConsentRecord,
+    ) -> Self {
+        let (kind, by) = match consent.recorded_by {
+            Some(actor) => (Some(actor.kind.as_str().to_owned()), actor.id),
+            None => (None, None),
+        };
+        ContactRow {
+            id,
+            municipality_id: municipality_id.clone(),
+            position: position as i32,
+            name: person.name,
+            role: person.role,
+            email: person.email,
+            phone: person.phone,
+            publish: publish.stored(),
+            consent_recorded_at: consent.recorded_at,
+            consent_recorded_by_kind: kind,
+            consent_recorded_by: by,
+            consent_withdrawn_at: consent.withdrawn_at,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -253,15 +320,25 @@ pub fn undelete(
     crate::undelete!(conn, municipalities, id, version, next)
 }
 
-/// Replaces topics and contacts (contacts keep their ids when the input names one of theirs).
+/// The contacts of a municipality as stored, in their order.
+pub fn contacts(conn: &mut DbConnection, id: &MunicipalityId) -> QueryResult<Vec<ContactRow>> {
+    municipality_contacts::table
+        .filter(municipality_contacts::municipality_id.eq(id))
+        .order(municipality_contacts::position)
+        .select(ContactRow::as_select())
+        .load(conn)
+}
+
+/// Replaces topics and contacts (the contacts as settled by the service, ids kept).
 pub fn replace_parts(
     conn: &mut DbConnection,
     id: &MunicipalityId,
-    input: &MunicipalityInput,
+    topics: &[String],
+    contacts: &[ContactRow],
 ) -> QueryResult<()> {
     diesel::delete(municipality_topics::table.filter(municipality_topics::municipality_id.eq(id)))
         .execute(conn)?;
-    for (position, topic) in input.topics.iter().enumerate() {
+    for (position, topic) in topics.iter().enumerate() {
         diesel::insert_into(municipality_topics::table)
             .values((
                 municipality_topics::municipality_id.eq(id),
@@ -270,30 +347,13 @@ pub fn replace_parts(
             ))
             .execute(conn)?;
     }
-    let existing: Vec<ContactId> = municipality_contacts::table
-        .filter(municipality_contacts::municipality_id.eq(id))
-        .select(municipality_contacts::id)
-        .load(conn)?;
     diesel::delete(
         municipality_contacts::table.filter(municipality_contacts::municipality_id.eq(id)),
     )
     .execute(conn)?;
-    for (position, contact) in input.contacts.iter().enumerate() {
-        let kept = contact
-            .id
-            .map(ContactId::from)
-            .filter(|c| existing.contains(c));
+    for contact in contacts {
         diesel::insert_into(municipality_contacts::table)
-            .values(&ContactRow {
-                id: kept.unwrap_or_default(),
-                municipality_id: id.clone(),
-                position: position as i32,
-                name: contact.name.trim().to_owned(),
-                role: trimmed(contact.role.as_deref()),
-                email: contact.email.as_ref().map(|e| e.as_str().to_owned()),
-                phone: trimmed(contact.phone.as_deref()),
-                public: contact.public,
-            })
+            .values(contact)
             .execute(conn)?;
     }
     Ok(())

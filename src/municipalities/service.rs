@@ -9,15 +9,19 @@ use super::api::{
     DistrictFacts, Municipality, MunicipalityFilter, MunicipalityInput, OfficeFields,
 };
 use super::details::{self, Details};
-use super::model::{self, MunicipalityRow, MunicipalityValues};
+use super::model::{self, ContactRow, MunicipalityRow, MunicipalityValues};
 use crate::auth::AuthUser;
 use crate::db::DbConnection;
+use crate::db::now;
 use crate::db::query::Paging;
 use crate::db::record::live;
 use crate::error::{ApiError, Code, FieldError};
+use crate::history::revisions::Actor;
 use crate::http::Tagged;
-use crate::ids::MunicipalityId;
+use crate::ids::{ContactId, MunicipalityId};
+use crate::privacy::consent::{self, Audience, PersonFields, Previous, Publish, Requested};
 use crate::resource::Resource;
+use crate::types::trimmed;
 
 pub struct Municipalities;
 
@@ -42,9 +46,10 @@ impl Resource for Municipalities {
         details::load_details(conn, &ids)
     }
 
-    /// Anonymous readers see only the public contacts.
+    /// Contacts as their consent allows `who` to see them.
     fn show(row: MunicipalityRow, details: &Details, who: Option<&AuthUser>) -> Municipality {
-        details.show(row, who.is_some())
+        let audience = Audience::of(who, &row.id);
+        details.show(row, audience)
     }
 
     fn tagged(
@@ -52,8 +57,12 @@ impl Resource for Municipalities {
         details: &Details,
         who: Option<&AuthUser>,
     ) -> Tagged<Municipality> {
-        let view = if who.is_some() { None } else { Some("public") };
-        Tagged::of(row, view, |row| details.show(row, who.is_some()))
+        let audience = Audience::of(who, &row.id);
+        let view = match audience {
+            Audience::Whole => None,
+            Audience::Public => Some("public"),
+        };
+        Tagged::of(row, view, |row| details.show(row, audience))
     }
 
     fn list(
@@ -71,6 +80,17 @@ impl Resource for Municipalities {
 
     fn resolve_references(conn: &mut DbConnection, body: &mut Value) -> Result<(), ApiError> {
         super::references::resolve(conn, body)
+    }
+
+    /// Each contact's `publish` as the client asked, resolved against the stored one.
+    fn settled(before: &MunicipalityInput, after: MunicipalityInput) -> MunicipalityInput {
+        settled_contacts(before, after, false)
+    }
+
+    /// A restore never widens what a person agreed to publish now, and never brings back a
+    /// contact that was erased.
+    fn restorable(before: &MunicipalityInput, wanted: MunicipalityInput) -> MunicipalityInput {
+        settled_contacts(before, wanted, true)
     }
 
     fn may_write(user: &AuthUser, row: &MunicipalityRow, _: &Details) -> Result<(), ApiError> {
@@ -111,22 +131,22 @@ impl Resource for Municipalities {
 
     fn insert(
         conn: &mut DbConnection,
-        _user: &AuthUser,
+        user: &AuthUser,
         input: &MunicipalityInput,
         _: &(),
     ) -> Result<MunicipalityRow, ApiError> {
-        create(conn, input)
+        create(conn, input, &Actor::of(user))
     }
 
     fn update(
         conn: &mut DbConnection,
-        _user: &AuthUser,
+        user: &AuthUser,
         current: &MunicipalityRow,
         _: &Details,
         input: &MunicipalityInput,
         _: &(),
     ) -> Result<MunicipalityRow, ApiError> {
-        store(conn, current, input)
+        store(conn, current, input, &Actor::of(user))
     }
 
     fn may_delete(
@@ -172,15 +192,18 @@ pub fn require_exists(
     }
 }
 
-/// Validates and stores a new municipality (the API and the CSV import).
+/// Validates and stores a new municipality (the API and the CSV import); `actor` records
+/// the consent of contacts published from the start.
 pub fn create(
     conn: &mut DbConnection,
     input: &MunicipalityInput,
+    actor: &Actor,
 ) -> Result<MunicipalityRow, ApiError> {
     let values = checked_values(conn, input)?;
     let id = MunicipalityId::new();
     let row = model::insert(conn, &id, &values)?;
-    model::replace_parts(conn, &id, input)?;
+    let contacts = contact_rows(&id, &[], input, actor);
+    model::replace_parts(conn, &id, &input.topics, &contacts)?;
     model::record_status(conn, &id, &input.membership)?;
     Ok(row)
 }
@@ -192,11 +215,14 @@ pub fn store(
     conn: &mut DbConnection,
     current: &MunicipalityRow,
     input: &MunicipalityInput,
+    actor: &Actor,
 ) -> Result<MunicipalityRow, ApiError> {
     let values = checked_values(conn, input)?;
     let row = model::update(conn, &current.id, current.version, &values)?
         .ok_or_else(ApiError::precondition_failed)?;
-    model::replace_parts(conn, &row.id, input)?;
+    let existing = model::contacts(conn, &row.id)?;
+    let contacts = contact_rows(&row.id, &existing, input, actor);
+    model::replace_parts(conn, &row.id, &input.topics, &contacts)?;
     if current.membership_status != input.membership.status {
         model::record_status(conn, &row.id, &input.membership)?;
     }
@@ -216,4 +242,98 @@ fn checked_values(
     input.check(district.as_ref()).finish()?;
     MunicipalityValues::from_input(input)
         .ok_or_else(|| ApiError::invalid("slug", Code::InvalidValue, "cannot be derived"))
+}
+
+/// The contacts of `input` as rows to store: ids kept where they name an existing contact,
+/// `publish` and the consent record settled against the stored ones (`consent::settle`).
+fn contact_rows(
+    id: &MunicipalityId,
+    existing: &[ContactRow],
+    input: &MunicipalityInput,
+    actor: &Actor,
+) -> Vec<ContactRow> {
+    let at = now();
+    input
+        .contacts
+        .iter()
+        .enumerate()
+        .map(|(position, contact)| {
+            let previous = contact
+                .id
+                .map(ContactId::from)
+                .and_then(|cid| existing.iter().find(|row| row.id == cid));
+            let person = PersonFields {
+                name: contact.name.trim().to_owned(),
+                role: trimmed(contact.role.as_deref()),
+                email: contact.email.as_ref().map(|e| e.as_str().to_owned()),
+                phone: trimmed(contact.phone.as_deref()),
+            };
+            let publish = contact.publish.as_deref().map(Publish::of);
+            let requested = match (&publish, contact.public) {
+                (Some(publish), _) => Requested::Publish(publish),
+                (None, Some(public)) => Requested::Public(public),
+                (None, None) => Requested::Keep,
+            };
+            let stored = previous.map(|row| Previous {
+                name: &row.name,
+                email: row.email.as_deref(),
+                publish: row.publish(),
+                consent: row.consent(),
+            });
+            let (publish, consent) = consent::settle(
+                stored.as_ref(),
+                &person.name,
+                person.email.as_deref(),
+                requested,
+                actor,
+                at,
+            );
+            let cid = previous.map(|row| row.id.clone()).unwrap_or_default();
+            ContactRow::new(cid, id, position, person, &publish, consent)
+        })
+        .collect()
+}
+
+/// `after`'s contacts with `publish` spelled out: as sent, or resolved from the deprecated
+/// `public` and the stored list (matched by id), so that equal meanings compare equal and
+/// the history shows what was stored. `restoring` narrows every list to the current one (a
+/// contact no longer there has agreed to nothing) and leaves out contacts that were erased.
+fn settled_contacts(
+    before: &MunicipalityInput,
+    mut after: MunicipalityInput,
+    restoring: bool,
+) -> MunicipalityInput {
+    let current = |id: Option<uuid::Uuid>| {
+        before
+            .contacts
+            .iter()
+            .find(|c| id.is_some() && c.id == id)
+            .and_then(|c| c.publish.as_deref())
+            .map(Publish::of)
+    };
+    if restoring {
+        after.contacts.retain(|c| c.name != crate::privacy::ERASED);
+    }
+    for contact in &mut after.contacts {
+        let stored = current(contact.id);
+        let requested = contact.publish.as_deref().map(Publish::of);
+        let publish = match (requested, contact.public) {
+            (Some(publish), _) => publish,
+            (None, Some(false)) => Publish::default(),
+            (None, Some(true)) => stored
+                .clone()
+                .filter(|p| !p.is_empty())
+                .unwrap_or_else(Publish::all),
+            (None, None) => stored.clone().unwrap_or_default(),
+        };
+        let publish = if restoring {
+            publish.narrowed_to(&stored.unwrap_or_default())
+        } else {
+            publish
+        };
+        contact.publish = Some(publish.fields().to_vec());
+        contact.public = None;
+        contact.consent = None;
+    }
+    after
 }

@@ -84,6 +84,17 @@ pub trait Resource: Sized + 'static {
     fn canonical(input: Self::Input) -> Self::Input {
         input
     }
+    /// The input a write stores, from the one it replaces (`before`) and the one the client
+    /// sent (`after`, canonical): where what a field means depends on what is stored (a
+    /// contact's consent, matched by id), it is spelled out here, before "unchanged" is
+    /// decided.
+    fn settled(_before: &Self::Input, after: Self::Input) -> Self::Input {
+        after
+    }
+    /// The input a restore stores, from the current one and the revision's (`wanted`).
+    fn restorable(before: &Self::Input, wanted: Self::Input) -> Self::Input {
+        Self::settled(before, wanted)
+    }
     /// Body fields that name other records by a key other than their id (rule 24) replaced
     /// by the id.
     fn resolve_references(_conn: &mut DbConnection, _body: &mut Value) -> Result<(), ApiError> {

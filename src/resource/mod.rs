@@ -211,6 +211,7 @@ async fn save<R: Resource>(
             let shown = serde_json::to_value(R::show(current.clone(), &details, Some(&writer)))
                 .map_err(ApiError::internal)?;
             let after = R::canonical(change.input(&before, &shown, R::status_action)?);
+            let after = R::settled(&before, after);
             if round_trip::unchanged(&before, &after) {
                 return Ok((current, details));
             }

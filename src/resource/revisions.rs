@@ -100,8 +100,8 @@ pub async fn restore<R: Resource>(
             if_match.check(&row)?;
             let revision = history::at_version(conn, collection::<R>(), row.id(), version)?
                 .ok_or_else(no_such_revision)?;
-            let wanted = R::canonical(restorable::<R>(revision.record())?);
             let before = R::canonical(R::input(&row, &details)?);
+            let wanted = R::restorable(&before, R::canonical(restorable::<R>(revision.record())?));
             let changed = !round_trip::unchanged(&before, &wanted);
             let deleted = row.deleted_at().is_some();
             if !changed && !deleted {

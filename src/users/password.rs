@@ -11,7 +11,7 @@ use super::model::{self, UserChanges};
 use super::service::Users;
 use crate::accounts::{password, sessions};
 use crate::auth::AuthUser;
-use crate::auth::rate_limit::{Attempt, LoginLimiter};
+use crate::auth::rate_limit::LoginLimiter;
 use crate::db::Db;
 use crate::db::record::live;
 use crate::error::{ApiError, Code};
@@ -60,7 +60,7 @@ pub async fn change_own_password(
     let current = db
         .run(move |conn| live(model::find(conn, &lookup)?, "user"))
         .await?;
-    let account = Attempt::account(&current.email);
+    let account = limiter.account_attempt(&current.email);
     limiter.check(&db, &account).await?;
     let mut refused = Vec::new();
     if let Err(error) = password::check_policy("new_password", &change.new_password) {

@@ -272,7 +272,12 @@ async fn the_cursor_sees_a_transaction_that_commits_after_a_later_one() {
                 serde_json::to_value(Municipalities::input(&current, &details)?).unwrap();
             input["population"] = json!(5555);
             let input = serde_json::from_value(input).unwrap();
-            let row = engagiert::municipalities::service::store(conn, &current, &input)?;
+            let row = engagiert::municipalities::service::store(
+                conn,
+                &current,
+                &input,
+                &engagiert::history::revisions::Actor::system(),
+            )?;
             wrote.send(()).unwrap();
             a_may_commit.recv().unwrap();
             let after = Municipalities::details(conn, std::slice::from_ref(&row))?;

@@ -117,13 +117,28 @@ pub fn settings() -> Settings {
 
 impl TestApp {
     pub async fn sqlite() -> Self {
+        Self::sqlite_with(settings()).await
+    }
+
+    pub async fn sqlite_with(settings: Settings) -> Self {
+        Self::sqlite_prepared(settings, |_| ()).await
+    }
+
+    /// On a fresh SQLite database that `prepare` gets (by URL) before the app migrates it.
+    pub async fn sqlite_prepared(settings: Settings, prepare: impl FnOnce(&str)) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("test.db");
         let url = format!("sqlite://{}", path.display());
-        Self::start(&url, Cleanup::Sqlite(dir), settings()).await
+        prepare(&url);
+        Self::start(&url, Cleanup::Sqlite(dir), settings).await
     }
 
     pub async fn postgres() -> Option<Self> {
+        Self::postgres_prepared(|_| ()).await
+    }
+
+    /// On a fresh PostgreSQL schema that `prepare` gets (by URL) before the app migrates it.
+    pub async fn postgres_prepared(prepare: impl FnOnce(&str)) -> Option<Self> {
         let base_url = std::env::var("TEST_DATABASE_URL")
             .ok()
             .filter(|u| !u.is_empty())?;
@@ -136,6 +151,7 @@ impl TestApp {
         let url = format!(
             "{base_url}{separator}options=-c%20search_path%3D{schema}&application_name={schema}"
         );
+        prepare(&url);
         Some(Self::start(&url, Cleanup::Postgres { base_url, schema }, settings()).await)
     }
 
@@ -414,7 +430,13 @@ impl TestApp {
         let input: engagiert::municipalities::api::MunicipalityInput =
             serde_json::from_value(body).expect("municipality input");
         self.db()
-            .run(move |conn| engagiert::municipalities::service::create(conn, &input))
+            .run(move |conn| {
+                engagiert::municipalities::service::create(
+                    conn,
+                    &input,
+                    &engagiert::history::revisions::Actor::system(),
+                )
+            })
             .await
             .expect("create municipality")
             .id

@@ -1,0 +1,130 @@
+//! Wire types of `/api/v1/privacy`: the record of processing (Art. 30 DSGVO), generated from
+//! the catalogue and the retention settings in force.
+
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::catalogue::{CATEGORIES, Category, Kept};
+use crate::config::{ClientAddressLog, Retention};
+
+/// What the service holds about people, why, who sees it, where it is published and how
+/// long it is kept.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RecordOfProcessing {
+    /// Each category of personal data.
+    pub categories: Vec<CategoryRecord>,
+    /// What the service's log lines keep of a client: never an e-mail, password, token or
+    /// body; the client's address as `ENGAGIERT_LOG_CLIENT_ADDRESS` says (`none`,
+    /// `truncated`: IPv4 /24 and IPv6 /48, or `full`).
+    #[schema(example = "truncated")]
+    pub log_client_address: String,
+}
+
+/// One category of personal data.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CategoryRecord {
+    #[schema(example = "contacts")]
+    pub key: String,
+    #[schema(example = "Contact persons of member municipalities")]
+    pub name: String,
+    /// Whose data it is.
+    pub subjects: String,
+    pub purpose: String,
+    /// The legal basis.
+    pub basis: String,
+    /// The stored fields, as `table.column`.
+    #[schema(example = json!(["municipality_contacts.name", "municipality_contacts.email"]))]
+    pub fields: Vec<String>,
+    pub visible_to: String,
+    pub published: String,
+    pub retention: RetentionRecord,
+}
+
+/// How long a category is kept, under the configuration in force.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RetentionRecord {
+    /// The setting that decides it, if any.
+    #[schema(example = "ENGAGIERT_RETAIN_SESSIONS")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub setting: Option<String>,
+    /// Days, where a setting decides (`0`: kept for ever).
+    #[schema(example = 30)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub days: Option<u32>,
+    /// In words.
+    #[schema(example = "30 days (after the session ended or expired)")]
+    pub text: String,
+}
+
+impl RecordOfProcessing {
+    pub fn of(retention: &Retention, log: ClientAddressLog) -> Self {
+        let log_client_address = match log {
+            ClientAddressLog::None => "none",
+            ClientAddressLog::Truncated => "truncated",
+            ClientAddressLog::Full => "full",
+        };
+        RecordOfProcessing {
+            categories: CATEGORIES
+                .iter()
+                .map(|c| CategoryRecord::of(c, retention))
+                .collect(),
+            log_client_address: log_client_address.into(),
+        }
+    }
+}
+
+impl CategoryRecord {
+    fn of(category: &Category, retention: &Retention) -> Self {
+        CategoryRecord {
+            key: category.key.into(),
+            name: category.name.into(),
+            subjects: category.subjects.into(),
+            purpose: category.purpose.into(),
+            basis: category.basis.into(),
+            fields: category
+                .fields
+                .iter()
+                .map(|f| format!("{}.{}", f.table, f.column))
+                .collect(),
+            visible_to: category.visible_to.into(),
+            published: category.published.into(),
+            retention: RetentionRecord::of(&category.kept, retention),
+        }
+    }
+}
+
+impl RetentionRecord {
+    fn of(kept: &Kept, retention: &Retention) -> Self {
+        match kept {
+            Kept::UntilRemoved => RetentionRecord {
+                setting: None,
+                days: None,
+                text: "until the record is changed or deleted, or the person erased \
+                       (copies in the history: see `history`)"
+                    .into(),
+            },
+            Kept::Fixed(text) => RetentionRecord {
+                setting: None,
+                days: None,
+                text: (*text).into(),
+            },
+            Kept::Setting {
+                variable,
+                days,
+                after,
+            } => {
+                let days = days(retention);
+                let text = if days == 0 {
+                    format!("for ever ({variable}=0)")
+                } else {
+                    format!("{days} days ({after})")
+                };
+                RetentionRecord {
+                    setting: Some((*variable).into()),
+                    days: Some(days),
+                    text,
+                }
+            }
+        }
+    }
+}
