@@ -84,6 +84,8 @@ pub const RULES: &[(&str, Allowed)] = &[
     ("me", Allowed::OwnAccount),
     // Personal data.
     ("record_of_processing", Allowed::Anyone),
+    ("subject_access", Allowed::AdminsWithPassword),
+    ("own_data", Allowed::OwnAccount),
     ("change_own_password", Allowed::OwnAccount),
     ("list_api_tokens", Allowed::AdminsWithPassword),
     ("get_api_token", Allowed::AdminsWithPassword),

@@ -1,8 +1,13 @@
 //! Wire types of `/api/v1/privacy`: the record of processing (Art. 30 DSGVO), generated from
 //! the catalogue and the retention settings in force.
 
-use serde::Serialize;
-use utoipa::ToSchema;
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::consent::ContactField;
 
 use super::catalogue::{CATEGORIES, Category, Kept};
 use crate::config::{ClientAddressLog, Retention};
@@ -127,4 +132,100 @@ impl RetentionRecord {
             }
         }
     }
+}
+
+/// Whom a subject access asks about: `email`, `name`, or both (then both must match).
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct SubjectQuery {
+    /// The person's e-mail address.
+    #[param(example = "erika.mustermann@unna.example")]
+    pub email: Option<String>,
+    /// The person's name.
+    #[param(example = "Erika Mustermann")]
+    pub name: Option<String>,
+}
+
+/// Everything the service holds about one person (Art. 15 DSGVO), found by e-mail or name.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SubjectData {
+    /// Contact entries of municipalities that are this person.
+    pub contacts: Vec<ContactFound>,
+    /// User accounts that are this person.
+    pub users: Vec<UserFound>,
+    /// Sessions of those accounts.
+    pub sessions: Vec<SessionFound>,
+    /// Revisions and audit entries that name the person or were made by their account.
+    pub revisions: Vec<RevisionFound>,
+    /// Agenda items the person speaks at.
+    pub speakers: Vec<SpeakerFound>,
+    /// Ids of meeting registrations whose note mentions the person.
+    pub registration_notes: Vec<String>,
+    /// Failed logins under the person's e-mail (kept as keyed hashes).
+    pub login_attempts: LoginAttempts,
+    /// Every place of the catalogue (`table.column`) with the number of rows that hold
+    /// the person.
+    #[schema(example = json!({"municipality_contacts": 1, "users": 1, "revisions.patch/snapshot": 4}))]
+    pub places: BTreeMap<String, usize>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ContactFound {
+    pub id: String,
+    pub municipality_id: String,
+    pub name: String,
+    pub role: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub publish: Vec<ContactField>,
+    pub consent_recorded_at: Option<DateTime<Utc>>,
+    pub consent_withdrawn_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UserFound {
+    pub id: String,
+    pub email: String,
+    pub name: String,
+    /// Whether the account is deleted (its record is kept, without a password).
+    pub deleted: bool,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SessionFound {
+    pub id: String,
+    pub user_id: String,
+    pub created_at: DateTime<Utc>,
+    /// When its refresh token was last renewed.
+    pub last_used_at: Option<DateTime<Utc>>,
+    pub ended_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RevisionFound {
+    #[schema(example = "municipalities")]
+    pub collection: String,
+    pub id: String,
+    pub version: i32,
+    pub at: DateTime<Utc>,
+    /// The person's account made the change.
+    pub as_actor: bool,
+    /// The revision's data names the person.
+    pub mentioned: bool,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SpeakerFound {
+    pub meeting_id: String,
+    /// The agenda item's position (1..n).
+    pub position: i32,
+    pub title: String,
+}
+
+#[derive(Debug, Default, Serialize, ToSchema)]
+pub struct LoginAttempts {
+    pub count: i64,
+    pub first: Option<DateTime<Utc>>,
+    pub last: Option<DateTime<Utc>>,
 }

@@ -2,6 +2,7 @@
 //! what anyone sees of a contact (consent), subject access (Art. 15), erasure (Art. 17),
 //! the retention janitor and the record of processing (Art. 30).
 
+pub mod access;
 pub mod api;
 pub mod catalogue;
 pub mod consent;

@@ -328,3 +328,63 @@ async fn a_database_of_the_previous_release_is_migrated_postgres() {
     };
     public_contacts_become_published_with_a_consent_by_the_system(app).await;
 }
+
+both_backends! {
+    async fn subject_access_finds_every_place_and_only_an_admin_with_a_password_may_ask(app) {
+        let admin = app.admin().await;
+        let unna = app.unna().await;
+        // The person: a contact, a user who changed a record and failed a login, a speaker,
+        // and named in a registration note.
+        let path = format!("/api/v1/municipalities/{unna}");
+        app.patch(&path).bearer(&admin).json(&json!({"contacts": [
+            {"name": "Zora Quellmann", "email": "zora.quellmann@unna.example", "phone": "+49 2303 555 1234"}]}))
+            .send().await.expect(200);
+        let (user_id, zora) = app.user("zora.quellmann@unna.example", Role::Editor, Some(&unna)).await;
+        app.patch(&format!("/api/v1/users/{user_id}")).bearer(&admin).json(&json!({"name": "Zora Quellmann"}))
+            .send().await.expect(200);
+        app.patch(&path).bearer(&zora).json(&json!({"description": "Geändert von Zora."})).send().await.expect(200);
+        app.post("/api/v1/auth/login").json(&json!({"email": "zora.quellmann@unna.example", "password": "falsch"}))
+            .send().await.problem(401);
+        let meeting = crate::meetings::with(&crate::meetings::meeting("Treffen", 20),
+            json!({"agenda": [{"title": "Grußwort", "speaker": "Zora Quellmann"}]}));
+        let meeting_id = app.post("/api/v1/meetings").bearer(&admin).json(&meeting).send().await.expect(201)
+            .json()["id"].as_str().unwrap().to_owned();
+        app.post(&format!("/api/v1/meetings/{meeting_id}/registrations")).bearer(&admin)
+            .json(&json!({"municipality_id": unna, "attendees": 2, "note": "Mit zora.quellmann@unna.example"}))
+            .send().await.expect(201);
+
+        let ask = "/api/v1/privacy/subjects?email=zora.quellmann@unna.example&name=Zora%20Quellmann";
+        let data = app.get(ask).bearer(&admin).send().await.expect(200).json();
+        assert_eq!(data["contacts"][0]["phone"], "+49 2303 555 1234");
+        assert_eq!(data["users"][0]["id"], user_id.as_str());
+        assert_eq!(data["sessions"].as_array().unwrap().len(), 1);
+        let revisions = data["revisions"].as_array().unwrap();
+        assert!(revisions.iter().any(|r| r["as_actor"] == true), "{revisions:?}");
+        assert!(revisions.iter().any(|r| r["mentioned"] == true && r["collection"] == "municipalities"));
+        assert!(revisions.iter().any(|r| r["collection"] == "meetings"));
+        assert_eq!(data["speakers"][0]["meeting_id"], meeting_id.as_str());
+        assert_eq!(data["registration_notes"].as_array().unwrap().len(), 1);
+        assert_eq!(data["login_attempts"]["count"], 2, "the pair and the account key of the one failure");
+        assert_eq!(data["places"]["meeting_agenda_items.speaker"], 1);
+        // By name alone, too.
+        let by_name = app.get("/api/v1/privacy/subjects?name=zora%20QUELLMANN").bearer(&admin).send().await
+            .expect(200).json();
+        assert_eq!(by_name["contacts"].as_array().unwrap().len(), 1);
+        // Nobody else may ask.
+        let (_, reader) = app.user("leser@engagiert.example", Role::Reader, None).await;
+        let expires = (chrono::Utc::now() + chrono::Duration::days(30)).to_rfc3339();
+        let admin_token = app.post("/api/v1/api-tokens").bearer(&admin)
+            .json(&json!({"name": "Skript", "role": "admin", "expires_at": expires}))
+            .send().await.expect(201).json()["token"].as_str().unwrap().to_owned();
+        for token in [&zora, &reader, &admin_token] {
+            app.get(ask).bearer(token).send().await.problem(403);
+        }
+        app.get(ask).send().await.problem(401);
+        app.get("/api/v1/privacy/subjects").bearer(&admin).send().await.problem(422);
+        // Oneself.
+        let own = app.get("/api/v1/auth/me/data").bearer(&zora).send().await.expect(200).json();
+        assert_eq!(own["users"][0]["id"], user_id.as_str());
+        assert_eq!(own["contacts"].as_array().unwrap().len(), 1);
+        app.get("/api/v1/auth/me/data").bearer(&admin_token).send().await.problem(403);
+    }
+}
