@@ -86,6 +86,8 @@ pub const RULES: &[(&str, Allowed)] = &[
     ("record_of_processing", Allowed::Anyone),
     ("subject_access", Allowed::AdminsWithPassword),
     ("own_data", Allowed::OwnAccount),
+    ("erase_person", Allowed::AdminsWithPassword),
+    ("list_erasures", Allowed::AdminsWithPassword),
     ("change_own_password", Allowed::OwnAccount),
     ("list_api_tokens", Allowed::AdminsWithPassword),
     ("get_api_token", Allowed::AdminsWithPassword),

@@ -229,3 +229,56 @@ pub struct LoginAttempts {
     pub first: Option<DateTime<Utc>>,
     pub last: Option<DateTime<Utc>>,
 }
+
+/// Whom to erase, and why. Give `email`, `name` or both (then a contact or user must match
+/// both to be erased: namesakes are not).
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"email": "erika.mustermann@unna.example", "name": "Erika Mustermann", "reason": "Antrag nach Art. 17 DSGVO vom 3. Dezember 2026"}))]
+pub struct ErasureRequest {
+    #[serde(default)]
+    #[schema(example = "erika.mustermann@unna.example")]
+    pub email: Option<String>,
+    #[serde(default)]
+    #[schema(example = "Erika Mustermann")]
+    pub name: Option<String>,
+    /// Why (kept on record; the person's name or e-mail in it is redacted too).
+    #[schema(
+        example = "Antrag nach Art. 17 DSGVO vom 3. Dezember 2026",
+        min_length = 1,
+        max_length = 1000
+    )]
+    pub reason: String,
+}
+
+/// `?dry_run=true` reports what an erasure would find and changes nothing.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ErasureParams {
+    /// Report and change nothing.
+    #[serde(default)]
+    #[param(example = true)]
+    pub dry_run: bool,
+}
+
+/// What an erasure found (and, unless a dry run, erased), per place (`table.column`).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErasureAnswer {
+    pub id: String,
+    pub at: DateTime<Utc>,
+    pub dry_run: bool,
+    #[schema(example = json!({"municipality_contacts": 1, "users": 1, "revisions.patch/snapshot": 7}))]
+    pub found: BTreeMap<String, usize>,
+}
+
+/// An erasure as it stays on record: who, when, why and the counts — never the erased data.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErasureRecord {
+    pub id: String,
+    pub at: DateTime<Utc>,
+    /// Who erased (`user` or `token`) and their id.
+    pub by: super::consent::RecordedBy,
+    pub reason: String,
+    pub found: BTreeMap<String, usize>,
+}

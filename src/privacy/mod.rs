@@ -6,6 +6,7 @@ pub mod access;
 pub mod api;
 pub mod catalogue;
 pub mod consent;
+pub mod erasure;
 pub mod matching;
 pub mod retention;
 mod routes;

@@ -287,3 +287,78 @@ pub async fn delete<R: Resource>(
     .await?;
     Ok(HttpResponse::NoContent().finish())
 }
+
+/// Rewrites a record's writable representation on behalf of `user` (erasure): `transform`
+/// edits it as JSON and says whether it changed anything; a field the edit left invalid
+/// (an e-mail field that now reads `[gelöscht]`) is emptied. Stored as an ordinary update,
+/// with a new version and its revision, but without the checks of who may change what:
+/// the caller has decided that already. Whether the record changed.
+pub fn rewrite<R: Resource>(
+    conn: &mut DbConnection,
+    user: &AuthUser,
+    row: R::Row,
+    transform: impl Fn(&mut Value) -> bool,
+) -> Result<bool, ApiError> {
+    let details = R::details(conn, std::slice::from_ref(&row))?;
+    let before = R::canonical(R::input(&row, &details)?);
+    let mut value = serde_json::to_value(&before).map_err(ApiError::internal)?;
+    if !transform(&mut value) {
+        return Ok(false);
+    }
+    let after = R::canonical(parsed_emptying_invalid::<R::Input>(value)?);
+    if round_trip::unchanged(&before, &after) {
+        return Ok(false);
+    }
+    let written = R::update(conn, user, &row, &details, &after, &Default::default())?;
+    let (written, written_details) = reloaded::<R>(conn, written)?;
+    let before = Before::Row(&row, &details);
+    recording::record::<R>(
+        conn,
+        &Actor::of(user),
+        Action::Updated,
+        before,
+        &written,
+        &written_details,
+    )?;
+    Ok(true)
+}
+
+/// `value` parsed as `T`, with each field the parser refuses set to `null` (a few rounds).
+fn parsed_emptying_invalid<T: serde::de::DeserializeOwned>(
+    mut value: Value,
+) -> Result<T, ApiError> {
+    for _ in 0..8 {
+        match from_value::<T>(value.clone()) {
+            Ok(parsed) => return Ok(parsed),
+            Err(errors) => {
+                for error in errors {
+                    set_null(&mut value, &error.field);
+                }
+            }
+        }
+    }
+    from_value(value).map_err(ApiError::validation)
+}
+
+/// Sets the field a path such as `engagement_office.email` or `contacts[0].email` names to
+/// `null`.
+fn set_null(value: &mut Value, path: &str) {
+    let mut at = value;
+    let mut parts = path
+        .split('.')
+        .flat_map(|part| part.split(['[', ']']).filter(|p| !p.is_empty()))
+        .peekable();
+    while let Some(part) = parts.next() {
+        let next = match (at, part.parse::<usize>()) {
+            (Value::Array(items), Ok(i)) => items.get_mut(i),
+            (Value::Object(fields), _) => fields.get_mut(part),
+            _ => None,
+        };
+        let Some(next) = next else { return };
+        if parts.peek().is_none() {
+            *next = Value::Null;
+            return;
+        }
+        at = next;
+    }
+}

@@ -12,6 +12,7 @@ mod changes;
 mod conventions;
 mod dependable;
 mod documents;
+mod erasure;
 mod errors;
 mod formats;
 mod history;
