@@ -31,8 +31,9 @@ pub struct Revision {
     pub actor: Actor,
     /// The JSON merge patch (RFC 7396) from the previous version's writable fields to this
     /// one's (all of them for the first recorded version; `{}` when only the workflow or the
-    /// deletion mark changed). `status` is shown next to the writable fields.
-    #[schema(value_type = Object)]
+    /// deletion mark changed). `status` is shown next to the writable fields. `null` once
+    /// `ENGAGIERT_RETAIN_REVISION_DATA` took the revision's data (who, when and what stay).
+    #[schema(value_type = Option<Object>)]
     pub changes: Value,
     /// The writable fields (and `status`) as they were at this version: what a `PUT` would
     /// send and what restore brings back. Only in `GET .../revisions/{version}`.

@@ -42,6 +42,9 @@ pub const COLLECTIONS: &[&str] = &[
     "webhooks",
 ];
 
+/// The collections whose changes are in the feed but that keep no revisions.
+pub const FEED_ONLY: &[&str] = &["registrations", "attachments"];
+
 crate::text_enum! {
     /// What a change did.
     pub enum Action {
@@ -232,7 +235,7 @@ pub fn at_version(
         .filter(revisions::collection.eq(collection))
         .filter(revisions::record_id.eq(id))
         .filter(revisions::version.eq(version))
-        .filter(revisions::snapshot.is_not_null())
+        .filter(revisions::collection.ne_all(FEED_ONLY))
         .order(revisions::seq.desc())
         .select(RevisionRow::as_select())
         .first(conn)
@@ -280,7 +283,8 @@ pub fn page(
             q = q.filter(revisions::at.lt(until));
         }
         if filter.revisions_only {
-            q = q.filter(revisions::snapshot.is_not_null());
+            // Not "has a snapshot": a revision whose data the retention took is still one.
+            q = q.filter(revisions::collection.ne_all(FEED_ONLY));
         }
         q
     };

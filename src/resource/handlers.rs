@@ -239,7 +239,7 @@ macro_rules! revision_handlers {
             params($id, ("version" = i32, Path, description = "The version.", example = 2)),
             responses(
                 (status = 200, description = "The revision, with the record as it was.", body = $crate::history::api::Revision),
-                BadRequest, Unauthorized, Forbidden, NotFound, Unavailable
+                BadRequest, Unauthorized, Forbidden, NotFound, Gone, Unavailable
             ),
             security(("bearer" = []))
         )]

@@ -71,6 +71,12 @@ pub async fn one<R: Resource>(
         let (row, _) = with_history::<R>(conn, &key, &who)?;
         let revision = history::at_version(conn, collection::<R>(), row.id(), version)?
             .ok_or_else(no_such_revision)?;
+        if revision.snapshot.is_none() {
+            // Who, when and what stay listed; the record itself went with the retention.
+            return Err(ApiError::gone(
+                "this revision's data is no longer kept (ENGAGIERT_RETAIN_REVISION_DATA)",
+            ));
+        }
         let names = history::actor_names(conn, std::slice::from_ref(&revision))?;
         Ok(Revision::of(&revision, &names, true))
     })
