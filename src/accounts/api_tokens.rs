@@ -27,6 +27,15 @@ pub struct ApiTokenRow {
 }
 crate::impl_record!(ApiTokenRow);
 
+/// The API token `id`, revoked or not.
+pub fn find(conn: &mut DbConnection, id: &ApiTokenId) -> QueryResult<Option<ApiTokenRow>> {
+    api_tokens::table
+        .find(id)
+        .select(ApiTokenRow::as_select())
+        .first(conn)
+        .optional()
+}
+
 /// Id, role and municipality of an unrevoked, unexpired API token. Notes the use when the
 /// last one noted is more than a minute ago: a script polling every second writes once a
 /// minute, not per request.

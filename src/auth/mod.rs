@@ -235,11 +235,31 @@ async fn logout(db: web::Data<Db>, body: ApiJson) -> Result<HttpResponse, ApiErr
     Ok(HttpResponse::NoContent().finish())
 }
 
-/// The calling user.
+/// An API token as `/auth/me` shows it to the script that uses it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TokenIdentity {
+    #[schema(example = "01932c4e-7a4b-7cc2-9d1e-1f2a3b4c5d70")]
+    pub id: String,
+    /// Always `token`.
+    #[schema(example = "token")]
+    pub kind: &'static str,
+    #[schema(example = "Nachtlauf Mitgliederabgleich")]
+    pub name: String,
+    #[schema(example = "reader")]
+    pub role: Role,
+    /// The municipality an editor token acts for.
+    #[schema(example = json!(null))]
+    pub municipality_id: Option<String>,
+    #[schema(example = json!("2027-06-30T00:00:00Z"))]
+    pub expires_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// The caller: the signed-in user, or the API token a script uses (`kind: "token"`), so a
+/// script can check its own token.
 #[utoipa::path(
     tag = "auth",
     responses(
-        (status = 200, description = "The caller.", body = User, headers(("ETag" = String))),
+        (status = 200, description = "The caller: a user, or an API token.", body = inline(MeAnswer), headers(("ETag" = String))),
         NotModified, Unauthorized, Forbidden, Unavailable
     ),
     security(("bearer" = []))
@@ -250,10 +270,37 @@ async fn me(
     db: web::Data<Db>,
     caller: AuthUser,
 ) -> Result<HttpResponse, ApiError> {
+    if caller.token_use == TokenUse::Api {
+        let id = crate::ids::ApiTokenId::parse(&caller.id)
+            .ok_or_else(|| ApiError::unauthorized("the token names no API token"))?;
+        let row = db
+            .run(move |conn| {
+                crate::db::record::live(crate::accounts::api_tokens::find(conn, &id)?, "API token")
+            })
+            .await?;
+        return Tagged::of(row, Some("token"), |row| TokenIdentity {
+            id: row.id.to_string(),
+            kind: "token",
+            name: row.name,
+            role: row.role,
+            municipality_id: row.municipality_id.map(|m| m.to_string()),
+            expires_at: crate::db::utc(row.expires_at),
+        })
+        .respond(&req);
+    }
     let id = crate::ids::UserId::parse(&caller.id)
         .ok_or_else(|| ApiError::unauthorized("the token names no user"))?;
     let row = db
         .run(move |conn| crate::db::record::live(users::find(conn, &id)?, "user"))
         .await?;
     Tagged::of(row, None, User::from).respond(&req)
+}
+
+/// What `/auth/me` answers: a user, or an API token.
+#[derive(Serialize, ToSchema)]
+#[serde(untagged)]
+#[allow(dead_code)]
+enum MeAnswer {
+    User(User),
+    Token(TokenIdentity),
 }

@@ -81,7 +81,7 @@ pub const RULES: &[(&str, Allowed)] = &[
     ("login", Allowed::Anyone),
     ("refresh", Allowed::Anyone),
     ("logout", Allowed::Anyone),
-    ("me", Allowed::OwnAccount),
+    ("me", Allowed::SignedIn),
     // Personal data.
     ("record_of_processing", Allowed::Anyone),
     ("subject_access", Allowed::AdminsWithPassword),

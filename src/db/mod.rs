@@ -248,9 +248,17 @@ impl Db {
 
     /// A connection of the current generation.
     pub fn connection(&self) -> Result<PooledConn, ApiError> {
+        self.connection_within(None)
+    }
+
+    /// A connection from the pool, waiting at most `wait` (the pool's timeout without one).
+    fn connection_within(&self, wait: Option<Duration>) -> Result<PooledConn, ApiError> {
         loop {
             let started = Instant::now();
-            let checkout = self.pool.get();
+            let checkout = match wait {
+                Some(wait) => self.pool.get_timeout(wait),
+                None => self.pool.get(),
+            };
             // Failed waits count too: a pool timeout is the wait that matters most.
             if let Some(observe) = self.checkout_observer.get() {
                 observe(started.elapsed());
@@ -339,13 +347,25 @@ impl Db {
         self.commits.subscribe()
     }
 
-    /// A cheap round trip, for `/readyz` (503 after at most the pool's timeout).
+    /// A cheap round trip, for `/readyz`: answered within a second either way, as a load
+    /// balancer's health check waits no longer (503 when the database does not answer).
     pub async fn ping(&self) -> Result<(), ApiError> {
-        self.run(|conn| {
-            conn.batch_execute("SELECT 1")
-                .map_err(ApiError::unavailable_from)
-        })
-        .await
+        let db = self.clone();
+        let work = web::block(move || {
+            let mut conn = db.connection_within(Some(PING_CHECKOUT))?;
+            let result = conn
+                .batch_execute("SELECT 1")
+                .map_err(ApiError::unavailable_from);
+            if let Err(error) = &result {
+                db.after_failure(&mut conn, error);
+            }
+            result
+        });
+        match tokio::time::timeout(PING_ANSWER, work).await {
+            Ok(Ok(result)) => result,
+            Ok(Err(_)) => Err(ApiError::internal("the database task was cancelled")),
+            Err(_) => Err(ApiError::unavailable_from("no answer within a second")),
+        }
     }
 
     pub fn migrate(&self) -> anyhow::Result<Vec<String>> {
@@ -353,6 +373,10 @@ impl Db {
         migrate(&mut conn)
     }
 }
+
+/// How long `/readyz` waits for a connection, and for the whole answer.
+const PING_CHECKOUT: Duration = Duration::from_millis(700);
+const PING_ANSWER: Duration = Duration::from_millis(900);
 
 /// Adds libpq's `connect_timeout` (whole seconds, at least 2) unless the URL sets one, so a
 /// database host that does not answer cannot hold a request longer than the pool's timeout.

@@ -58,7 +58,7 @@ crate::versioned_handlers! {
     read: {
         /// Read a document.
         fn get_document "The document."
-            [NotModified, Unauthorized, NotFound, Gone, Unavailable]
+            [NotModified, BadRequest, Unauthorized, NotFound, Gone, Unavailable]
     },
     create: {
         /// Create a document (a draft).

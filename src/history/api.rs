@@ -35,8 +35,10 @@ pub struct Revision {
     /// `ENGAGIERT_RETAIN_REVISION_DATA` took the revision's data (who, when and what stay).
     #[schema(value_type = Option<Object>)]
     pub changes: Value,
-    /// The writable fields (and `status`) as they were at this version: what a `PUT` would
-    /// send and what restore brings back. Only in `GET .../revisions/{version}`.
+    /// The record as `GET` showed it at this version: its writable fields and `status` as
+    /// they were, with its `id`, this `version` and the time of the change as `updated_at`
+    /// — what a `PUT` would send back and what restore brings back. Only in
+    /// `GET .../revisions/{version}`.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Object>)]
     pub record: Option<Value>,
@@ -112,9 +114,25 @@ impl Revision {
             at: utc(row.at),
             actor: actor(row, names),
             changes: row.changes(),
-            record: with_record.then(|| row.record()),
+            record: with_record.then(|| shown_then(row)),
         }
     }
+}
+
+/// The record as `GET` showed it at this version: its fields then, with its `id`, that
+/// `version` and the time of the change as `updated_at`.
+fn shown_then(row: &RevisionRow) -> Value {
+    let mut shown = serde_json::Map::new();
+    shown.insert("id".into(), Value::from(row.record_id.clone()));
+    if let Value::Object(fields) = row.record() {
+        shown.extend(fields);
+    }
+    shown.insert("version".into(), Value::from(row.version));
+    shown.insert(
+        "updated_at".into(),
+        serde_json::to_value(utc(row.at)).unwrap_or(Value::Null),
+    );
+    Value::Object(shown)
 }
 
 impl AuditEntry {

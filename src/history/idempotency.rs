@@ -123,8 +123,10 @@ async fn remember(
     key: String,
     response: Result<ServiceResponse<impl MessageBody + 'static>, Error>,
 ) -> Result<ServiceResponse<BoxBody>, Error> {
+    // Only requests that ran are kept (rule 35): a refusal (4xx) wrote nothing, so the
+    // corrected retry may use the same key; a server error may be retried as it was.
     let keep = response.as_ref().is_ok_and(|r| {
-        !r.status().is_server_error()
+        (r.status().is_success() || r.status().is_redirection())
             && !r
                 .headers()
                 .get(header::CACHE_CONTROL)

@@ -29,6 +29,8 @@ pub fn cors(write_origins: &[String]) -> Cors {
             header::IF_MODIFIED_SINCE,
             header::ACCEPT,
             header::RANGE,
+            header::HeaderName::from_static("idempotency-key"),
+            header::HeaderName::from_static("x-request-id"),
         ])
         .expose_headers([
             header::ETAG,
@@ -37,6 +39,8 @@ pub fn cors(write_origins: &[String]) -> Cors {
             header::LAST_MODIFIED,
             header::RETRY_AFTER,
             header::CONTENT_DISPOSITION,
+            header::HeaderName::from_static("idempotent-replayed"),
+            header::HeaderName::from_static("x-request-id"),
         ])
         .max_age(3600)
 }

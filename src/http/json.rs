@@ -83,7 +83,7 @@ pub fn from_value<T: DeserializeOwned>(mut value: Value) -> Result<T, Vec<FieldE
         return Err(errors);
     }
     for _ in 0..64 {
-        let error = match serde_path_to_error::deserialize::<_, T>(&value) {
+        let error = match serde_path_to_error::deserialize::<_, T>(super::strict::Strict(&value)) {
             Ok(parsed) if errors.is_empty() => return Ok(parsed),
             Ok(_) => return Err(errors),
             Err(error) => error,

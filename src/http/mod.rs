@@ -15,6 +15,7 @@ pub mod query;
 pub mod refusal;
 pub mod round_trip;
 pub mod security;
+pub mod strict;
 pub mod time;
 
 pub use conditional::{IfMatch, Tagged};

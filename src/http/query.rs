@@ -27,6 +27,12 @@ impl<T: DeserializeOwned> FromRequest for ApiQuery<T> {
     }
 }
 
+/// No query parameters at all: a single read is strict (rule 26), so a misspelt or
+/// tracking parameter is a 400 rather than silently ignored.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NoQuery {}
+
 /// The query of a list: the paging and sync parameters every list shares, and the
 /// resource's own filters (`F`, which denies unknown fields and carries `sort`).
 pub struct ListQuery<F> {

@@ -67,7 +67,7 @@ crate::versioned_handlers! {
     read: {
         /// Read a meeting.
         fn get_meeting "The meeting; `online_url` only for authenticated callers."
-            [NotModified, Unauthorized, NotFound, Gone, Unavailable]
+            [NotModified, BadRequest, Unauthorized, NotFound, Gone, Unavailable]
     },
     create: {
         /// Plan a meeting (admin).

@@ -55,7 +55,7 @@ crate::versioned_handlers! {
     read: {
         /// Read a municipality by UUID, AGS or slug.
         fn get_municipality "The municipality."
-            [NotModified, Unauthorized, NotFound, Gone, Unavailable]
+            [NotModified, BadRequest, Unauthorized, NotFound, Gone, Unavailable]
     },
     create: {
         /// Add a municipality (admin).

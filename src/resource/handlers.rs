@@ -61,6 +61,7 @@ macro_rules! versioned_handlers {
             db: actix_web::web::Data<$crate::db::Db>,
             user: $crate::auth::MaybeUser,
             key: actix_web::web::Path<String>,
+            _strict: $crate::http::ApiQuery<$crate::http::query::NoQuery>,
         ) -> Result<$crate::http::Tagged<$out>, $crate::error::ApiError> {
             $crate::resource::read::<$r>(&db, key.into_inner(), user.0).await
         }

@@ -69,7 +69,7 @@ crate::versioned_handlers! {
         ///
         /// Drafts answer 404 to everyone but admins.
         fn get_survey "The survey."
-            [NotModified, Unauthorized, NotFound, Gone, Unavailable]
+            [NotModified, BadRequest, Unauthorized, NotFound, Gone, Unavailable]
     },
     create: {
         /// Create a survey (admin). It starts as a draft.

@@ -46,7 +46,7 @@ crate::versioned_handlers! {
     read: {
         /// Read a user.
         fn get_user "The user."
-            [NotModified, Unauthorized, Forbidden, NotFound, Gone, Unavailable] security(("bearer" = []))
+            [NotModified, BadRequest, Unauthorized, Forbidden, NotFound, Gone, Unavailable] security(("bearer" = []))
     },
     create: {
         /// Create a user.

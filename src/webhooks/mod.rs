@@ -62,7 +62,7 @@ crate::versioned_handlers! {
     read: {
         /// Read a webhook (without its secret).
         fn get_webhook "The webhook."
-            [NotModified, Unauthorized, Forbidden, NotFound, Gone, Unavailable] security(("bearer" = []))
+            [NotModified, BadRequest, Unauthorized, Forbidden, NotFound, Gone, Unavailable] security(("bearer" = []))
     },
     create: {
         /// Register a webhook: every change of a subscribed event is delivered to its URL,

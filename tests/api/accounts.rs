@@ -228,3 +228,25 @@ both_backends! {
         app.get("/api/v1/auth/me").bearer(&reader).send().await.expect(200);
     }
 }
+
+crate::both_backends! {
+    async fn a_script_can_check_its_own_api_token(app) {
+        let admin = app.admin().await;
+        let unna = app.unna().await;
+        let expires = (chrono::Utc::now() + chrono::Duration::days(30)).to_rfc3339();
+        let issued = app.post("/api/v1/api-tokens").bearer(&admin)
+            .json(&serde_json::json!({"name": "Nachtlauf", "role": "editor", "municipality_id": "unna", "expires_at": expires}))
+            .send().await.expect(201).json();
+        let token = issued["token"].as_str().unwrap();
+        let me = app.get("/api/v1/auth/me").bearer(token).send().await.expect(200).json();
+        assert_eq!(me["kind"], "token");
+        assert_eq!(me["id"], issued["id"]);
+        assert_eq!(me["name"], "Nachtlauf");
+        assert_eq!(me["role"], "editor");
+        assert_eq!(me["municipality_id"], unna.as_str());
+        assert!(me["expires_at"].is_string());
+        // A user still gets the user.
+        let user = app.get("/api/v1/auth/me").bearer(&admin).send().await.expect(200).json();
+        assert_eq!(user["email"], "admin@engagiert.example");
+    }
+}

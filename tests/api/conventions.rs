@@ -207,3 +207,35 @@ both_backends! {
         }
     }
 }
+
+crate::both_backends! {
+    async fn single_reads_refuse_parameters_they_do_not_define(app) {
+        let unna = app.unna().await;
+        app.get(&format!("/api/v1/municipalities/{unna}")).send().await.expect(200);
+        let problem = app.get(&format!("/api/v1/municipalities/{unna}?utm_source=x")).send().await.problem(400);
+        assert!(problem["detail"].as_str().unwrap_or_default().contains("utm_source")
+            || problem.to_string().contains("utm_source"), "{problem}");
+        app.get("/api/v1/municipalities/unna?limit=1").send().await.problem(400);
+    }
+}
+
+crate::both_backends! {
+    async fn an_array_where_an_object_belongs_is_refused_naming_every_field(app) {
+        let admin = app.admin().await;
+        let mut body = crate::history::town("Unna", "05978036");
+        body["location"] = serde_json::json!([51.5, 7.6]);
+        let problem = app.post("/api/v1/municipalities").bearer(&admin).json(&body).send().await.problem(422);
+        assert_eq!(crate::helpers::error_fields(&problem), ["location"]);
+        let id = app.unna().await;
+        let path = format!("/api/v1/municipalities/{id}");
+        let before = app.get(&path).bearer(&admin).send().await.expect(200).json();
+        let problem = app.patch(&path).bearer(&admin)
+            .json(&serde_json::json!({"engagement_office": ["Agentur"], "membership": ["member"], "location": [1, 2], "population": "viele"}))
+            .send().await.problem(422);
+        let mut fields = crate::helpers::error_fields(&problem);
+        fields.sort();
+        assert_eq!(fields, ["engagement_office", "location", "membership", "population"]);
+        let after = app.get(&path).bearer(&admin).send().await.expect(200).json();
+        assert_eq!(before["version"], after["version"], "nothing changed");
+    }
+}

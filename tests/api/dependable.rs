@@ -359,3 +359,39 @@ async fn postgres_stores_moments_with_their_time_zone_and_ids_as_uuid() {
         .expect("created_at");
     assert!(at > before && at < chrono::Utc::now() + chrono::Duration::seconds(5));
 }
+
+/// A load balancer's health check waits a second or two: `/readyz` answers within one,
+/// whether the database refuses connections or takes them and never answers.
+#[actix_web::test]
+async fn readiness_answers_within_a_second_while_the_database_is_gone() {
+    // A "database" that accepts connections and never says a word.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = silent.local_addr().unwrap().port();
+    let held = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let holder = held.clone();
+    std::thread::spawn(move || {
+        for stream in silent.incoming().flatten() {
+            holder.lock().unwrap().push(stream);
+        }
+    });
+    for url in [
+        "postgres://postgres@127.0.0.1:1/refused".to_owned(),
+        format!("postgres://postgres@127.0.0.1:{port}/silent"),
+    ] {
+        let ctx = TestApp::on_database(&url);
+        let service = actix_web::test::init_service(engagiert::app::build(ctx)).await;
+        for _ in 0..3 {
+            let started = Instant::now();
+            let request = actix_web::test::TestRequest::get()
+                .uri("/readyz")
+                .to_request();
+            let response = actix_web::test::call_service(&service, request).await;
+            assert_eq!(response.status(), 503, "{url}");
+            assert!(
+                started.elapsed() < Duration::from_millis(1200),
+                "{url}: {:?}",
+                started.elapsed()
+            );
+        }
+    }
+}

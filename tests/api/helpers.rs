@@ -229,6 +229,13 @@ impl TestApp {
         Context::new(&settings(), db, SECRET).expect("context")
     }
 
+    /// An app on `url` with the pool the service itself uses (its 5 s checkout timeout).
+    pub fn on_database(url: &str) -> Context {
+        let settings = settings();
+        let db = Db::new(DbTarget::parse(url).expect("url"), &settings.pool_options());
+        Context::new(&settings, db, SECRET).expect("context")
+    }
+
     /// Ends every PostgreSQL session of this app's pool from outside, as a database restart
     /// or a failover would; returns how many there were (0 on SQLite).
     pub fn terminate_sessions(&self) -> usize {

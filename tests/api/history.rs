@@ -246,3 +246,20 @@ both_backends! {
     }
 
 }
+
+crate::both_backends! {
+    async fn a_revision_shows_the_record_as_get_showed_it_with_id_and_version(app) {
+        let admin = app.admin().await;
+        let id = create_town(&app, &admin, "Unna", "05978036").await;
+        let path = format!("/api/v1/municipalities/{id}");
+        let shown = app.get(&path).bearer(&admin).send().await.expect(200).json();
+        app.patch(&path).bearer(&admin).json(&json!({"population": 2000})).send().await.expect(200);
+        let revision = app.get(&format!("{path}/revisions/1")).bearer(&admin).send().await.expect(200).json();
+        let record = &revision["record"];
+        assert_eq!(record["id"], shown["id"]);
+        assert_eq!(record["version"], 1);
+        assert_eq!(record["population"], 1000);
+        assert_eq!(record["name"], shown["name"]);
+        assert!(record["updated_at"].is_string());
+    }
+}

@@ -199,3 +199,26 @@ fn histogram(
 fn has_labels(found: &prometheus_parse::Labels, wanted: &[(&str, &str)]) -> bool {
     found.len() == wanted.len() && wanted.iter().all(|(k, v)| found.get(k) == Some(*v))
 }
+
+both_backends! {
+    async fn a_browser_may_send_an_idempotency_key_from_the_admin_frontend(app) {
+        let admin = app.admin().await;
+        // The preflight exactly as a browser sends it before a keyed POST.
+        let preflight = app.req(actix_web::http::Method::OPTIONS, "/api/v1/meetings")
+            .header("origin", "https://admin.engagiert.example")
+            .header("access-control-request-method", "POST")
+            .header("access-control-request-headers", "authorization,content-type,idempotency-key,if-match")
+            .send().await;
+        assert!(preflight.status.is_success(), "{:?}: {}", preflight.status, preflight.text());
+        let allowed = preflight.header("access-control-allow-headers").unwrap_or_default().to_lowercase();
+        assert!(allowed.contains("idempotency-key"), "{allowed}");
+        let body = crate::meetings::meeting("Aus dem Browser", 10);
+        let send = || app.post("/api/v1/meetings").bearer(&admin)
+            .header("origin", "https://admin.engagiert.example").header("idempotency-key", "browser-1").json(&body).send();
+        send().await.expect(201);
+        let replayed = send().await.expect(201);
+        let exposed = replayed.header("access-control-expose-headers").unwrap_or_default().to_lowercase();
+        assert!(exposed.contains("idempotent-replayed"), "{exposed}");
+        assert_eq!(replayed.header("idempotent-replayed").as_deref(), Some("true"));
+    }
+}
