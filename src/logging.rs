@@ -14,9 +14,9 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tracing::field::{Field, Visit};
 use tracing::{Event, Subscriber};
 use tracing_subscriber::EnvFilter;
-use tracing_subscriber::fmt::FmtContext;
 use tracing_subscriber::fmt::format::{self, FormatEvent, FormatFields};
 use tracing_subscriber::fmt::time::FormatTime;
+use tracing_subscriber::fmt::{FmtContext, FormattedFields};
 use tracing_subscriber::registry::LookupSpan;
 
 use crate::config::LogFormat;
@@ -129,9 +129,9 @@ impl FormatTime for Timestamp {
     }
 }
 
-/// The text lines for files and pipes: time, level and the event's fields, as the standard
-/// format writes them without colour (the service opens no spans, so there is no span
-/// context to write).
+/// The text lines for files and pipes: time, level, the event's fields and those of the
+/// spans it happened in (the request's id), as the standard format writes them without
+/// colour.
 struct PlainText;
 
 impl<S, N> FormatEvent<S, N> for PlainText
@@ -141,7 +141,7 @@ where
 {
     fn format_event(
         &self,
-        _ctx: &FmtContext<'_, S, N>,
+        ctx: &FmtContext<'_, S, N>,
         mut writer: format::Writer<'_>,
         event: &Event<'_>,
     ) -> fmt::Result {
@@ -153,6 +153,18 @@ where
         };
         event.record(&mut fields);
         fields.result?;
+        // The request line names its id itself; every other line gets it from its span.
+        let own = event.fields().any(|f| f.name() == "request_id");
+        if let Some(scope) = ctx.event_scope().filter(|_| !own) {
+            for span in scope.from_root() {
+                let extensions = span.extensions();
+                if let Some(fields) = extensions.get::<FormattedFields<N>>()
+                    && !fields.is_empty()
+                {
+                    write!(writer, " {fields}")?;
+                }
+            }
+        }
         writeln!(writer)
     }
 }
@@ -203,7 +215,9 @@ mod tests {
             let out = out.clone();
             move || Capture(out.clone())
         };
+        // As for files and pipes: no colour.
         let subscriber = tracing_subscriber::fmt()
+            .with_ansi(false)
             .with_writer(writer)
             .event_format(PlainText)
             .finish();
@@ -235,6 +249,19 @@ mod tests {
         assert_eq!(
             rest,
             " WARN request method=GET path=\"/api/v1/x \\\"y\\\"\" status=200 duration_us=17 slow=true\n"
+        );
+    }
+
+    #[test]
+    fn a_line_inside_a_request_carries_its_id() {
+        let text = line(|| {
+            let span = tracing::info_span!("request", request_id = %"req-42");
+            let _inside = span.enter();
+            tracing::error!(error = %"boom", "internal error");
+        });
+        assert!(
+            text.ends_with(" ERROR internal error error=boom request_id=req-42\n"),
+            "{text}"
         );
     }
 

@@ -13,18 +13,22 @@ use std::net::{IpAddr, Ipv6Addr};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
-use actix_web::body::MessageBody;
+use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::Method;
+use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::middleware::Next;
+use actix_web::web::Bytes;
 use actix_web::{Error, HttpMessage, web};
 use prometheus::{
     Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, Opts, Registry,
     TextEncoder,
 };
+use tracing::Instrument;
 
 use crate::config::ClientAddressLog;
 use crate::db::Db;
+use crate::http::request_id::{self, RequestId};
 
 /// Request latency buckets, in seconds: the ones the service has always reported.
 const REQUEST_BUCKETS: [f64; 12] = [
@@ -198,13 +202,16 @@ fn method_label(method: &Method) -> &'static str {
 }
 
 /// Logs each request and records it in the metrics under its route pattern (never the raw
-/// path, which would make one series per id).
+/// path, which would make one series per id); gives it its request id (rule 34): a span
+/// around everything it causes, the `X-Request-Id` header and `request_id` in a problem.
 pub async fn observe(
     req: ServiceRequest,
-    next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<impl MessageBody>, Error> {
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, Error> {
     let started = Instant::now();
     let method = req.method().clone();
+    let id = RequestId::of(req.request());
+    req.extensions_mut().insert(id.clone());
     // Copied only when the line is written. `path()` is the path without the query, which
     // may hold an e-mail (`?email=`) or a token.
     let path = tracing::enabled!(tracing::Level::INFO).then(|| loggable_path(req.path()));
@@ -216,7 +223,16 @@ pub async fn observe(
         _ => None,
     };
     let metrics = req.app_data::<web::Data<Metrics>>().cloned();
-    let response = next.call(req).await?;
+    let span = tracing::info_span!("request", request_id = %id.0);
+    // (No copy of the request may be kept meanwhile: the cache inside needs it unshared.
+    // Errors are turned into responses further in, by `problem_responses`.)
+    let mut response = next.call(req).instrument(span).await?.map_into_boxed_body();
+    if let Ok(value) = HeaderValue::from_str(&id.0) {
+        response
+            .headers_mut()
+            .insert(HeaderName::from_static(request_id::HEADER), value);
+    }
+    let response = with_request_id(response, &id).await;
     // Found after the answer: a response cache that answered names the route it stored, so
     // a hit does not walk the route table.
     let route = match response.request().extensions().get::<Route>() {
@@ -231,17 +247,51 @@ pub async fn observe(
     if let Some(path) = path {
         // Whole microseconds: an integer is cheaper to write than a float of milliseconds.
         let duration_us = u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX);
+        let request_id = id.0.as_str();
         match client {
             Some(client) => {
-                tracing::info!(%method, %path, %route, status, duration_us, %client, "request")
+                tracing::info!(%method, %path, %route, status, duration_us, %client, request_id, "request")
             }
-            None => tracing::info!(%method, %path, %route, status, duration_us, "request"),
+            None => {
+                tracing::info!(%method, %path, %route, status, duration_us, request_id, "request")
+            }
         }
     }
     if let Some(metrics) = metrics {
         metrics.observe(&method, route, status, elapsed.as_secs_f64());
     }
     Ok(response)
+}
+
+/// A problem document with the request's id in it (`request_id`); other answers as they are.
+async fn with_request_id(
+    response: ServiceResponse<BoxBody>,
+    id: &RequestId,
+) -> ServiceResponse<BoxBody> {
+    let is_problem = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/problem+json"));
+    if !is_problem {
+        return response;
+    }
+    let (request, response) = response.into_parts();
+    let (head, body) = response.into_parts();
+    let Ok(bytes) = actix_web::body::to_bytes(body).await else {
+        return ServiceResponse::new(request, head.set_body(BoxBody::new(())));
+    };
+    let body = match serde_json::from_slice::<serde_json::Value>(&bytes) {
+        Ok(serde_json::Value::Object(mut problem)) => {
+            problem.insert("request_id".into(), id.0.clone().into());
+            serde_json::to_vec(&problem)
+                .map(Bytes::from)
+                .unwrap_or(bytes)
+        }
+        _ => bytes,
+    };
+    let mut head = head;
+    head.headers_mut().remove(header::CONTENT_LENGTH);
+    ServiceResponse::new(request, head.set_body(BoxBody::new(body)))
 }
 
 /// `path` with every segment that could be an e-mail address (an `@`, plain or

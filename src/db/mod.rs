@@ -302,7 +302,11 @@ impl Db {
         T: Send + 'static,
     {
         let db = self.clone();
+        // The blocking thread works inside the request's span, so its log lines carry the
+        // request id too.
+        let span = tracing::Span::current();
         web::block(move || {
+            let _entered = span.enter();
             let mut conn = db.connection()?;
             let result = work(&mut conn);
             if let Err(error) = &result {

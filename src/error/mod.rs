@@ -44,6 +44,11 @@ pub struct Problem {
     /// The fields that failed validation (422) or the query parameters that were refused (400).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
+    /// The request's id, as in its `X-Request-Id` header and the service's log lines: quote
+    /// it when reporting a problem.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = "01932c4e7a4b7cc29d1e1f2a3b4c5d6f")]
+    pub request_id: Option<String>,
 }
 
 /// One refused field of a body or query.
@@ -259,6 +264,8 @@ impl ApiError {
             status: self.kind.status,
             detail: self.detail.clone(),
             errors: self.errors.clone(),
+            // Added by the request's middleware (`telemetry::observe`), which knows it.
+            request_id: None,
         }
     }
 }

@@ -13,6 +13,7 @@ pub mod list;
 pub mod merge_patch;
 pub mod query;
 pub mod refusal;
+pub mod request_id;
 pub mod round_trip;
 pub mod security;
 pub mod strict;

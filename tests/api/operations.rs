@@ -222,3 +222,19 @@ both_backends! {
         assert_eq!(replayed.header("idempotent-replayed").as_deref(), Some("true"));
     }
 }
+
+crate::both_backends! {
+    async fn every_answer_and_problem_carries_the_request_id(app) {
+        let mine = app.get("/healthz").header("x-request-id", "skript-7.lauf_1").send().await.expect(200);
+        assert_eq!(mine.header("x-request-id").as_deref(), Some("skript-7.lauf_1"));
+        let made_up = app.get("/healthz").header("x-request-id", "nicht gültig!").send().await.expect(200);
+        let id = made_up.header("x-request-id").unwrap();
+        assert!(!id.is_empty() && id != "nicht gültig!");
+        let none = app.get("/api/v1/municipalities/nirgendwo").send().await;
+        let header = none.header("x-request-id").unwrap();
+        let problem = none.problem(404);
+        assert_eq!(problem["request_id"], header.as_str());
+        let refused = app.get("/api/v1/users").header("x-request-id", "abc").send().await.problem(401);
+        assert_eq!(refused["request_id"], "abc");
+    }
+}
