@@ -194,8 +194,9 @@ pub struct DocumentFilter {
     pub kind: Option<Many<DocumentKind>>,
     #[param(example = "ehrenamtskarte")]
     pub topic: Option<String>,
-    /// Only documents naming this municipality as author or origin.
-    pub municipality_id: Option<Uuid>,
+    /// Only documents naming this municipality as author or origin: its UUID, AGS or slug.
+    #[param(value_type = Option<String>, example = "unna")]
+    pub municipality_id: Option<crate::municipalities::references::MunicipalityRef>,
     /// Only documents from this meeting.
     pub meeting_id: Option<Uuid>,
     /// Drafts only show to those who may see them.

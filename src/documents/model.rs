@@ -276,9 +276,9 @@ fn filtered(
             .select(document_topics::document_id);
         query = query.filter(documents::id.eq_any(tagged));
     }
-    if let Some(municipality) = filter.municipality_id {
+    if let Some(municipality) = &filter.municipality_id {
         let authored = document_municipalities::table
-            .filter(document_municipalities::municipality_id.eq(MunicipalityId::from(municipality)))
+            .filter(document_municipalities::municipality_id.eq(municipality.id()))
             .select(document_municipalities::document_id);
         query = query.filter(documents::id.eq_any(authored));
     }
@@ -345,6 +345,9 @@ pub fn list(
     filter: &DocumentFilter,
     viewer: &Viewer,
 ) -> QueryResult<(Vec<DocumentRow>, i64)> {
+    let mut filter = filter.clone();
+    crate::municipalities::references::resolve_filter(conn, &mut filter.municipality_id)?;
+    let filter = &filter;
     let words = search_words(filter);
     if words.is_empty() || filter.sort.is_some() {
         let total = filtered(Some(paging), filter, viewer)
@@ -407,10 +410,11 @@ pub fn published(
     filter: &DocumentFilter,
     limit: i64,
 ) -> QueryResult<Vec<DocumentRow>> {
-    let filter = DocumentFilter {
+    let mut filter = DocumentFilter {
         status: Some(Many::one(DocumentStatus::Published)),
         ..filter.clone()
     };
+    crate::municipalities::references::resolve_filter(conn, &mut filter.municipality_id)?;
     sorted(filtered(None, &filter, &Viewer::Anonymous), NEWEST_FIRST)
         .select(DocumentRow::as_select())
         .limit(limit)

@@ -500,8 +500,9 @@ pub struct MeetingFilter {
     /// One or more values, repeated or comma-separated (any matches).
     #[param(value_type = Option<Vec<MeetingFormat>>, style = Form, explode = true)]
     pub format: Option<Many<MeetingFormat>>,
-    /// Only meetings hosted by this municipality (a UUID).
-    pub host_municipality_id: Option<Uuid>,
+    /// Only meetings hosted by this municipality: its UUID, AGS or slug.
+    #[param(value_type = Option<String>, example = "unna")]
+    pub host_municipality_id: Option<crate::municipalities::references::MunicipalityRef>,
     /// Only meetings with this topic tag.
     #[param(example = "ehrenamtskarte")]
     pub topic: Option<String>,

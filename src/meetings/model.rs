@@ -258,6 +258,13 @@ pub fn replace_parts(
 }
 
 /// The meetings a filter selects, live ones only unless `paging` asks for tombstones.
+/// `filter` with the host it names resolved (rule 32).
+fn resolved(conn: &mut DbConnection, filter: &MeetingFilter) -> QueryResult<MeetingFilter> {
+    let mut filter = filter.clone();
+    crate::municipalities::references::resolve_filter(conn, &mut filter.host_municipality_id)?;
+    Ok(filter)
+}
+
 fn filtered(
     paging: Option<&Paging>,
     filter: &MeetingFilter,
@@ -282,8 +289,8 @@ fn filtered(
     if let Some(values) = &filter.format {
         query = query.filter(meetings::format.eq_any(values.0.clone()));
     }
-    if let Some(host) = filter.host_municipality_id {
-        query = query.filter(meetings::host_municipality_id.eq(MunicipalityId::from(host)));
+    if let Some(host) = &filter.host_municipality_id {
+        query = query.filter(meetings::host_municipality_id.eq(host.id()));
     }
     if let Some(topic) = &filter.topic {
         let tagged = meeting_topics::table
@@ -316,6 +323,7 @@ pub fn list(
     paging: &Paging,
     filter: &MeetingFilter,
 ) -> QueryResult<(Vec<MeetingRow>, i64)> {
+    let filter = &resolved(conn, filter)?;
     let total = filtered(Some(paging), filter).count().get_result(conn)?;
     let rows = sorted(filtered(Some(paging), filter), filter)
         .select(MeetingRow::as_select())
@@ -337,6 +345,7 @@ pub fn feed(
     filter: &MeetingFilter,
     at: NaiveDateTime,
 ) -> QueryResult<Vec<MeetingRow>> {
+    let filter = &resolved(conn, filter)?;
     let window = at - Duration::days(FEED_WINDOW_DAYS);
     let mut query = filtered(None, filter);
     if filter.from.is_none() {

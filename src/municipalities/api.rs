@@ -647,8 +647,9 @@ pub struct MunicipalityFilter {
     /// One or more values, repeated or comma-separated (any matches).
     #[param(value_type = Option<Vec<MembershipStatus>>, style = Form, explode = true)]
     pub status: Option<Many<MembershipStatus>>,
-    /// Only the towns and municipalities of this district.
-    pub district_id: Option<Uuid>,
+    /// Only the towns and municipalities of this district: its UUID, AGS or slug.
+    #[param(value_type = Option<String>, example = "05978")]
+    pub district_id: Option<crate::municipalities::references::MunicipalityRef>,
     /// Only those with this topic tag.
     #[param(example = "ehrenamtskarte")]
     pub topic: Option<String>,

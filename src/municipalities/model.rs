@@ -384,6 +384,16 @@ pub fn record_status(
         .map(|_| ())
 }
 
+/// `filter` with the district it names resolved (rule 32).
+fn resolved(
+    conn: &mut DbConnection,
+    filter: &MunicipalityFilter,
+) -> QueryResult<MunicipalityFilter> {
+    let mut filter = filter.clone();
+    super::references::resolve_filter(conn, &mut filter.district_id)?;
+    Ok(filter)
+}
+
 fn filtered(
     paging: Option<&Paging>,
     filter: &MunicipalityFilter,
@@ -402,8 +412,8 @@ fn filtered(
     if let Some(values) = &filter.status {
         query = query.filter(municipalities::membership_status.eq_any(values.0.clone()));
     }
-    if let Some(district) = filter.district_id {
-        query = query.filter(municipalities::district_id.eq(MunicipalityId::from(district)));
+    if let Some(district) = &filter.district_id {
+        query = query.filter(municipalities::district_id.eq(district.id()));
     }
     if let Some(topic) = &filter.topic {
         let tagged = municipality_topics::table
@@ -458,6 +468,7 @@ pub fn list(
     paging: &Paging,
     filter: &MunicipalityFilter,
 ) -> QueryResult<(Vec<MunicipalityRow>, i64)> {
+    let filter = &resolved(conn, filter)?;
     let total = filtered(Some(paging), filter).count().get_result(conn)?;
     let rows = sorted(filtered(Some(paging), filter), filter)
         .select(MunicipalityRow::as_select())
@@ -472,6 +483,7 @@ pub fn all(
     conn: &mut DbConnection,
     filter: &MunicipalityFilter,
 ) -> QueryResult<Vec<MunicipalityRow>> {
+    let filter = &resolved(conn, filter)?;
     sorted(filtered(None, filter), filter)
         .select(MunicipalityRow::as_select())
         .load(conn)

@@ -11,6 +11,7 @@ use crate::db::{Db, DbConnection};
 use crate::error::{ApiError, Code, FieldError};
 use crate::http::ApiJson;
 use crate::http::json::from_value;
+use crate::ids::MunicipalityId;
 
 const FIELDS: [&str; 4] = [
     "municipality_id",
@@ -103,4 +104,59 @@ fn replace(
         )),
     }
     Ok(())
+}
+
+/// A municipality named by a query filter (`host_municipality_id`, `municipality_id`,
+/// `district_id`): its UUID, AGS or slug, as in paths and bodies (rule 32). Resolved to the
+/// id once, before the list is read (`resolve`); a name that fits no municipality selects
+/// nothing, as an unknown UUID always did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MunicipalityRef {
+    key: String,
+    id: Option<MunicipalityId>,
+}
+
+impl MunicipalityRef {
+    /// Looks the key up (a UUID needs no lookup).
+    pub fn resolve(&mut self, conn: &mut DbConnection) -> diesel::QueryResult<()> {
+        self.id = match MunicipalityId::parse(&self.key) {
+            Some(id) => Some(id),
+            None => model::resolve(conn, &self.key)?.map(|row| row.id),
+        };
+        Ok(())
+    }
+
+    /// The id to filter by: the one resolved, or one no municipality has.
+    pub fn id(&self) -> MunicipalityId {
+        self.id
+            .clone()
+            .or_else(|| MunicipalityId::parse(&self.key))
+            .unwrap_or_else(|| MunicipalityId::from(uuid::Uuid::nil()))
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for MunicipalityRef {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let key = String::deserialize(deserializer)?.trim().to_owned();
+        let fits = !key.is_empty()
+            && key.len() <= 100
+            && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+        if !fits {
+            return Err(serde::de::Error::custom(
+                "must be a municipality's UUID, AGS or slug",
+            ));
+        }
+        Ok(MunicipalityRef { key, id: None })
+    }
+}
+
+/// Resolves a filter's reference in place, if it has one.
+pub fn resolve_filter(
+    conn: &mut DbConnection,
+    reference: &mut Option<MunicipalityRef>,
+) -> diesel::QueryResult<()> {
+    match reference {
+        Some(reference) => reference.resolve(conn),
+        None => Ok(()),
+    }
 }

@@ -168,6 +168,16 @@ async fn erase_person(
         Person::new(request.email.as_deref(), request.name.as_deref()).ok_or_else(|| {
             ApiError::invalid("email", Code::Required, "give the person's e-mail or name")
         })?;
+    // A name is redacted as a whole word wherever it stands: one too short to name a person
+    // ("A", "Re") would take words of everyone's texts with it.
+    let letters = |name: &str| name.chars().filter(|c| c.is_alphabetic()).count();
+    if person.name.as_deref().is_some_and(|name| letters(name) < 3) {
+        return Err(ApiError::invalid(
+            "name",
+            Code::TooShort,
+            "must hold at least three letters to name a person",
+        ));
+    }
     let throttle = throttle_keys(&limiter, &person);
     let outcome = erasure::erase(&db, &admin, person, throttle, reason, params.0.dry_run).await?;
     Ok(HttpResponse::Ok()

@@ -239,3 +239,26 @@ crate::both_backends! {
         assert_eq!(before["version"], after["version"], "nothing changed");
     }
 }
+
+crate::both_backends! {
+    async fn filters_name_a_municipality_by_uuid_ags_or_slug(app) {
+        let admin = app.admin().await;
+        let district = app.municipality(serde_json::json!({"name": "Kreis Unna", "kind": "district", "ags": "05978",
+            "membership": {"status": "member", "joined_on": "2024-01-15"}})).await;
+        let unna = app.municipality(serde_json::json!({"name": "Unna", "kind": "town", "ags": "05978036",
+            "district_id": district, "membership": {"status": "member", "joined_on": "2024-01-15"}})).await;
+        let meeting = crate::meetings::with(&crate::meetings::meeting("In Unna", 10), serde_json::json!({"host_municipality_id": unna}));
+        app.post("/api/v1/meetings").bearer(&admin).json(&meeting).send().await.expect(201);
+        app.post("/api/v1/meetings").bearer(&admin).json(&crate::meetings::meeting("Anderswo", 12)).send().await.expect(201);
+        for key in [unna.as_str(), "05978036", "unna"] {
+            let page = app.get(&format!("/api/v1/meetings?host_municipality_id={key}")).send().await.expect(200).json();
+            assert_eq!(page["total"], 1, "{key}");
+            let towns = app.get(&format!("/api/v1/municipalities?district_id={}", if key == "unna" { "kreis-unna" } else if key == "05978036" { "05978" } else { &district })).send().await.expect(200).json();
+            assert_eq!(towns["total"], 1, "{key}: {towns}");
+            app.get(&format!("/api/v1/documents?municipality_id={key}")).send().await.expect(200);
+        }
+        let none = app.get("/api/v1/meetings?host_municipality_id=nirgendwo").send().await.expect(200).json();
+        assert_eq!(none["total"], 0);
+        app.get("/api/v1/meetings?host_municipality_id=%3Cscript%3E").send().await.problem(400);
+    }
+}

@@ -238,5 +238,8 @@ both_backends! {
         assert_eq!(problem["errors"][0]["field"], "email");
         app.post("/api/v1/privacy/erasures").bearer(&admin).json(&json!({"email": "x@example.org", "reason": " "}))
             .send().await.problem(422);
+        let short = app.post("/api/v1/privacy/erasures").bearer(&admin).json(&json!({"name": "A.", "reason": "Test"}))
+            .send().await.problem(422);
+        assert_eq!(short["errors"][0]["field"], "name");
     }
 }

@@ -442,7 +442,7 @@ both_backends! {
             assert_eq!(titles(&list), expected, "{query}");
             assert_eq!(list["total"], expected.len(), "{query}");
         }
-        for query in ["kind=party", "status=maybe", "format=paper", "host_municipality_id=unna", "from=gestern",
+        for query in ["kind=party", "status=maybe", "format=paper", "host_municipality_id=unna%20city", "from=gestern",
                       "to=2030-13-01", "sort=title", "colour=blue"] {
             app.get(&format!("/api/v1/meetings?{query}")).send().await.problem(400);
         }
