@@ -167,6 +167,7 @@ pub fn build(
         // Innermost: a replayed answer still passes CORS and the problem rendering.
         .wrap(from_fn(crate::history::idempotency::idempotent))
         .wrap(crate::http::cors::cors(&ctx.cors_origins))
+        .wrap(from_fn(crate::http::cors::public_reads))
         .wrap(from_fn(fallback::problem_responses))
         .wrap(from_fn(crate::http::body::stall_guard))
         .wrap(from_fn(fallback::head_as_get))

@@ -24,7 +24,7 @@ use std::time::{Duration, Instant};
 use actix_web::body::{BoxBody, MessageBody, to_bytes};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderMap, HeaderValue};
-use actix_web::http::{Method, StatusCode};
+use actix_web::http::StatusCode;
 use actix_web::middleware::Next;
 use actix_web::web::Bytes;
 use actix_web::{Error, HttpMessage, HttpRequest, HttpResponse, web};
@@ -205,21 +205,15 @@ fn count(req: &ServiceRequest, hit: bool) {
     }
 }
 
-/// An anonymous `GET` (or `HEAD`, answered alike without the body) of the API.
+/// An anonymous `GET` (or `HEAD`, answered alike without the body) of the API. Its answer is
+/// the same for every origin (`Access-Control-Allow-Origin: *`, rule 33), so the origin is
+/// not part of the key.
 fn is_public_read(req: &ServiceRequest) -> bool {
-    (req.method() == Method::GET || req.method() == Method::HEAD)
-        && !req.headers().contains_key(header::AUTHORIZATION)
-        // An origin is part of the key as text; one that is not text is answered uncached.
-        && req
-            .headers()
-            .get(header::ORIGIN)
-            .is_none_or(|origin| origin.to_str().is_ok())
-        && req.path().starts_with("/api/v1/")
+    crate::http::cors::is_anonymous_read(req) && req.path().starts_with("/api/v1/")
 }
 
 /// The path and the query with its parameters in one order, so that `?a=1&b=2` and
-/// `?b=2&a=1` share an entry; and the `Origin`, since the CORS headers of a stored answer
-/// are those for its origin (after a line break, which no request target contains).
+/// `?b=2&a=1` share an entry.
 fn key_of(req: &ServiceRequest) -> String {
     let mut key = req.path().to_owned();
     let query = req.query_string();
@@ -230,10 +224,6 @@ fn key_of(req: &ServiceRequest) -> String {
         pairs.sort();
         key.push('?');
         form_urlencoded::Serializer::new(&mut key).extend_pairs(pairs);
-    }
-    if let Some(origin) = req.headers().get(header::ORIGIN) {
-        key.push('\n');
-        key.push_str(origin.to_str().unwrap_or_default());
     }
     key
 }

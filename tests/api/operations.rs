@@ -124,8 +124,16 @@ both_backends! {
     }
 
     async fn cors_reads_from_anywhere_writes_from_the_admin_frontend(app) {
+        // A read without a token: the same answer for every website (rule 33).
         let read = app.get("/healthz").header("origin", "https://www.unna.de").send().await.expect(200);
-        assert_eq!(read.header("access-control-allow-origin").as_deref(), Some("https://www.unna.de"));
+        assert_eq!(read.header("access-control-allow-origin").as_deref(), Some("*"));
+        let exposed = read.header("access-control-expose-headers").unwrap_or_default();
+        assert!(exposed.contains("ETag") && exposed.contains("X-Request-Id"), "{exposed}");
+        // The admin frontend, signed in, gets its own origin back.
+        let admin = app.admin().await;
+        let signed_in = app.get("/api/v1/users").bearer(&admin).header("origin", "https://admin.engagiert.example")
+            .send().await.expect(200);
+        assert_eq!(signed_in.header("access-control-allow-origin").as_deref(), Some("https://admin.engagiert.example"));
         let preflight = |origin: &'static str, method: &'static str| {
             app.req(actix_web::http::Method::OPTIONS, "/api/v1/users")
                 .header("origin", origin)
