@@ -122,7 +122,8 @@ impl RetentionRecord {
                 let text = if days == 0 {
                     format!("for ever ({variable}=0)")
                 } else {
-                    format!("{days} days ({after})")
+                    let unit = if days == 1 { "day" } else { "days" };
+                    format!("{days} {unit} ({after})")
                 };
                 RetentionRecord {
                     setting: Some((*variable).into()),

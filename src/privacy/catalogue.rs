@@ -53,7 +53,7 @@ pub enum Kept {
         days: fn(&Retention) -> u32,
         after: &'static str,
     },
-    /// A fixed time.
+    /// A fixed time, or for good (in words).
     Fixed(&'static str),
 }
 
@@ -281,7 +281,7 @@ pub const CATEGORIES: &[Category] = &[
         ],
         visible_to: "Admins signed in with a password.",
         published: "Never.",
-        kept: Kept::UntilRemoved,
+        kept: Kept::Fixed("for good: the proof that the erasures were made (Art. 5(2) DSGVO)"),
     },
 ];
 
