@@ -15,8 +15,9 @@ use super::consent::{ConsentRecord, Publish};
 use super::matching::{Person, Terms};
 use crate::db::schema::{
     api_tokens, attachments, documents, idempotency_keys, login_failures, meeting_agenda_items,
-    meeting_registrations, meetings, municipalities, municipality_contacts, refresh_tokens,
-    revisions, sessions, survey_answers, users, webhook_attempts, webhook_deliveries, webhooks,
+    meeting_registrations, meetings, municipalities, municipality_contacts, privacy_erasures,
+    refresh_tokens, revisions, sessions, survey_answers, surveys, users, webhook_attempts,
+    webhook_deliveries, webhooks,
 };
 use crate::db::{DbConnection, utc};
 use crate::error::ApiError;
@@ -174,6 +175,7 @@ pub fn subject_data(
     // Revisions: as the actor, or mentioned in what they keep.
     let actor_ids: Vec<String> = user_ids.iter().map(|id| id.to_string()).collect();
     let mut revisions_found = Vec::new();
+    let (mut in_patches, mut in_snapshots) = (0, 0);
     let mut after = 0i64;
     loop {
         let batch: Vec<RevisionData> = revisions::table
@@ -195,10 +197,14 @@ pub fn subject_data(
         after = last.0;
         for (_, collection, id, version, at, actor, patch, snapshot) in batch {
             let as_actor = actor.is_some_and(|a| actor_ids.contains(&a));
-            let mentioned = [patch, snapshot]
-                .iter()
-                .flatten()
-                .any(|text| found_in_json_text(terms, text));
+            let mentions = |text: &Option<String>| {
+                text.as_deref()
+                    .is_some_and(|text| found_in_json_text(terms, text))
+            };
+            let (in_patch, in_snapshot) = (mentions(&patch), mentions(&snapshot));
+            in_patches += usize::from(in_patch);
+            in_snapshots += usize::from(in_snapshot);
+            let mentioned = in_patch || in_snapshot;
             if as_actor || mentioned {
                 revisions_found.push(RevisionFound {
                     collection,
@@ -211,10 +217,8 @@ pub fn subject_data(
             }
         }
     }
-    places.insert(
-        "revisions.patch/snapshot".into(),
-        revisions_found.iter().filter(|r| r.mentioned).count(),
-    );
+    places.insert("revisions.patch".into(), in_patches);
+    places.insert("revisions.snapshot".into(), in_snapshots);
     places.insert(
         "revisions.actor_id".into(),
         revisions_found.iter().filter(|r| r.as_actor).count(),
@@ -274,15 +278,44 @@ pub fn subject_data(
         _ => LoginAttempts::default(),
     };
 
-    places.insert("municipality_contacts".into(), contacts.len());
-    places.insert("users".into(), users.len());
-    places.insert("sessions".into(), sessions_found.len());
-    places.insert("meeting_agenda_items.speaker".into(), speakers.len());
-    places.insert(
-        "meeting_registrations.note".into(),
-        registration_notes.len(),
-    );
-    places.insert("login_failures".into(), login_attempts.count as usize);
+    let with = |value: fn(&ContactFound) -> bool| contacts.iter().filter(|c| value(c)).count();
+    for (place, n) in [
+        ("municipality_contacts.name", contacts.len()),
+        ("municipality_contacts.email", with(|c| c.email.is_some())),
+        ("municipality_contacts.phone", with(|c| c.phone.is_some())),
+        ("municipality_contacts.publish", contacts.len()),
+        (
+            "municipality_contacts.consent_recorded_at",
+            with(|c| c.consent_recorded_at.is_some()),
+        ),
+        (
+            "municipality_contacts.consent_recorded_by",
+            with(|c| c.consent_recorded_at.is_some()),
+        ),
+        (
+            "municipality_contacts.consent_withdrawn_at",
+            with(|c| c.consent_withdrawn_at.is_some()),
+        ),
+        ("users.name", users.len()),
+        ("users.email", users.len()),
+        ("users.password_hash", users.len()),
+        ("sessions.user_id", sessions_found.len()),
+        ("sessions.created_at", sessions_found.len()),
+        (
+            "sessions.ended_at",
+            sessions_found
+                .iter()
+                .filter(|s| s.ended_at.is_some())
+                .count(),
+        ),
+        ("meeting_agenda_items.speaker", speakers.len()),
+        ("meeting_registrations.note", registration_notes.len()),
+        ("login_failures.key", login_attempts.count as usize),
+        ("login_failures.at", login_attempts.count as usize),
+    ] {
+        places.insert(place.into(), n);
+    }
+    count_traces(conn, &user_ids, &mut places)?;
     count_free_text(conn, terms, &mut places)?;
 
     Ok(SubjectData {
@@ -295,6 +328,44 @@ pub fn subject_data(
         login_attempts,
         places,
     })
+}
+
+/// Rows that point at the person's accounts: their refresh tokens, the API tokens and
+/// erasures they made.
+fn count_traces(
+    conn: &mut DbConnection,
+    user_ids: &[UserId],
+    places: &mut BTreeMap<String, usize>,
+) -> QueryResult<()> {
+    let refresh: i64 = refresh_tokens::table
+        .filter(refresh_tokens::user_id.eq_any(user_ids))
+        .count()
+        .get_result(conn)?;
+    let used: i64 = refresh_tokens::table
+        .filter(refresh_tokens::user_id.eq_any(user_ids))
+        .filter(refresh_tokens::used_at.is_not_null())
+        .count()
+        .get_result(conn)?;
+    let tokens: i64 = api_tokens::table
+        .filter(api_tokens::created_by.eq_any(user_ids))
+        .count()
+        .get_result(conn)?;
+    let ids: Vec<String> = user_ids.iter().map(|id| id.to_string()).collect();
+    let erasures: i64 = privacy_erasures::table
+        .filter(privacy_erasures::actor_id.eq_any(ids))
+        .count()
+        .get_result(conn)?;
+    let n = |count: i64| usize::try_from(count).unwrap_or_default();
+    for (place, count) in [
+        ("refresh_tokens.user_id", refresh),
+        ("refresh_tokens.created_at", refresh),
+        ("refresh_tokens.used_at", used),
+        ("api_tokens.created_by", tokens),
+        ("privacy_erasures.actor_id", erasures),
+    ] {
+        places.insert(place.into(), n(count));
+    }
+    Ok(())
 }
 
 fn found_in_json_text(terms: &Terms, text: &str) -> bool {
@@ -341,6 +412,40 @@ fn count_free_text(
         "municipalities.office_phone",
         municipalities::table
             .select(municipalities::office_phone)
+            .load(conn)?,
+    );
+    count(
+        "municipalities.office_address",
+        municipalities::table
+            .select(municipalities::office_address)
+            .load(conn)?,
+    );
+    count(
+        "municipality_contacts.role",
+        municipality_contacts::table
+            .select(municipality_contacts::role)
+            .load(conn)?,
+    );
+    count(
+        "meeting_agenda_items.title",
+        meeting_agenda_items::table
+            .select(meeting_agenda_items::title.nullable())
+            .load(conn)?,
+    );
+    count(
+        "surveys.description",
+        surveys::table.select(surveys::description).load(conn)?,
+    );
+    count(
+        "webhook_attempts.error",
+        webhook_attempts::table
+            .select(webhook_attempts::error)
+            .load(conn)?,
+    );
+    count(
+        "privacy_erasures.reason",
+        privacy_erasures::table
+            .select(privacy_erasures::reason.nullable())
             .load(conn)?,
     );
     count(

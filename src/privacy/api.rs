@@ -167,7 +167,7 @@ pub struct SubjectData {
     pub login_attempts: LoginAttempts,
     /// Every place of the catalogue (`table.column`) with the number of rows that hold
     /// the person.
-    #[schema(example = json!({"municipality_contacts": 1, "users": 1, "revisions.patch/snapshot": 4}))]
+    #[schema(example = json!({"municipality_contacts.email": 1, "users.email": 1, "revisions.patch": 4}))]
     pub places: BTreeMap<String, usize>,
 }
 
@@ -269,7 +269,7 @@ pub struct ErasureAnswer {
     pub id: String,
     pub at: DateTime<Utc>,
     pub dry_run: bool,
-    #[schema(example = json!({"municipality_contacts": 1, "users": 1, "revisions.patch/snapshot": 7}))]
+    #[schema(example = json!({"municipality_contacts.email": 1, "users.email": 1, "revisions.patch": 7}))]
     pub found: BTreeMap<String, usize>,
 }
 

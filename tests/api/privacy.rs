@@ -366,6 +366,17 @@ both_backends! {
         assert_eq!(data["registration_notes"].as_array().unwrap().len(), 1);
         assert_eq!(data["login_attempts"]["count"], 2, "the pair and the account key of the one failure");
         assert_eq!(data["places"]["meeting_agenda_items.speaker"], 1);
+        // Every place the catalogue names is looked at (and said, if only as 0).
+        for category in engagiert::privacy::catalogue::CATEGORIES {
+            for field in category.fields {
+                let place = format!("{}.{}", field.table, field.column);
+                assert!(data["places"][&place].is_u64(), "{place} not reported: {}", data["places"]);
+            }
+        }
+        for place in ["municipality_contacts.email", "users.email", "sessions.user_id", "revisions.actor_id",
+                      "revisions.patch", "login_failures.key", "municipality_contacts.phone"] {
+            assert!(data["places"][place].as_u64().unwrap_or(0) >= 1, "{place}: {}", data["places"]);
+        }
         // By name alone, too.
         let by_name = app.get("/api/v1/privacy/subjects?name=zora%20QUELLMANN").bearer(&admin).send().await
             .expect(200).json();
