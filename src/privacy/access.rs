@@ -11,7 +11,7 @@ use diesel::prelude::*;
 use super::api::{
     ContactFound, LoginAttempts, RevisionFound, SessionFound, SpeakerFound, SubjectData, UserFound,
 };
-use super::consent::{ConsentRecord, Publish};
+use super::consent::Publish;
 use super::matching::{Person, Terms};
 use crate::db::schema::{
     api_tokens, attachments, documents, idempotency_keys, login_failures, meeting_agenda_items,
@@ -109,6 +109,16 @@ pub fn subject_data(
     throttle: Option<&ThrottleKeys>,
 ) -> Result<SubjectData, ApiError> {
     let found = find(conn, person)?;
+    held(conn, person, &found, throttle)
+}
+
+/// Everything held about `person`, whose records and terms `found` has.
+pub fn held(
+    conn: &mut DbConnection,
+    person: &Person,
+    found: &Found,
+    throttle: Option<&ThrottleKeys>,
+) -> Result<SubjectData, ApiError> {
     let terms = &found.terms;
     let user_ids: Vec<UserId> = found.users.iter().map(|u| u.0.clone()).collect();
     let mut places = BTreeMap::new();
@@ -116,23 +126,16 @@ pub fn subject_data(
     let contacts: Vec<ContactFound> = found
         .contacts
         .iter()
-        .map(|c| {
-            let record = ConsentRecord {
-                recorded_at: c.7,
-                recorded_by: None,
-                withdrawn_at: c.8,
-            };
-            ContactFound {
-                id: c.0.to_string(),
-                municipality_id: c.1.to_string(),
-                name: c.2.clone(),
-                role: c.3.clone(),
-                email: c.4.clone(),
-                phone: c.5.clone(),
-                publish: Publish::from_stored(&c.6).fields().to_vec(),
-                consent_recorded_at: record.recorded_at.map(utc),
-                consent_withdrawn_at: record.withdrawn_at.map(utc),
-            }
+        .map(|c| ContactFound {
+            id: c.0.to_string(),
+            municipality_id: c.1.to_string(),
+            name: c.2.clone(),
+            role: c.3.clone(),
+            email: c.4.clone(),
+            phone: c.5.clone(),
+            publish: Publish::from_stored(&c.6).fields().to_vec(),
+            consent_recorded_at: c.7.map(utc),
+            consent_withdrawn_at: c.8.map(utc),
         })
         .collect();
     let users: Vec<UserFound> = found

@@ -47,12 +47,17 @@ pub async fn erase(
     reason: String,
     dry_run: bool,
 ) -> Result<Outcome, ApiError> {
-    let asked = person.clone();
+    let asked = person;
     let keys = throttle
         .as_ref()
         .map(|k| (k.account.clone(), k.pair_prefix.clone()));
-    let data = db
-        .run(move |conn| access::subject_data(conn, &asked, throttle.as_ref()))
+    // One lookup: what the dry run reports and what the erasure removes are the same.
+    let (matched, data) = db
+        .run(move |conn| {
+            let matched = access::find(conn, &asked)?;
+            let data = access::held(conn, &asked, &matched, throttle.as_ref())?;
+            Ok((matched, data))
+        })
         .await?;
     let found: BTreeMap<String, usize> = data.places.into_iter().filter(|(_, n)| *n > 0).collect();
     let outcome = Outcome {
@@ -64,12 +69,11 @@ pub async fn erase(
     if dry_run {
         return Ok(outcome);
     }
-    let asked = person.clone();
     let Found {
         contacts,
         users: matched_users,
         terms,
-    } = db.run(move |conn| Ok(access::find(conn, &asked)?)).await?;
+    } = matched;
     let terms = Arc::new(terms);
     let contact_ids: Vec<String> = contacts.iter().map(|c| c.0.to_string()).collect();
     let user_ids: Vec<UserId> = matched_users.iter().map(|u| u.0.clone()).collect();
