@@ -6,9 +6,10 @@ import sys
 
 from engagiert_client import AuthenticatedClient, Client
 from engagiert_client.api.auth import login, me
+from engagiert_client.api.meetings import list_meetings
 from engagiert_client.api.municipalities import get_municipality, update_municipality
 from engagiert_client.api.users import get_user, update_user
-from engagiert_client.models import LoginRequest, MunicipalityPatch, UserPatch
+from engagiert_client.models import LoginRequest, Meeting, MunicipalityPatch, UserPatch
 
 base, email, password = sys.argv[1:4]
 sent = []  # what went over the wire, to show that only the one field was sent
@@ -56,3 +57,9 @@ patch_one_field("municipality unna", get_municipality, update_municipality, "unn
 # The caller itself: found without a list endpoint, whose filters the generator may skip.
 user = me.sync(client=client)
 patch_one_field(f"user {user.email}", get_user, update_user, user.id, "name", user.name + " (typed client)", UserPatch)
+
+# List items are the resource's own type (not an anonymous `...ItemsItemType0`).
+page = list_meetings.sync(client=client)
+check(page is not None and len(page.items) > 0, "the meetings list is empty")
+check(all(isinstance(item, Meeting) for item in page.items), f"meetings list items are {type(page.items[0]).__name__}, not Meeting")
+print(f"meetings list: {len(page.items)} items of type Meeting, first {page.items[0].title!r}")

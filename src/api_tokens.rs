@@ -119,7 +119,7 @@ pub struct IssuedApiToken {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewApiToken {
-    #[schema(example = "Sync der Kreis-Website", max_length = 200)]
+    #[schema(example = "Sync der Kreis-Website", min_length = 1, max_length = 200)]
     pub name: String,
     pub role: Role,
     /// Required for the `editor` role, absent for `admin`: the municipality's UUID, AGS or

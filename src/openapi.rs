@@ -9,6 +9,8 @@ use utoipa::{Modify, OpenApi};
 use crate::error::Problem;
 use responses::ProblemResponses;
 
+mod refine;
+
 #[derive(OpenApi)]
 #[openapi(
     info(
@@ -349,8 +351,14 @@ fn with_idempotency_keys(value: &mut serde_json::Value) {
 
 pub fn to_json(doc: &OpenApiDocument) -> String {
     let mut value = serde_json::to_value(doc).unwrap_or_default();
+    refine::with_named_items(&mut value);
+    // Before the patch schemas are derived, so that a patched field keeps its text rule.
+    refine::with_text_rules(&mut value);
     with_patch_schemas(&mut value);
+    // After them: a patch leaves out what the rules tie together.
+    refine::with_field_rules(&mut value);
     with_idempotency_keys(&mut value);
+    refine::with_links(&mut value);
     let mut json = serde_json::to_string_pretty(&value).unwrap_or_else(|_| "{}".into());
     json.push('\n');
     json

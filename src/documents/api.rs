@@ -37,7 +37,7 @@ crate::text_enum! {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Link {
-    #[schema(example = "Ehrenamtskarte NRW", max_length = 300)]
+    #[schema(example = "Ehrenamtskarte NRW", min_length = 1, max_length = 300)]
     pub title: String,
     pub url: HttpUrl,
 }
@@ -46,13 +46,26 @@ pub struct Link {
 /// into.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "kind": "method",
+    "title": "Ehrenamtsagentur als Anlaufstelle",
+    "summary": "Wie eine Ehrenamtsagentur Freiwillige und Vereine zusammenbringt.",
+    "body": "## Ausgangslage\n\nDie Stadt ...",
+    "topics": ["ehrenamtsagentur"],
+    "language": "de",
+    "links": [{"title": "Ehrenamtskarte NRW", "url": "https://www.ehrensache.nrw.de"}]
+}))]
 pub struct DocumentInput {
     pub kind: DocumentKind,
-    #[schema(example = "Ehrenamtsagentur als Anlaufstelle", max_length = 300)]
+    #[schema(
+        example = "Ehrenamtsagentur als Anlaufstelle",
+        min_length = 1,
+        max_length = 300
+    )]
     pub title: String,
     /// A short abstract (plain text).
     #[serde(default)]
-    #[schema(max_length = 2000)]
+    #[schema(min_length = 1, max_length = 2000)]
     pub summary: Option<String>,
     /// The text in Markdown.
     #[serde(default)]

@@ -31,6 +31,15 @@ impl<'de> Deserializer<'de> for Strict<'de> {
                 fields: fields.iter(),
                 value: None,
             }),
+            // JSON Schema counts a number with a zero fraction (`310.0`, `1e2`) as an
+            // integer, and so do the clients generated from the document; serde's integer
+            // fields would refuse it.
+            Value::Number(number) => match number.as_f64() {
+                Some(x) if number.is_f64() && x.fract() == 0.0 && x.abs() < 9.0e15 => {
+                    visitor.visit_i64(x as i64)
+                }
+                _ => self.0.deserialize_any(visitor),
+            },
             other => other.deserialize_any(visitor),
         }
     }
@@ -156,6 +165,27 @@ mod tests {
         name: String,
         location: Option<Point>,
         tags: Vec<String>,
+    }
+
+    #[test]
+    fn a_number_without_fraction_is_an_integer_as_json_schema_says() {
+        #[derive(Debug, Deserialize, PartialEq)]
+        struct Count {
+            n: u32,
+            x: f64,
+        }
+        let read = |value: Value| Count::deserialize(Strict(&value)).map_err(|e| e.to_string());
+        assert_eq!(
+            read(json!({"n": 310.0, "x": 2.0})),
+            Ok(Count { n: 310, x: 2.0 })
+        );
+        assert_eq!(
+            read(json!({"n": 310, "x": 2.5})),
+            Ok(Count { n: 310, x: 2.5 })
+        );
+        assert!(read(json!({"n": 310.5, "x": 1})).is_err());
+        assert!(read(json!({"n": -1.0, "x": 1})).is_err());
+        assert!(read(json!({"n": 1e20, "x": 1})).is_err());
     }
 
     #[test]

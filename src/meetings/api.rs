@@ -79,16 +79,16 @@ pub fn stored(at: DateTime<Utc>) -> NaiveDateTime {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Venue {
-    #[schema(example = "Rathaus Unna, Ratssaal", max_length = 200)]
+    #[schema(example = "Rathaus Unna, Ratssaal", min_length = 1, max_length = 200)]
     pub name: String,
     #[serde(default)]
-    #[schema(example = "Rathausplatz 1", max_length = 300)]
+    #[schema(example = "Rathausplatz 1", min_length = 1, max_length = 300)]
     pub address: Option<String>,
     /// Five digits.
     #[serde(default)]
     #[schema(example = "59423", pattern = "^[0-9]{5}$")]
     pub postal_code: Option<String>,
-    #[schema(example = "Unna", max_length = 100)]
+    #[schema(example = "Unna", min_length = 1, max_length = 100)]
     pub city: String,
 }
 
@@ -101,13 +101,17 @@ pub struct AgendaItemInput {
     #[serde(default)]
     #[schema(example = 1, minimum = 1, maximum = 1000)]
     pub position: Option<u32>,
-    #[schema(example = "Begrüßung und Vorstellungsrunde", max_length = 200)]
+    #[schema(
+        example = "Begrüßung und Vorstellungsrunde",
+        min_length = 1,
+        max_length = 200
+    )]
     pub title: String,
     #[serde(default)]
     #[schema(max_length = 5000)]
     pub description: Option<String>,
     #[serde(default)]
-    #[schema(example = "Netzwerkbüro", max_length = 200)]
+    #[schema(example = "Netzwerkbüro", min_length = 1, max_length = 200)]
     pub speaker: Option<String>,
 }
 
@@ -129,7 +133,7 @@ pub struct AgendaItem {
 #[serde(deny_unknown_fields)]
 pub struct MeetingInput {
     pub kind: MeetingKind,
-    #[schema(example = "47. Netzwerktreffen", max_length = 200)]
+    #[schema(example = "47. Netzwerktreffen", min_length = 1, max_length = 200)]
     pub title: String,
     /// Markdown.
     #[serde(default)]

@@ -74,7 +74,7 @@ impl Default for Membership {
 #[schema(example = json!({"name": "Ehrenamtsagentur Unna", "url": "https://www.unna.de/ehrenamt", "email": "ehrenamt@unna.de", "phone": "+49 2303 103-0", "address": "Rathausplatz 1, 59423 Unna"}))]
 pub struct EngagementOffice {
     /// Its name.
-    #[schema(example = "Ehrenamtsagentur Unna", max_length = 200)]
+    #[schema(example = "Ehrenamtsagentur Unna", min_length = 1, max_length = 200)]
     pub name: String,
     /// Its web page.
     #[serde(default)]
@@ -90,7 +90,11 @@ pub struct EngagementOffice {
     pub phone: Option<String>,
     /// Its postal address, one line.
     #[serde(default)]
-    #[schema(example = "Rathausplatz 1, 59423 Unna", max_length = 300)]
+    #[schema(
+        example = "Rathausplatz 1, 59423 Unna",
+        min_length = 1,
+        max_length = 300
+    )]
     pub address: Option<String>,
 }
 
@@ -103,11 +107,11 @@ pub struct ContactInput {
     #[schema(example = "01932c4e-7a4b-7cc2-9d1e-1f2a3b4c5d6f")]
     pub id: Option<Uuid>,
     /// Full name.
-    #[schema(example = "Erika Mustermann", max_length = 200)]
+    #[schema(example = "Erika Mustermann", min_length = 1, max_length = 200)]
     pub name: String,
     /// Function or title.
     #[serde(default)]
-    #[schema(example = "Ehrenamtskoordinatorin", max_length = 200)]
+    #[schema(example = "Ehrenamtskoordinatorin", min_length = 1, max_length = 200)]
     pub role: Option<String>,
     /// E-mail address.
     #[serde(default)]
@@ -203,11 +207,11 @@ pub struct MunicipalityInput {
     #[schema(example = "unna")]
     pub slug: Option<Slug>,
     /// The short name.
-    #[schema(example = "Unna", max_length = 200)]
+    #[schema(example = "Unna", min_length = 1, max_length = 200)]
     pub name: String,
     /// The full name; the name when omitted.
     #[serde(default)]
-    #[schema(example = "Kreisstadt Unna", max_length = 300)]
+    #[schema(example = "Kreisstadt Unna", min_length = 1, max_length = 300)]
     pub official_name: Option<String>,
     /// What kind of body it is.
     #[schema(example = "town")]

@@ -60,10 +60,10 @@ pub struct Scale {
     #[schema(example = 5)]
     pub max: i32,
     #[serde(default)]
-    #[schema(example = "gar nicht zufrieden", max_length = 100)]
+    #[schema(example = "gar nicht zufrieden", min_length = 1, max_length = 100)]
     pub min_label: Option<String>,
     #[serde(default)]
-    #[schema(example = "sehr zufrieden", max_length = 100)]
+    #[schema(example = "sehr zufrieden", min_length = 1, max_length = 100)]
     pub max_label: Option<String>,
 }
 
@@ -86,7 +86,7 @@ pub struct OptionInput {
     /// The id of an existing option to keep; omitted for a new one.
     #[serde(default)]
     pub id: Option<Uuid>,
-    #[schema(example = "Ja, eine eigene", max_length = 200)]
+    #[schema(example = "Ja, eine eigene", min_length = 1, max_length = 200)]
     pub label: String,
 }
 
@@ -94,6 +94,12 @@ pub struct OptionInput {
 /// place in `questions`, and numbered 1..n (rule 23).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "kind": "single_choice",
+    "text": "Gibt es in Ihrer Kommune eine Ehrenamtsagentur?",
+    "required": true,
+    "options": [{"label": "Ja, eine eigene"}, {"label": "Nein"}]
+}))]
 pub struct QuestionInput {
     /// The id of an existing question to keep; omitted for a new one.
     #[serde(default)]
@@ -105,12 +111,13 @@ pub struct QuestionInput {
     pub kind: QuestionKind,
     #[schema(
         example = "Gibt es in Ihrer Kommune eine Ehrenamtsagentur?",
+        min_length = 1,
         max_length = 1000
     )]
     pub text: String,
     /// A hint shown with the question.
     #[serde(default)]
-    #[schema(max_length = 2000)]
+    #[schema(min_length = 1, max_length = 2000)]
     pub help: Option<String>,
     /// Whether every response must answer it.
     #[serde(default)]
@@ -134,6 +141,7 @@ pub struct QuestionInput {
 pub struct SurveyInput {
     #[schema(
         example = "Ehrenamtsförderung in den Mitgliedskommunen 2025",
+        min_length = 1,
         max_length = 300
     )]
     pub title: String,

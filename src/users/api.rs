@@ -17,7 +17,7 @@ pub use crate::accounts::User;
 #[serde(deny_unknown_fields)]
 pub struct NewUser {
     pub email: Email,
-    #[schema(example = "Erika Mustermann", max_length = 200)]
+    #[schema(example = "Erika Mustermann", min_length = 1, max_length = 200)]
     pub name: String,
     pub role: Role,
     /// Required for editors, absent for admins: the municipality's UUID, AGS or slug.
@@ -46,7 +46,7 @@ fn yes() -> bool {
 #[serde(deny_unknown_fields)]
 pub struct UserUpdate {
     pub email: Email,
-    #[schema(example = "Erika Mustermann", max_length = 200)]
+    #[schema(example = "Erika Mustermann", min_length = 1, max_length = 200)]
     pub name: String,
     pub role: Role,
     /// Required for editors: the municipality's UUID, AGS or slug.

@@ -72,7 +72,8 @@ pub struct NewWebhook {
     pub url: String,
     /// `<collection>.<action>` names (`municipalities.updated`), `<collection>.*` or `*`;
     /// at least one.
-    #[schema(example = json!(["municipalities.created", "meetings.updated"]))]
+    #[schema(value_type = Vec<EventName>, min_items = 1, max_items = 100,
+             example = json!(["municipalities.created", "meetings.updated"]))]
     pub events: Vec<String>,
     #[serde(default)]
     #[schema(example = "Mitgliederliste der Website", max_length = 500)]
@@ -85,7 +86,8 @@ pub struct NewWebhook {
 pub struct WebhookInput {
     #[schema(example = "https://www.unna.de/engagiert/webhook", max_length = 2000)]
     pub url: String,
-    #[schema(example = json!(["municipalities.created", "meetings.updated"]))]
+    #[schema(value_type = Vec<EventName>, min_items = 1, max_items = 100,
+             example = json!(["municipalities.created", "meetings.updated"]))]
     pub events: Vec<String>,
     #[schema(example = "Mitgliederliste der Website", max_length = 500)]
     pub description: String,
@@ -151,6 +153,29 @@ pub fn check_webhook(url: &str, events: &[String], description: &str) -> Checks 
     }
     checks
 }
+
+/// An event a webhook subscribes to, as the document states it: the pattern is made from
+/// the same lists `is_event` checks against.
+pub struct EventName;
+
+impl utoipa::PartialSchema for EventName {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        let actions: Vec<&str> = Action::ALL.iter().map(|action| action.as_str()).collect();
+        let pattern = format!(
+            r"^(\*|({})\.(\*|{}))$",
+            COLLECTIONS.join("|"),
+            actions.join("|")
+        );
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .pattern(Some(pattern))
+            .description(Some("`*`, `<collection>.*` or `<collection>.<action>`."))
+            .examples([serde_json::json!("meetings.updated")])
+            .into()
+    }
+}
+
+impl ToSchema for EventName {}
 
 fn is_event(event: &str) -> bool {
     event == "*"

@@ -237,6 +237,15 @@ both_backends! {
         assert_eq!(replaced["title"], "47. Netzwerktreffen");
         assert_eq!(replaced["document_ids"], json!([]));
         assert_eq!(replaced["version"], 3);
+        // A whole number written with a fraction is an integer, as JSON Schema (and the
+        // clients generated from the document) count it; a real fraction is not.
+        let capacity = app.patch(&location).bearer(&admin)
+            .json(&json!({"capacity": 80.0, "agenda": [{"position": 2.0, "title": "B"}, {"position": 1e0, "title": "A"}]}))
+            .send().await.expect(200).json();
+        assert_eq!((&capacity["capacity"], &capacity["agenda"][0]["title"]), (&json!(80), &json!("A")));
+        let problem = app.patch(&location).bearer(&admin).json(&json!({"capacity": 80.5}))
+            .send().await.problem(422);
+        assert_eq!(error_fields(&problem), vec!["capacity"]);
 
         app.patch(&location).bearer(&admin).header("if-match", &format!("\"{}.v1\"", id(&created)))
             .json(&json!({"title": "veraltet"})).send().await.problem(412);

@@ -47,6 +47,115 @@ fn openapi_document_describes_every_response() {
     }
 }
 
+/// What a generated client and a stateful tester need of the document (issue: clients):
+/// list items named after their resource, links from each create operation, and a rule on
+/// every string a client sends.
+#[test]
+fn openapi_document_names_items_links_creations_and_states_text_rules() {
+    let doc: Value =
+        serde_json::from_str(&engagiert::openapi::to_json(&engagiert::app::document())).unwrap();
+    let schemas = doc["components"]["schemas"].as_object().unwrap();
+    for (name, schema) in schemas {
+        let Some(resource) = name.strip_prefix("Page_Listed_") else {
+            continue;
+        };
+        let variants = &schema["properties"]["items"]["items"]["oneOf"];
+        assert_eq!(
+            variants,
+            &serde_json::json!([
+                {"$ref": format!("#/components/schemas/{resource}")},
+                {"$ref": "#/components/schemas/Tombstone"}
+            ]),
+            "{name}"
+        );
+    }
+    let operation_ids: Vec<&str> = doc["paths"]
+        .as_object()
+        .unwrap()
+        .values()
+        .flat_map(|item| item.as_object().unwrap().values())
+        .filter_map(|operation| operation["operationId"].as_str())
+        .collect();
+    for collection in [
+        "municipalities",
+        "meetings",
+        "documents",
+        "surveys",
+        "users",
+        "webhooks",
+        "api-tokens",
+    ] {
+        let path = format!("/api/v1/{collection}");
+        let links = doc["paths"][&path]["post"]["responses"]["201"]["links"]
+            .as_object()
+            .unwrap_or_else(|| panic!("POST {path} has no links"));
+        assert!(links.len() >= 2, "POST {path}: {links:?}");
+        for link in links.values() {
+            assert!(
+                operation_ids.contains(&link["operationId"].as_str().unwrap()),
+                "{link}"
+            );
+            assert_eq!(link["parameters"]["id"], "$response.body#/id", "{link}");
+        }
+    }
+    let registration = &doc["paths"]["/api/v1/meetings/{id}/registrations"]["post"]["responses"]["201"]
+        ["links"]["GetRegistration"];
+    assert_eq!(registration["parameters"]["id"], "$request.path.id");
+    assert_eq!(
+        registration["parameters"]["municipality_id"],
+        "$response.body#/municipality_id"
+    );
+    // Every string property of a request body says its rule.
+    for name in [
+        "MunicipalityInput",
+        "ContactInput",
+        "MeetingInput",
+        "Venue",
+        "DocumentInput",
+        "NewUser",
+        "LoginRequest",
+        "SurveyInput",
+        "NewWebhook",
+    ] {
+        for (field, property) in schemas[name]["properties"].as_object().unwrap() {
+            let types = &property["type"];
+            let is_string = types == "string"
+                || types
+                    .as_array()
+                    .is_some_and(|t| t.contains(&"string".into()));
+            if is_string {
+                assert!(
+                    ["pattern", "format", "enum"]
+                        .iter()
+                        .any(|key| property.get(*key).is_some()),
+                    "{name}.{field} states no rule: {property}"
+                );
+            }
+        }
+    }
+    let title = regex::Regex::new(
+        schemas["DocumentInput"]["properties"]["title"]["pattern"]
+            .as_str()
+            .unwrap(),
+    )
+    .unwrap();
+    assert!(
+        title.is_match("Ehrenamtskarte NRW") && !title.is_match("  ") && !title.is_match("a\u{7}b")
+    );
+    let event = regex::Regex::new(schemas["EventName"]["pattern"].as_str().unwrap()).unwrap();
+    for ok in ["*", "meetings.*", "municipalities.updated"] {
+        assert!(event.is_match(ok), "{ok}");
+    }
+    for refused in [
+        "meetings",
+        "meeting.updated",
+        "meetings.changed",
+        "*.created",
+    ] {
+        assert!(!event.is_match(refused), "{refused}");
+    }
+}
+
 both_backends! {
     async fn health_ready_metrics_and_docs(app) {
         assert_eq!(app.get("/healthz").send().await.expect(200).json()["status"], "ok");
