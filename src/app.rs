@@ -218,6 +218,14 @@ pub fn start(
 /// `engagiert serve`: checks the settings, migrates, bootstraps, and serves until stopped.
 pub async fn serve(settings: Settings) -> anyhow::Result<()> {
     let secret = jwt_secret(&settings)?;
+    if settings.public_url.is_none() && !settings.dev {
+        // Feeds, calendars, webhooks and `Location` would point at the bind address, which
+        // is rarely what the world reaches (0.0.0.0, a container's port).
+        tracing::warn!(
+            bind = %settings.bind,
+            "ENGAGIERT_PUBLIC_URL is not set: links in answers, feeds and webhooks use http://<bind>; set it to the address clients reach"
+        );
+    }
     let target = DbTarget::parse(&settings.database_url).map_err(anyhow::Error::msg)?;
     tracing::info!(backend = ?target.backend, "opening database");
     let db = Db::new(target, &settings.pool_options());

@@ -1,5 +1,5 @@
-//! The command line: `serve` (the default), `migrate`, `openapi`, `user create`,
-//! `import municipalities`, `export municipalities`.
+//! The command line: `serve` (the default), `migrate`, `healthcheck`, `backup`, `restore`,
+//! `restored`, `openapi`, `user create`, `import municipalities`, `export municipalities`.
 
 use std::io::{BufRead, IsTerminal, Read, Write};
 use std::path::PathBuf;
@@ -34,6 +34,29 @@ pub enum Command {
     Serve,
     /// Apply pending database migrations and exit.
     Migrate,
+    /// Exit 0 when the service on ENGAGIERT_BIND answers /readyz with 200 (the container's
+    /// health check), else 1.
+    Healthcheck {
+        /// Seconds to wait for the answer.
+        #[arg(long, default_value_t = 3)]
+        timeout: u64,
+    },
+    /// Write a consistent copy of the database while the service keeps serving (SQLite:
+    /// an online copy; PostgreSQL: pg_dump's custom format).
+    Backup {
+        /// The file to write; never overwritten.
+        #[arg(long, short)]
+        output: PathBuf,
+    },
+    /// Restore a backup after checking it (SQLite: with the service stopped; PostgreSQL:
+    /// into an empty database), then do what `restored` does.
+    Restore {
+        /// The backup file.
+        file: PathBuf,
+    },
+    /// After a restore made by other means: end every session, start a new change-feed
+    /// history, and list the API tokens and webhooks to review.
+    Restored,
     /// Write the OpenAPI document.
     Openapi {
         /// Where to write it; `-` for standard output.
@@ -114,6 +137,28 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
 fn command(cli: Cli) -> anyhow::Result<()> {
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => actix_web::rt::System::new().block_on(crate::app::serve(cli.settings)),
+        Command::Healthcheck { timeout } => {
+            crate::ops::healthcheck(&cli.settings.bind, std::time::Duration::from_secs(timeout))
+        }
+        Command::Backup { output } => {
+            let db = open(&cli.settings)?;
+            let target = DbTarget::parse(&cli.settings.database_url).map_err(anyhow::Error::msg)?;
+            crate::storage::backup::backup(&db, &target, &output)?;
+            eprintln!("wrote {}", output.display());
+            Ok(())
+        }
+        Command::Restore { file } => {
+            let target = DbTarget::parse(&cli.settings.database_url).map_err(anyhow::Error::msg)?;
+            let settings = &cli.settings;
+            let report = crate::storage::backup::restore(&target, &file, || open(settings))?;
+            println!("restored {}\n{report}", file.display());
+            Ok(())
+        }
+        Command::Restored => {
+            let report = crate::storage::backup::restored(&open(&cli.settings)?)?;
+            println!("{report}");
+            Ok(())
+        }
         Command::Migrate => {
             let applied = open(&cli.settings)?.migrate()?;
             println!("{} migration(s) applied", applied.len());

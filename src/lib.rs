@@ -22,6 +22,7 @@ pub mod ops;
 pub mod privacy;
 pub mod resource;
 pub mod stats;
+pub mod storage;
 pub mod surveys;
 pub mod telemetry;
 pub mod text;

@@ -1,4 +1,5 @@
-//! Operations endpoints: liveness, readiness (the database answers), Prometheus metrics.
+//! Operations endpoints: liveness, readiness (the database answers), Prometheus metrics;
+//! and the container's health check, the client side of `/readyz`.
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, web};
@@ -95,4 +96,44 @@ async fn metrics(
     Ok(HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
         .body(text))
+}
+
+/// `engagiert healthcheck`: asks the service listening on `bind` (the same
+/// `ENGAGIERT_BIND` it was started with; an unspecified address means this host) for
+/// `/readyz` and succeeds on 200. For the container's `HEALTHCHECK`: the image has no curl,
+/// and a shell's `/dev/tcp` is bash's, not the `/bin/sh` (dash) Docker runs it with.
+pub fn healthcheck(bind: &str, timeout: std::time::Duration) -> anyhow::Result<()> {
+    use std::io::{Read, Write};
+    use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
+
+    let address: SocketAddr = bind
+        .to_socket_addrs()
+        .map_err(|e| anyhow::anyhow!("ENGAGIERT_BIND {bind:?}: {e}"))?
+        .next()
+        .ok_or_else(|| anyhow::anyhow!("ENGAGIERT_BIND {bind:?} names no address"))?;
+    let address = match address {
+        SocketAddr::V4(v4) if v4.ip().is_unspecified() => {
+            SocketAddr::from(([127, 0, 0, 1], v4.port()))
+        }
+        SocketAddr::V6(v6) if v6.ip().is_unspecified() => {
+            SocketAddr::from((std::net::Ipv6Addr::LOCALHOST, v6.port()))
+        }
+        other => other,
+    };
+    let mut stream = TcpStream::connect_timeout(&address, timeout)
+        .map_err(|e| anyhow::anyhow!("{address}: {e}"))?;
+    stream.set_read_timeout(Some(timeout))?;
+    stream.set_write_timeout(Some(timeout))?;
+    stream.write_all(
+        format!("GET /readyz HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n").as_bytes(),
+    )?;
+    let mut answer = Vec::new();
+    stream.take(64 * 1024).read_to_end(&mut answer)?;
+    let status_line = answer.split(|&b| b == b'\n').next().unwrap_or_default();
+    let status_line = String::from_utf8_lossy(status_line);
+    if status_line.split_whitespace().nth(1) == Some("200") {
+        Ok(())
+    } else {
+        anyhow::bail!("{address}/readyz answered {:?}", status_line.trim())
+    }
 }

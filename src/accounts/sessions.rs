@@ -61,6 +61,19 @@ pub fn end_all_of_user(
     Ok(())
 }
 
+/// Ends every open session and revokes every refresh token (after a restore: the copy does
+/// not know of logouts and password changes made since it was taken). How many ended.
+pub fn end_all(conn: &mut DbConnection) -> QueryResult<usize> {
+    let at = now();
+    let ended = diesel::update(sessions::table.filter(sessions::ended_at.is_null()))
+        .set(sessions::ended_at.eq(at))
+        .execute(conn)?;
+    diesel::update(refresh_tokens::table.filter(refresh_tokens::revoked_at.is_null()))
+        .set(refresh_tokens::revoked_at.eq(at))
+        .execute(conn)?;
+    Ok(ended)
+}
+
 /// Id, role and municipality of a live, active user whose session `session` is open: what
 /// an access token may act as, in one query.
 pub fn active_subject(

@@ -98,6 +98,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    maintenance (id) {
+        id -> Integer,
+        feed_epoch -> Text,
+        feed_epoch_at -> Timestamp,
+        last_backup_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
     webhook_outbox_cursor (id) {
         id -> Integer,
         seq -> BigInt,

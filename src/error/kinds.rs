@@ -42,6 +42,8 @@ problem_types! {
         "The request body stopped arriving before it was complete. Send the request again.";
     CONFLICT = "conflict", 409, "Conflict",
         "The change collides with the data: a unique value (slug, AGS, e-mail) is taken, the record's state does not allow this change, or the same idempotency key is still being processed.";
+    RESYNC = "resync", 409, "Start over",
+        "The change-feed cursor cannot be continued: it belongs to an earlier history of the feed (the database was restored from a backup, which starts a new one) or lies beyond the newest change. Read the collections again (`updated_since` from before the last change you trust) and follow the feed from the `next` of a page without `after`.";
     GONE = "gone", 410, "Gone",
         "The resource was deleted. An admin can restore it from its revisions.";
     PRECONDITION_FAILED = "precondition-failed", 412, "Precondition failed",

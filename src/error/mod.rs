@@ -173,6 +173,11 @@ impl ApiError {
         Self::new(&types::CONFLICT).with_detail(detail)
     }
 
+    /// 409 `/problems/resync`: a change-feed cursor of another history or beyond its head.
+    pub fn resync(detail: impl Into<String>) -> Self {
+        Self::new(&types::RESYNC).with_detail(detail)
+    }
+
     /// 410: the resource was deleted.
     pub fn gone(detail: impl Into<String>) -> Self {
         Self::new(&types::GONE).with_detail(detail)

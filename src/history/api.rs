@@ -66,8 +66,9 @@ pub struct AuditEntry {
 /// One item of the change feed.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ChangeItem {
-    /// Pass as `after` to continue behind this item.
-    #[schema(example = "1042")]
+    /// Pass as `after` to continue behind this item: `<epoch>.<number>`, where the epoch
+    /// names the feed's history (a restored backup starts a new one).
+    #[schema(example = "3f9a0c5e7d21b4a8.1042")]
     pub cursor: String,
     #[schema(example = "meetings")]
     pub collection: String,
@@ -87,7 +88,7 @@ pub struct ChangeFeed {
     pub items: Vec<ChangeItem>,
     /// The cursor to ask with next (`after`): behind the last item, or the one asked with
     /// when there was nothing new.
-    #[schema(example = "1042")]
+    #[schema(example = "3f9a0c5e7d21b4a8.1042")]
     pub next: String,
 }
 
@@ -151,9 +152,10 @@ impl AuditEntry {
 }
 
 impl ChangeItem {
-    pub fn of(row: &RevisionRow) -> Self {
+    /// The item of `row` in the history `epoch`.
+    pub fn of(row: &RevisionRow, epoch: &str) -> Self {
         ChangeItem {
-            cursor: row.seq.to_string(),
+            cursor: super::cursor::format(epoch, row.seq),
             collection: row.collection.clone(),
             id: row.record_id.clone(),
             version: row.version,

@@ -12,6 +12,7 @@ use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::api::{AuditEntry, ChangeFeed, ChangeItem};
+use super::cursor::{self, Cursor};
 use super::revisions::{self, Action, COLLECTIONS, Follower};
 use crate::auth::AuthUser;
 use crate::config::Limits;
@@ -35,7 +36,9 @@ const MAX_LIMIT: i64 = 1000;
 #[into_params(parameter_in = Query)]
 pub struct FeedQuery {
     /// The `next` (or an item's `cursor`) of the last page read; absent: from the start.
-    #[param(example = "1042")]
+    /// A cursor of an earlier history (before a restore) or beyond the newest change is
+    /// 409 `/problems/resync`: start over from the collections' `updated_since`.
+    #[param(example = "3f9a0c5e7d21b4a8.1042")]
     pub after: Option<String>,
     /// How many items to return, 1 to 1000.
     #[param(minimum = 1, maximum = 1000, default = 100)]
@@ -72,7 +75,7 @@ fn known_collection(collection: Option<String>) -> Result<Option<String>, ApiErr
     params(FeedQuery),
     responses(
         (status = 200, description = "The next changes (possibly none) and the cursor to continue with.", body = ChangeFeed),
-        BadRequest, Unauthorized, Unavailable
+        BadRequest, Unauthorized, Conflict, Unavailable
     ),
     security(("bearer" = []))
 )]
@@ -85,18 +88,14 @@ pub async fn changes(
 ) -> Result<HttpResponse, ApiError> {
     let query = query.0;
     let after = match query.after.as_deref() {
-        None | Some("") => 0,
-        Some(text) => text
-            .parse::<i64>()
-            .ok()
-            .filter(|after| *after >= 0)
-            .ok_or_else(|| {
-                ApiError::bad_parameter(
-                    "after",
-                    Code::InvalidFormat,
-                    "is not a cursor this feed gave out",
-                )
-            })?,
+        None | Some("") => None,
+        Some(text) => Some(Cursor::parse(text).ok_or_else(|| {
+            ApiError::bad_parameter(
+                "after",
+                Code::InvalidFormat,
+                "is not a cursor this feed gave out",
+            )
+        })?),
     };
     let limit = query.limit.unwrap_or(DEFAULT_LIMIT);
     if !(1..=MAX_LIMIT).contains(&limit) {
@@ -120,29 +119,33 @@ pub async fn changes(
     // Subscribed before the first read, so a change committed between the read and the
     // wait still wakes it; no connection is held while waiting.
     let mut commits = db.commits();
-    let rows = loop {
-        let (collection, follower) = (collection.clone(), follower.clone());
-        let rows = db
+    let (epoch, rows) = loop {
+        let (collection, follower, after) = (collection.clone(), follower.clone(), after.clone());
+        let (epoch, rows) = db
             .run(move |conn| {
-                Ok(revisions::feed(
-                    conn,
-                    after,
-                    limit,
-                    collection.as_deref(),
-                    &follower,
-                )?)
+                let epoch = cursor::epoch(conn)?;
+                let from = match &after {
+                    None => 0,
+                    Some(after) => match after.refusal(&epoch, cursor::head(conn)?) {
+                        Some(why) => return Err(ApiError::resync(why)),
+                        None => after.seq,
+                    },
+                };
+                let rows = revisions::feed(conn, from, limit, collection.as_deref(), &follower)?;
+                Ok((epoch, rows))
             })
             .await?;
         if !rows.is_empty() || wait == 0 {
-            break rows;
+            break (epoch, rows);
         }
         match timeout_at(deadline, commits.changed()).await {
             Ok(Ok(())) => continue,
-            _ => break rows,
+            _ => break (epoch, rows),
         }
     };
-    let next = rows.last().map_or(after, |row| row.seq).to_string();
-    let items = rows.iter().map(ChangeItem::of).collect();
+    let from = after.map_or(0, |after| after.seq);
+    let next = cursor::format(&epoch, rows.last().map_or(from, |row| row.seq));
+    let items = rows.iter().map(|row| ChangeItem::of(row, &epoch)).collect();
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .json(ChangeFeed { items, next }))

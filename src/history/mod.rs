@@ -4,6 +4,7 @@
 //! does not create a record twice.
 
 pub mod api;
+pub mod cursor;
 pub mod feed;
 pub mod idempotency;
 pub mod keys;

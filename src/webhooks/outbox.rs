@@ -158,6 +158,11 @@ pub fn derive(conn: &mut DbConnection) -> Result<usize, ApiError> {
         ))
         .load(conn)?;
     let last = changes.last().map_or(from, |change| change.0);
+    let epoch = if changes.is_empty() {
+        String::new()
+    } else {
+        crate::history::cursor::epoch(conn)?
+    };
     let at = now();
     let mut written = 0;
     for (seq, collection, id, version, action, changed_at) in &changes {
@@ -170,7 +175,7 @@ pub fn derive(conn: &mut DbConnection) -> Result<usize, ApiError> {
                 "id": id,
                 "version": version,
                 "action": action,
-                "cursor": seq.to_string(),
+                "cursor": crate::history::cursor::format(&epoch, *seq),
             }
         })
         .to_string();
