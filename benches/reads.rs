@@ -153,7 +153,13 @@ fn wrk(url: &str, seconds: u64) -> (f64, f64) {
             url,
         ])
         .output()
-        .expect("wrk (apt-get install wrk)");
+        .expect("taskset (util-linux)");
+    // A missing wrk must not pass as a measurement of 0 requests per second.
+    assert!(
+        output.status.success(),
+        "wrk failed (apt-get install wrk): {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let text = String::from_utf8_lossy(&output.stdout);
     let rate = text
         .lines()

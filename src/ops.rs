@@ -73,8 +73,9 @@ fn digest(token: &str) -> [u8; 32] {
     Sha256::digest(token.as_bytes()).into()
 }
 
-/// Request counts and latencies by route and status, the process (CPU, memory, open files)
-/// and the database pool, in the Prometheus text format. When `ENGAGIERT_METRICS_TOKEN` is
+/// Request counts and latencies by route and status, the process (CPU, memory, open files),
+/// the database pool and the background work (webhook backlog, the retention janitor's last
+/// sweep, the age of the last backup), in the Prometheus text format. When `ENGAGIERT_METRICS_TOKEN` is
 /// set, it must be sent as bearer token.
 #[utoipa::path(
     tag = "operations",
@@ -92,10 +93,48 @@ async fn metrics(
     db: web::Data<Db>,
 ) -> Result<HttpResponse, ApiError> {
     access.check(&req)?;
+    let work = db.run(|conn| Ok(Background::read(conn)?)).await?;
+    metrics.set_background(&work);
     let text = metrics.render(&db).map_err(ApiError::internal)?;
     Ok(HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
         .body(text))
+}
+
+/// The background work as the database records it (shared by every instance): what the
+/// webhook dispatcher still has to send, the retention janitor's last sweep, the last backup.
+pub struct Background {
+    pub webhook_backlog: i64,
+    pub janitor_at: Option<chrono::NaiveDateTime>,
+    pub janitor_removed: i64,
+    pub last_backup_at: Option<chrono::NaiveDateTime>,
+}
+
+impl Background {
+    pub fn read(conn: &mut crate::db::DbConnection) -> diesel::QueryResult<Self> {
+        use crate::db::schema::{maintenance, webhook_deliveries};
+        use crate::webhooks::outbox::DeliveryState;
+        use diesel::prelude::*;
+
+        let webhook_backlog = webhook_deliveries::table
+            .filter(webhook_deliveries::state.eq(DeliveryState::Pending))
+            .count()
+            .get_result(conn)?;
+        let (janitor_at, janitor_removed, last_backup_at) = maintenance::table
+            .find(1)
+            .select((
+                maintenance::janitor_at,
+                maintenance::janitor_removed,
+                maintenance::last_backup_at,
+            ))
+            .first(conn)?;
+        Ok(Self {
+            webhook_backlog,
+            janitor_at,
+            janitor_removed,
+            last_backup_at,
+        })
+    }
 }
 
 /// `engagiert healthcheck`: asks the service listening on `bind` (the same

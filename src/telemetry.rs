@@ -21,8 +21,8 @@ use actix_web::middleware::Next;
 use actix_web::web::Bytes;
 use actix_web::{Error, HttpMessage, web};
 use prometheus::{
-    Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, Opts, Registry,
-    TextEncoder,
+    Gauge, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, Opts,
+    Registry, TextEncoder,
 };
 use tracing::Instrument;
 
@@ -54,6 +54,7 @@ pub struct Metrics {
     checkout_wait: Histogram,
     cache_hits: IntCounter,
     cache_misses: IntCounter,
+    background: [Gauge; 5],
 }
 
 static NEXT_ID: AtomicU64 = AtomicU64::new(0);
@@ -109,7 +110,38 @@ impl Metrics {
             "engagiert_cache_misses_total",
             "Public reads the response cache could not answer.",
         )?;
+        let mut gauges = Vec::new();
+        for (name, help) in [
+            (
+                "engagiert_webhook_backlog",
+                "Webhook deliveries waiting to be sent (pending).",
+            ),
+            (
+                "engagiert_retention_last_run_timestamp_seconds",
+                "When the retention janitor last finished a sweep (any instance; 0: never).",
+            ),
+            (
+                "engagiert_retention_last_run_removed",
+                "Rows and files that sweep removed or cleared.",
+            ),
+            (
+                "engagiert_backup_last_timestamp_seconds",
+                "When `engagiert backup` last finished (0: never).",
+            ),
+            (
+                "engagiert_backup_age_seconds",
+                "Seconds since `engagiert backup` last finished (+Inf: never).",
+            ),
+        ] {
+            gauges.push(Gauge::new(name, help)?);
+        }
+        let background: [Gauge; 5] = gauges
+            .try_into()
+            .map_err(|_| prometheus::Error::Msg("five background gauges".into()))?;
         let registry = Registry::new();
+        for gauge in &background {
+            registry.register(Box::new(gauge.clone()))?;
+        }
         registry.register(Box::new(cache_hits.clone()))?;
         registry.register(Box::new(cache_misses.clone()))?;
         registry.register(Box::new(requests.clone()))?;
@@ -134,7 +166,23 @@ impl Metrics {
             checkout_wait,
             cache_hits,
             cache_misses,
+            background,
         })
+    }
+
+    /// The background work as the database records it, set at each scrape.
+    pub fn set_background(&self, work: &crate::ops::Background) {
+        let seconds = |at: Option<chrono::NaiveDateTime>| {
+            at.map_or(0.0, |at| at.and_utc().timestamp() as f64)
+        };
+        let [backlog, janitor_at, janitor_removed, backup_at, backup_age] = &self.background;
+        backlog.set(work.webhook_backlog as f64);
+        janitor_at.set(seconds(work.janitor_at));
+        janitor_removed.set(work.janitor_removed as f64);
+        backup_at.set(seconds(work.last_backup_at));
+        backup_age.set(work.last_backup_at.map_or(f64::INFINITY, |at| {
+            (chrono::Utc::now().naive_utc() - at).num_milliseconds() as f64 / 1000.0
+        }));
     }
 
     /// Counts a public read answered from the response cache (`hit`) or not.

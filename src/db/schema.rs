@@ -103,6 +103,8 @@ diesel::table! {
         feed_epoch -> Text,
         feed_epoch_at -> Timestamp,
         last_backup_at -> Nullable<Timestamp>,
+        janitor_at -> Nullable<Timestamp>,
+        janitor_removed -> BigInt,
     }
 }
 

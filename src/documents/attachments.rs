@@ -224,7 +224,7 @@ pub async fn get_attachment(
     let path = storage.path_of(&attachment.sha256);
     let file = actix_files::NamedFile::open_async(&path)
         .await
-        .map_err(ApiError::internal)?;
+        .map_err(|error| storage.unreadable(attachment.id.as_str(), &error))?;
     let media_type: mime::Mime = attachment
         .media_type
         .parse()

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use sha2::{Digest, Sha256};
 
 use crate::auth::tokens::hex;
+use crate::error::ApiError;
 
 pub struct Storage {
     dir: PathBuf,
@@ -23,6 +24,24 @@ impl Storage {
     pub fn path_of(&self, sha256: &str) -> PathBuf {
         let prefix = sha256.get(..2).unwrap_or("xx");
         self.dir.join(prefix).join(sha256)
+    }
+
+    /// What a download answers when the stored file of `attachment` cannot be opened: 404
+    /// naming the attachment when the store is there but the file is not (lost outside the
+    /// service), 503 when the store itself cannot be read (a missing mount, permissions).
+    /// Never a 500 with the operating system's words; the log line names the attachment and
+    /// the store.
+    pub fn unreadable(&self, attachment: &str, error: &std::io::Error) -> ApiError {
+        let store = self.dir.display();
+        if error.kind() == std::io::ErrorKind::NotFound && self.dir.is_dir() {
+            tracing::error!(%attachment, %store, %error, "the stored file of an attachment is missing");
+            ApiError::not_found(format!(
+                "the file of attachment {attachment} is missing from the attachment store"
+            ))
+        } else {
+            tracing::error!(%attachment, %store, %error, "the attachment store cannot be read");
+            ApiError::unavailable("the attachment store cannot be read")
+        }
     }
 
     /// Removes the content with this hash; `false` when it was not stored (another

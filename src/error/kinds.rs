@@ -59,7 +59,7 @@ problem_types! {
     INTERNAL = "internal", 500, "Internal server error",
         "An unexpected fault of the service. It has been logged; nothing about it is sent.";
     UNAVAILABLE = "unavailable", 503, "Service unavailable",
-        "The database cannot be reached. Retry after the seconds in `Retry-After`.";
+        "The database (or, for a download, the attachment store) cannot be reached. Retry after the seconds in `Retry-After`.";
     BUSY = "busy", 503, "Service busy",
         "The database is busy with other writes. Retry after the seconds in `Retry-After`; nothing was changed.";
 }

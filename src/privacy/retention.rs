@@ -52,6 +52,32 @@ pub struct Swept {
     pub files: usize,
 }
 
+impl Swept {
+    /// Everything removed or cleared, of every kind.
+    pub fn total(&self) -> usize {
+        let Swept {
+            login_failures,
+            sessions,
+            refresh_tokens,
+            deliveries,
+            delivery_attempts,
+            revision_patches,
+            revision_snapshots,
+            idempotency_records,
+            files,
+        } = *self;
+        login_failures
+            + sessions
+            + refresh_tokens
+            + deliveries
+            + delivery_attempts
+            + revision_patches
+            + revision_snapshots
+            + idempotency_records
+            + files
+    }
+}
+
 /// What one batch did: the candidates it looked at (fewer than a batch means it was the
 /// last), the rows it removed or cleared, and the dependent rows removed with them.
 #[derive(Clone, Copy, Debug)]
@@ -96,14 +122,35 @@ impl Janitor {
     pub async fn run(self) {
         loop {
             match self.sweep().await {
-                Ok(swept) if swept != Swept::default() => {
-                    tracing::info!(?swept, "retention: expired data removed");
+                Ok(swept) => {
+                    if swept != Swept::default() {
+                        tracing::info!(?swept, "retention: expired data removed");
+                    }
+                    if let Err(error) = self.record(swept).await {
+                        tracing::warn!(%error, "retention: the sweep could not be recorded");
+                    }
                 }
-                Ok(_) => {}
                 Err(error) => tracing::warn!(%error, "retention sweep failed"),
             }
             actix_web::rt::time::sleep(self.interval).await;
         }
+    }
+
+    /// Records a finished sweep where `/metrics` of every instance reads it.
+    pub async fn record(&self, swept: Swept) -> Result<(), ApiError> {
+        let removed = i64::try_from(swept.total()).unwrap_or(i64::MAX);
+        self.db
+            .run(move |conn| {
+                use crate::db::schema::maintenance;
+                diesel::update(maintenance::table.find(1))
+                    .set((
+                        maintenance::janitor_at.eq(crate::db::now()),
+                        maintenance::janitor_removed.eq(removed),
+                    ))
+                    .execute(conn)?;
+                Ok(())
+            })
+            .await
     }
 
     /// One sweep over every kind. A kind that fails does not keep the others from their

@@ -73,6 +73,9 @@ both_backends! {
         let copy_arg = copy.to_str().unwrap().to_owned();
         let made = engagiert_blocking(app.database_url(), &["backup", "-o", &copy_arg]).await;
         assert!(made.status.success(), "{made:?}");
+        let metrics = app.get("/metrics").send().await.expect(200).text();
+        let age: f64 = metrics.lines().find_map(|l| l.strip_prefix("engagiert_backup_age_seconds ")).unwrap().trim().parse().unwrap();
+        assert!((0.0..120.0).contains(&age), "the backup's age: {age}");
         // Never over an existing file.
         let again = engagiert_blocking(app.database_url(), &["backup", "-o", &copy_arg]).await;
         assert!(!again.status.success());

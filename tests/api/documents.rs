@@ -333,3 +333,31 @@ both_backends! {
 fn url_encode(text: &str) -> String {
     url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
 }
+
+both_backends! {
+    async fn a_lost_stored_file_is_a_404_naming_the_attachment_and_a_lost_store_a_503(app) {
+        let admin = app.admin().await;
+        let doc = app.post("/api/v1/documents").bearer(&admin)
+            .json(&document("Mit verlorener Datei", &[])).send().await.expect(201).json();
+        let id = doc["id"].as_str().unwrap();
+        let (content_type, body) = multipart("bericht.pdf", PDF);
+        let attachment = app.post(&format!("/api/v1/documents/{id}/attachments")).bearer(&admin)
+            .raw(&content_type, body).send().await.expect(201).json();
+        let url = format!("/api/v1/attachments/{}", attachment["id"].as_str().unwrap());
+        app.get(&url).bearer(&admin).send().await.expect(200);
+
+        let stored = app.stored_files();
+        assert_eq!(stored.len(), 1, "{stored:?}");
+        std::fs::remove_file(&stored[0]).unwrap();
+        let problem = app.get(&url).bearer(&admin).send().await.problem(404);
+        let detail = problem["detail"].as_str().unwrap();
+        assert!(detail.contains(attachment["id"].as_str().unwrap()) && !detail.contains("No such file"), "{problem}");
+
+        // The whole store gone (an unmounted volume): unavailable, to be retried.
+        let store = stored[0].parent().unwrap().parent().unwrap().to_owned();
+        std::fs::remove_dir_all(&store).unwrap();
+        let problem = app.get(&url).bearer(&admin).send().await.problem(503);
+        assert_eq!(problem["type"], "/problems/unavailable", "{problem}");
+        std::fs::create_dir_all(&store).unwrap();
+    }
+}

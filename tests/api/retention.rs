@@ -363,6 +363,16 @@ both_backends! {
         let removed = Swept { login_failures: 2, sessions: 2, refresh_tokens: 2, deliveries: 1, delivery_attempts: 2, revision_patches: 3, revision_snapshots: 2, idempotency_records: 0, files: 1 };
         assert_eq!(swept, removed);
         assert_eq!(left(&app, &seeded).await, after_a_month(&seeded));
+        // Operators see the sweep in /metrics (recorded in the database: every instance).
+        let gauge = |text: &str, name: &str| text.lines().find_map(|l| l.strip_prefix(&format!("{name} ")).map(|v| v.trim().parse::<f64>().unwrap()));
+        let before = app.get("/metrics").send().await.expect(200).text();
+        assert_eq!(gauge(&before, "engagiert_retention_last_run_timestamp_seconds"), Some(0.0), "never: {before}");
+        assert_eq!(gauge(&before, "engagiert_backup_age_seconds"), Some(f64::INFINITY), "no backup yet");
+        month.record(swept).await.unwrap();
+        let after = app.get("/metrics").send().await.expect(200).text();
+        assert_eq!(gauge(&after, "engagiert_retention_last_run_removed"), Some(swept.total() as f64));
+        assert!(gauge(&after, "engagiert_retention_last_run_timestamp_seconds").unwrap() > 1.7e9, "{after}");
+        assert!(gauge(&after, "engagiert_webhook_backlog").is_some(), "{after}");
         assert_eq!(month.sweep().await.unwrap(), Swept::default(), "a second sweep changes nothing");
         // The latest revision keeps its record; the older ones stay listed (who, when, what)
         // and their own URL says their data is gone.

@@ -1,0 +1,3 @@
+-- The retention janitor's last sweep (any instance's), for /metrics.
+ALTER TABLE maintenance ADD COLUMN janitor_at TIMESTAMPTZ;
+ALTER TABLE maintenance ADD COLUMN janitor_removed BIGINT NOT NULL DEFAULT 0;
