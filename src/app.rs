@@ -173,6 +173,8 @@ pub fn build(
         .wrap(from_fn(fallback::head_as_get))
         // Every answer carries them, the fallbacks' and the docs' too.
         .wrap(from_fn(crate::http::security::headers))
+        // What a miss causes is logged with the request id; a hit never gets here.
+        .wrap(from_fn(crate::telemetry::in_request_span))
         // Outside everything that shapes an answer: an entry keeps the finished answer, so a
         // hit skips all of that work (CORS answers differ by `Origin`, which is in the key).
         .wrap(from_fn(crate::http::cache::serve))

@@ -250,8 +250,9 @@ fn method_label(method: &Method) -> &'static str {
 }
 
 /// Logs each request and records it in the metrics under its route pattern (never the raw
-/// path, which would make one series per id); gives it its request id (rule 34): a span
-/// around everything it causes, the `X-Request-Id` header and `request_id` in a problem.
+/// path, which would make one series per id); gives it its request id (rule 34): the
+/// `X-Request-Id` header, `request_id` in a problem, and (`in_request_span`) a span around
+/// everything it causes.
 pub async fn observe(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
@@ -271,10 +272,9 @@ pub async fn observe(
         _ => None,
     };
     let metrics = req.app_data::<web::Data<Metrics>>().cloned();
-    let span = tracing::info_span!("request", request_id = %id.0);
     // (No copy of the request may be kept meanwhile: the cache inside needs it unshared.
     // Errors are turned into responses further in, by `problem_responses`.)
-    let mut response = next.call(req).instrument(span).await?.map_into_boxed_body();
+    let mut response = next.call(req).await?.map_into_boxed_body();
     if let Ok(value) = HeaderValue::from_str(&id.0) {
         response
             .headers_mut()
@@ -309,6 +309,23 @@ pub async fn observe(
         metrics.observe(&method, route, status, elapsed.as_secs_f64());
     }
     Ok(response)
+}
+
+/// Runs the rest of the request inside a span that carries its id, so every log line it
+/// causes (the blocking database threads enter it too) names the request. Just inside the
+/// response cache: a hit writes no line but the request line (which names its id itself),
+/// and skips making the span, the largest part of a hit's cost.
+pub async fn in_request_span(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, Error> {
+    let id = req
+        .extensions()
+        .get::<RequestId>()
+        .map(|id| id.0.clone())
+        .unwrap_or_default();
+    let span = tracing::info_span!("request", request_id = %id);
+    next.call(req).instrument(span).await
 }
 
 /// A problem document with the request's id in it (`request_id`); other answers as they are.
