@@ -52,6 +52,15 @@ struct Entry {
     computed_at: Instant,
     headers: HeaderMap,
     body: Bytes,
+    /// The same answer compressed (rule 38), made once when it is stored, so that a hit
+    /// costs no compression: brotli and gzip, each with its own `ETag`.
+    encoded: Vec<Encoded>,
+}
+
+struct Encoded {
+    coding: super::compression::Coding,
+    headers: HeaderMap,
+    body: Bytes,
 }
 
 #[derive(Clone)]
@@ -65,7 +74,8 @@ impl quick_cache::Weighter<String, Arc<Entry>> for ByBytes {
             .map(|(name, value)| name.as_str().len() + value.len() + 32)
             .sum();
         let key = key.len();
-        (key + headers + entry.body.len() + 128) as u64
+        let encoded: usize = entry.encoded.iter().map(|e| e.body.len() + 256).sum();
+        (key + headers + entry.body.len() + encoded + 128) as u64
     }
 }
 
@@ -106,12 +116,13 @@ pub async fn serve(
         _ => None,
     };
     let mut slot = None;
+    let accepted = super::compression::accepted(req.headers());
     if let Some((entries, generation)) = generation {
         let key = key_of(&req);
         match lookup(entries, &key, generation).await {
             Ok(entry) => {
                 count(&req, true);
-                let response = answer(req.request(), &entry);
+                let response = answer(req.request(), &entry, &accepted);
                 req.extensions_mut().insert(Route(entry.route.clone()));
                 return Ok(req.into_response(response));
             }
@@ -135,7 +146,7 @@ pub async fn serve(
     let Some((entries, generation, computed_at, key, guard)) =
         slot.filter(|_| storable(response.headers()))
     else {
-        return Ok(response.map_into_boxed_body());
+        return compressed_once(response, &accepted).await;
     };
     let (request, response) = response.into_parts();
     let (head, body) = response.into_parts();
@@ -146,19 +157,86 @@ pub async fn serve(
     let route = request
         .match_pattern()
         .unwrap_or_else(|| "unmatched".into());
+    let mut head = head;
+    super::compression::vary(head.headers_mut());
+    let encoded = super::compression::Coding::ALL
+        .iter()
+        .filter_map(|coding| {
+            let (headers, body) = coding.encode(head.headers(), &body)?;
+            Some(Encoded {
+                coding: *coding,
+                headers,
+                body,
+            })
+        })
+        .collect();
     let stored = Arc::new(Entry {
         route,
         generation,
         computed_at,
         headers: head.headers().clone(),
         body: body.clone(),
+        encoded,
     });
+    // This answer, too, as the client asked for it.
+    if let Some(chosen) = stored.encoded.iter().find(|e| accepted.contains(&e.coding)) {
+        *head.headers_mut() = chosen.headers.clone();
+        let body = chosen.body.clone();
+        match guard {
+            Some(guard) => {
+                let _ = guard.insert(stored);
+            }
+            None => entries.insert(key, stored),
+        }
+        return Ok(ServiceResponse::new(
+            request,
+            head.set_body(body).map_into_boxed_body(),
+        ));
+    }
     match guard {
         Some(guard) => {
             let _ = guard.insert(stored);
         }
         None => entries.insert(key, stored),
     }
+    Ok(ServiceResponse::new(
+        request,
+        head.set_body(body).map_into_boxed_body(),
+    ))
+}
+
+/// A public answer that is not kept (the cache is off or cannot serve), compressed as the
+/// client asked all the same.
+async fn compressed_once(
+    mut response: ServiceResponse<impl MessageBody + 'static>,
+    accepted: &super::compression::Accepted,
+) -> Result<ServiceResponse<BoxBody>, Error> {
+    super::compression::vary(response.headers_mut());
+    let Some(coding) = super::compression::Coding::ALL
+        .into_iter()
+        .find(|coding| accepted.contains(coding))
+    else {
+        return Ok(response.map_into_boxed_body());
+    };
+    let (request, response) = response.into_parts();
+    let (mut head, body) = response.into_parts();
+    let body = to_bytes(body).await.map_err(|error| {
+        let error: Box<dyn std::error::Error> = error.into();
+        actix_web::error::ErrorInternalServerError(error.to_string())
+    })?;
+    let body = match coding.encode(head.headers(), &body) {
+        Some((headers, encoded)) => {
+            // The handler knew only the plain representation's ETag.
+            if fresh_at_client(&request, &headers) {
+                let mut response = HttpResponse::new(StatusCode::NOT_MODIFIED);
+                *response.headers_mut() = headers;
+                return Ok(ServiceResponse::new(request, response));
+            }
+            *head.headers_mut() = headers;
+            encoded
+        }
+        None => body,
+    };
     Ok(ServiceResponse::new(
         request,
         head.set_body(body).map_into_boxed_body(),
@@ -237,25 +315,35 @@ fn storable(headers: &HeaderMap) -> bool {
     headers.contains_key(header::ETAG) && !forbidden && !headers.contains_key(header::SET_COOKIE)
 }
 
-/// The stored answer, or 304 when the client has it already.
-fn answer(req: &HttpRequest, entry: &Entry) -> HttpResponse {
-    let mut response = if fresh_at_client(req, entry) {
+/// The stored answer in the first coding the client accepts (else as it is), or 304 when
+/// the client has that representation already.
+fn answer(
+    req: &HttpRequest,
+    entry: &Entry,
+    accepted: &super::compression::Accepted,
+) -> HttpResponse {
+    let (headers, body) = entry
+        .encoded
+        .iter()
+        .find(|e| accepted.contains(&e.coding))
+        .map_or((&entry.headers, &entry.body), |e| (&e.headers, &e.body));
+    let mut response = if fresh_at_client(req, headers) {
         HttpResponse::new(StatusCode::NOT_MODIFIED)
     } else {
-        HttpResponse::with_body(StatusCode::OK, entry.body.clone()).map_into_boxed_body()
+        HttpResponse::with_body(StatusCode::OK, body.clone()).map_into_boxed_body()
     };
-    *response.headers_mut() = entry.headers.clone();
+    *response.headers_mut() = headers.clone();
     response
 }
 
-/// Whether the client has the entry already, by its `ETag` and `Last-Modified`.
-fn fresh_at_client(req: &HttpRequest, entry: &Entry) -> bool {
+/// Whether the client has this representation already, by its `ETag` and `Last-Modified`.
+fn fresh_at_client(req: &HttpRequest, headers: &HeaderMap) -> bool {
     // Most requests ask unconditionally: then nothing of the entry needs parsing.
     let asks = req.headers();
     if !asks.contains_key(header::IF_NONE_MATCH) && !asks.contains_key(header::IF_MODIFIED_SINCE) {
         return false;
     }
-    let value = |name| entry.headers.get(name).and_then(|v| v.to_str().ok());
+    let value = |name| headers.get(name).and_then(|v| v.to_str().ok());
     let last_modified = value(header::LAST_MODIFIED).and_then(|v| v.parse().ok());
     value(header::ETAG).is_some_and(|etag| conditional::fresh_at_client(req, etag, last_modified))
 }

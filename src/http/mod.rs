@@ -4,6 +4,7 @@
 
 pub mod body;
 pub mod cache;
+pub mod compression;
 pub mod conditional;
 pub mod cors;
 pub mod csv_body;

@@ -255,3 +255,40 @@ async fn instances_never_serve_each_other_stale_answers() {
         }
     }
 }
+
+// Rule 38: a list of 100 records compressed with brotli is at most a quarter of its plain
+// size; each representation has its own ETag and 304; the cache serves the compressed bytes
+// on a hit (and, with the cache off, they are compressed all the same).
+both_backends! {
+    async fn public_answers_are_compressed_as_asked_with_an_etag_per_representation(app) {
+        for n in 0..100 {
+            app.municipality(town(&format!("Komprimierort {n:03}"), &format!("05978{:03}", 100 + n))).await;
+        }
+        let path = "/api/v1/municipalities?limit=100";
+        let plain = app.get(path).send().await.expect(200);
+        assert!(plain.header("content-encoding").is_none());
+        assert!(plain.header("vary").unwrap_or_default().contains("Accept-Encoding"), "{:?}", plain.header("vary"));
+        let hits = metric(&app, "engagiert_cache_hits_total").await;
+        let mut tags = vec![plain.header("etag").unwrap()];
+        for (asks, coding) in [("gzip, deflate, br", "br"), ("br;q=0, gzip", "gzip")] {
+            let answer = app.get(path).header("Accept-Encoding", asks).send().await.expect(200);
+            assert_eq!(answer.header("content-encoding").as_deref(), Some(coding));
+            let mut decoded = Vec::new();
+            match coding {
+                "br" => brotli::BrotliDecompress(&mut &answer.body[..], &mut decoded).unwrap(),
+                _ => { std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&answer.body[..]), &mut decoded).unwrap(); }
+            }
+            assert_eq!(decoded, plain.body.to_vec(), "{coding} decodes to the plain answer");
+            if coding == "br" {
+                assert!(answer.body.len() * 4 <= plain.body.len(), "{} of {} bytes", answer.body.len(), plain.body.len());
+            }
+            let etag = answer.header("etag").unwrap();
+            assert!(!tags.contains(&etag), "{etag} is its own");
+            tags.push(etag.clone());
+            app.get(path).header("Accept-Encoding", asks).header("If-None-Match", &etag).send().await.expect(304);
+        }
+        if std::env::var("ENGAGIERT_CACHE_BYTES").as_deref() != Ok("0") {
+            assert!(metric(&app, "engagiert_cache_hits_total").await >= hits + 3.0, "the compressed answers come from the cache");
+        }
+    }
+}
