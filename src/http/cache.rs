@@ -150,10 +150,7 @@ pub async fn serve(
     };
     let (request, response) = response.into_parts();
     let (head, body) = response.into_parts();
-    let body = to_bytes(body).await.map_err(|error| {
-        let error: Box<dyn std::error::Error> = error.into();
-        actix_web::error::ErrorInternalServerError(error.to_string())
-    })?;
+    let body = collect(body).await?;
     let route = request
         .match_pattern()
         .unwrap_or_else(|| "unmatched".into());
@@ -178,21 +175,14 @@ pub async fn serve(
         body: body.clone(),
         encoded,
     });
-    // This answer, too, as the client asked for it.
-    if let Some(chosen) = stored.encoded.iter().find(|e| accepted.contains(&e.coding)) {
-        *head.headers_mut() = chosen.headers.clone();
-        let body = chosen.body.clone();
-        match guard {
-            Some(guard) => {
-                let _ = guard.insert(stored);
-            }
-            None => entries.insert(key, stored),
+    // This answer, too, in the representation the client asked for.
+    let body = match stored.encoded.iter().find(|e| accepted.contains(&e.coding)) {
+        Some(chosen) => {
+            *head.headers_mut() = chosen.headers.clone();
+            chosen.body.clone()
         }
-        return Ok(ServiceResponse::new(
-            request,
-            head.set_body(body).map_into_boxed_body(),
-        ));
-    }
+        None => body,
+    };
     match guard {
         Some(guard) => {
             let _ = guard.insert(stored);
@@ -203,6 +193,14 @@ pub async fn serve(
         request,
         head.set_body(body).map_into_boxed_body(),
     ))
+}
+
+/// The whole body of an answer, to keep or compress.
+async fn collect(body: impl MessageBody) -> Result<Bytes, Error> {
+    to_bytes(body).await.map_err(|error| {
+        let error: Box<dyn std::error::Error> = error.into();
+        actix_web::error::ErrorInternalServerError(error.to_string())
+    })
 }
 
 /// A public answer that is not kept (the cache is off or cannot serve), compressed as the
@@ -220,10 +218,7 @@ async fn compressed_once(
     };
     let (request, response) = response.into_parts();
     let (mut head, body) = response.into_parts();
-    let body = to_bytes(body).await.map_err(|error| {
-        let error: Box<dyn std::error::Error> = error.into();
-        actix_web::error::ErrorInternalServerError(error.to_string())
-    })?;
+    let body = collect(body).await?;
     let body = match coding.encode(head.headers(), &body) {
         Some((headers, encoded)) => {
             // The handler knew only the plain representation's ETag.
