@@ -40,6 +40,7 @@ pub struct Context {
     pub openapi_json: web::Data<OpenApiJson>,
     pub storage: web::Data<crate::documents::storage::Storage>,
     pub public_url: web::Data<PublicUrl>,
+    pub oparl: web::Data<crate::oparl::Site>,
     pub cache: web::Data<ResponseCache>,
     pub metrics_access: web::Data<ops::MetricsAccess>,
     pub permissions: web::Data<auth::rules::Permissions>,
@@ -85,6 +86,10 @@ impl Context {
             storage: web::Data::new(crate::documents::storage::Storage::new(
                 &settings.attachment_dir,
             )),
+            oparl: web::Data::new(crate::oparl::Site {
+                base: public_url.as_str().to_owned(),
+                license: settings.data_license.clone(),
+            }),
             public_url: web::Data::new(public_url),
             cache: web::Data::new(ResponseCache::new(
                 settings.cache_bytes,
@@ -121,6 +126,7 @@ where
                 .configure(crate::webhooks::routes)
                 .configure(crate::privacy::routes),
         )
+        .configure(crate::oparl::routes)
         .configure(ops::routes)
         .configure(crate::error::pages::routes)
         .service(openapi_document)
@@ -156,6 +162,7 @@ pub fn build(
         .app_data(ctx.openapi_json.clone())
         .app_data(ctx.storage.clone())
         .app_data(ctx.public_url.clone())
+        .app_data(ctx.oparl.clone())
         .app_data(ctx.cache.clone())
         .app_data(ctx.metrics_access.clone())
         .app_data(ctx.permissions.clone())

@@ -111,6 +111,13 @@ pub struct Settings {
     /// max-age=N`); 0 keeps `no-cache`, so they revalidate each time.
     #[arg(long, env = "ENGAGIERT_PUBLIC_MAX_AGE", default_value_t = 0)]
     pub public_max_age: u64,
+    /// The license of the published data, as a URL (OParl's System and Body `license`).
+    #[arg(
+        long,
+        env = "ENGAGIERT_DATA_LICENSE",
+        default_value = "https://www.govdata.de/dl-de/by-2-0"
+    )]
+    pub data_license: String,
 
     /// Proxies (addresses or CIDR ranges, comma-separated) whose `X-Forwarded-For` names the
     /// client; from anyone else that header is ignored.
@@ -230,6 +237,7 @@ impl Settings {
             changes_max_wait: 30,
             cache_bytes: 32 * 1024 * 1024,
             public_max_age: 0,
+            data_license: "https://www.govdata.de/dl-de/by-2-0".into(),
             metrics_token: None,
             trusted_proxies: Vec::new(),
             public_url: None,

@@ -210,4 +210,8 @@ typed_ids! {
     MembershipEventId;
     /// An erasure of a person's data (Art. 17 DSGVO), kept on record.
     ErasureId;
+    /// An item of a meeting's agenda (kept while the item stays, for OParl's AgendaItem).
+    AgendaItemId;
+    /// The place of a meeting or a municipality (OParl's Location).
+    LocationId;
 }

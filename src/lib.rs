@@ -17,6 +17,7 @@ pub mod ids;
 pub mod logging;
 pub mod meetings;
 pub mod municipalities;
+pub mod oparl;
 pub mod openapi;
 pub mod ops;
 pub mod privacy;

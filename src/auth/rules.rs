@@ -184,6 +184,10 @@ pub const RULES: &[(&str, Allowed)] = &[
     // History.
     ("audit", Allowed::Admins),
     ("changes", Allowed::SignedIn),
+    // OParl (public, the same for everyone).
+    ("oparl_system", Allowed::Anyone),
+    ("oparl_list", Allowed::Anyone),
+    ("oparl_object", Allowed::Anyone),
     // Operations (`/metrics` has a token of its own, `ENGAGIERT_METRICS_TOKEN`).
     ("healthz", Allowed::Anyone),
     ("readyz", Allowed::Anyone),

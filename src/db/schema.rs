@@ -187,6 +187,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         deleted_at -> Nullable<Timestamp>,
+        location_id -> Id,
     }
 }
 
@@ -218,6 +219,8 @@ diesel::table! {
         consent_recorded_by_kind -> Nullable<Text>,
         consent_recorded_by -> Nullable<Text>,
         consent_withdrawn_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
     }
 }
 
@@ -308,6 +311,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         deleted_at -> Nullable<Timestamp>,
+        main -> Bool,
     }
 }
 
@@ -340,6 +344,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         deleted_at -> Nullable<Timestamp>,
+        location_id -> Id,
     }
 }
 
@@ -353,6 +358,7 @@ diesel::table! {
         title -> Text,
         description -> Nullable<Text>,
         speaker -> Nullable<Text>,
+        id -> Id,
     }
 }
 

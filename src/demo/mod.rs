@@ -148,6 +148,7 @@ fn load_documents(conn: &mut DbConnection, storage: &Storage) -> Result<(), ApiE
                 "application/pdf",
                 i64::try_from(size).unwrap_or(i64::MAX),
                 sha256,
+                true,
             );
             let attachment = attachment_model::insert_attachment(conn, &attachment)?;
             documents::attachments::record(conn, &Actor::system(), Action::Created, &attachment)?;

@@ -23,6 +23,20 @@ crate::text_enum! {
     }
 }
 
+impl DocumentKind {
+    /// The German name, as readers (and OParl's `paperType`) see it.
+    pub fn label(self) -> &'static str {
+        match self {
+            DocumentKind::Recommendation => "Handlungsempfehlung",
+            DocumentKind::Documentation => "Dokumentation",
+            DocumentKind::Publication => "Netzwerkpublikation",
+            DocumentKind::PracticeExample => "Praxisbeispiel",
+            DocumentKind::Method => "Methode",
+            DocumentKind::WorkingAid => "Arbeitshilfe",
+        }
+    }
+}
+
 crate::text_enum! {
     /// `draft` (visible to admins and the author municipalities' editors only),
     /// `published`, `archived`. Changed by `POST .../publish` and `POST .../archive`.
@@ -159,6 +173,9 @@ pub struct Attachment {
     /// Where the file is served.
     #[schema(example = "/api/v1/attachments/01932c4e-7a4b-7cc2-9d1e-1f2a3b4c5d70")]
     pub url: String,
+    /// Marked as the document's main file at upload (`?main=true`); when no attachment is
+    /// marked, the first one is the main file (OParl's `mainFile`).
+    pub main: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: i32,

@@ -24,6 +24,8 @@ pub struct AttachmentRow {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub deleted_at: Option<NaiveDateTime>,
+    /// Marked as the document's main file (OParl Paper's `mainFile`).
+    pub main: bool,
 }
 crate::impl_record!(AttachmentRow);
 
@@ -36,6 +38,7 @@ impl From<&AttachmentRow> for Attachment {
             size_bytes: row.size_bytes,
             sha256: row.sha256.clone(),
             url: format!("/api/v1/attachments/{}", row.id),
+            main: row.main,
             created_at: utc(row.created_at),
             updated_at: utc(row.updated_at),
             version: row.version,
@@ -54,10 +57,20 @@ pub fn find_attachment(
         .optional()
 }
 
+/// Stores a new attachment; one marked as the main file takes the mark from the others.
 pub fn insert_attachment(
     conn: &mut DbConnection,
     row: &AttachmentRow,
 ) -> QueryResult<AttachmentRow> {
+    if row.main {
+        diesel::update(
+            attachments::table
+                .filter(attachments::document_id.eq(&row.document_id))
+                .filter(attachments::main.eq(true)),
+        )
+        .set(attachments::main.eq(false))
+        .execute(conn)?;
+    }
     diesel::insert_into(attachments::table)
         .values(row)
         .returning(attachments::all_columns)
@@ -78,6 +91,7 @@ pub fn new_attachment(
     media_type: &str,
     size: i64,
     sha256: String,
+    main: bool,
 ) -> AttachmentRow {
     let at = now();
     AttachmentRow {
@@ -91,5 +105,6 @@ pub fn new_attachment(
         created_at: at,
         updated_at: at,
         deleted_at: None,
+        main,
     }
 }

@@ -31,6 +31,17 @@ struct AttachmentUpload {
     file: Vec<u8>,
 }
 
+/// Query of an upload.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct UploadParams {
+    /// Mark the file as the document's main file (the mark moves from any other attachment).
+    #[serde(default)]
+    #[param(example = true)]
+    pub main: bool,
+}
+
 /// Attach a file to a document.
 ///
 /// A `multipart/form-data` body with the file in the part `file`. Allowed are PDF, PNG,
@@ -39,7 +50,7 @@ struct AttachmentUpload {
 /// an upload is refused.
 #[utoipa::path(
     tag = "documents",
-    params(("id" = String, Path, description = "The document's id.")),
+    params(("id" = String, Path, description = "The document's id."), UploadParams),
     request_body(content = AttachmentUpload, content_type = "multipart/form-data"),
     responses(
         (status = 201, description = "The stored attachment.", body = Attachment, headers(("Location" = String))),
@@ -58,6 +69,7 @@ pub async fn upload_attachment(
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     let id = path_id::<DocumentId>(&id, "document")?;
+    let params: UploadParams = crate::http::query::parse(req.query_string())?;
     resource::may_write::<Documents>(&db, &user, &id).await?;
     let is_multipart = req
         .headers()
@@ -129,6 +141,7 @@ pub async fn upload_attachment(
         media_type,
         i64::try_from(size).unwrap_or(i64::MAX),
         sha256,
+        params.main,
     );
     let actor = Actor::of(&user);
     let row = db

@@ -12,7 +12,7 @@ use super::api::{
 use crate::db::query::{Paging, Sort};
 use crate::db::schema::{meeting_agenda_items, meeting_documents, meeting_topics, meetings};
 use crate::db::{DbConnection, MultiBackend, now};
-use crate::ids::{DocumentId, MeetingId, MunicipalityId};
+use crate::ids::{AgendaItemId, DocumentId, LocationId, MeetingId, MunicipalityId};
 use crate::types::trimmed;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -38,6 +38,8 @@ pub struct MeetingRow {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub deleted_at: Option<NaiveDateTime>,
+    /// The id of the meeting's venue (OParl Location), kept for the meeting's lifetime.
+    pub location_id: LocationId,
 }
 crate::impl_record!(MeetingRow);
 
@@ -92,6 +94,8 @@ pub struct AgendaRow {
     pub title: String,
     pub description: Option<String>,
     pub speaker: Option<String>,
+    /// Kept while the item stays on the agenda (`replace_parts`), for OParl's AgendaItem.
+    pub id: AgendaItemId,
 }
 
 /// Whether a live meeting has this id.
@@ -139,6 +143,7 @@ pub fn insert(
         .values((
             values,
             meetings::id.eq(id),
+            meetings::location_id.eq(LocationId::new()),
             meetings::status.eq(MeetingStatus::Planned),
             meetings::version.eq(1),
             meetings::created_at.eq(at),
@@ -212,6 +217,11 @@ pub fn replace_parts(
     id: &MeetingId,
     input: &MeetingInput,
 ) -> QueryResult<()> {
+    let kept: Vec<AgendaRow> = meeting_agenda_items::table
+        .filter(meeting_agenda_items::meeting_id.eq(id))
+        .order(meeting_agenda_items::position)
+        .select(AgendaRow::as_select())
+        .load(conn)?;
     diesel::delete(meeting_agenda_items::table.filter(meeting_agenda_items::meeting_id.eq(id)))
         .execute(conn)?;
     let mut agenda: Vec<(i64, &AgendaItemInput)> = input
@@ -221,12 +231,20 @@ pub fn replace_parts(
         .collect();
     // Stored (and shown) numbered 1..n in the order the positions give (rule 23).
     agenda.sort_by_key(|(position, _)| *position);
-    for (number, (_, item)) in (1i32..).zip(agenda) {
+    let titles: Vec<String> = agenda
+        .iter()
+        .map(|(_, i)| i.title.trim().to_owned())
+        .collect();
+    let ids = kept_ids(kept, &titles);
+    for ((number, (_, item)), (title, item_id)) in
+        (1i32..).zip(agenda).zip(titles.into_iter().zip(ids))
+    {
         diesel::insert_into(meeting_agenda_items::table)
             .values(&AgendaRow {
+                id: item_id,
                 meeting_id: id.to_owned(),
                 position: number,
-                title: item.title.trim().to_owned(),
+                title,
                 description: trimmed(item.description.as_deref()),
                 speaker: trimmed(item.speaker.as_deref()),
             })
@@ -255,6 +273,29 @@ pub fn replace_parts(
             .execute(conn)?;
     }
     Ok(())
+}
+
+/// The ids the new agenda (its titles, numbered from 1) keeps: an item has the id of the
+/// stored item with the same title, else of the one left at its number (an item renamed in
+/// place), else a new one. Each stored id is given out once.
+fn kept_ids(kept: Vec<AgendaRow>, titles: &[String]) -> Vec<AgendaItemId> {
+    let mut left: Vec<Option<AgendaRow>> = kept.into_iter().map(Some).collect();
+    let mut take = |found: &dyn Fn(&AgendaRow) -> bool| {
+        let slot = left
+            .iter_mut()
+            .find(|row| row.as_ref().is_some_and(found))?;
+        slot.take().map(|row| row.id)
+    };
+    let mut ids: Vec<Option<AgendaItemId>> = titles
+        .iter()
+        .map(|title| take(&|row| row.title == *title))
+        .collect();
+    for (number, id) in (1i32..).zip(ids.iter_mut()) {
+        if id.is_none() {
+            *id = take(&|row| row.position == number);
+        }
+    }
+    ids.into_iter().map(Option::unwrap_or_default).collect()
 }
 
 /// The meetings a filter selects, live ones only unless `paging` asks for tombstones.

@@ -13,7 +13,7 @@ use crate::db::schema::{
 };
 use crate::db::{DbConnection, MultiBackend, now};
 use crate::history::revisions::{Actor, ActorKind};
-use crate::ids::{ContactId, MembershipEventId, MunicipalityId};
+use crate::ids::{ContactId, LocationId, MembershipEventId, MunicipalityId};
 use crate::privacy::consent::{ConsentRecord, PersonFields, Publish};
 use crate::text::{fold, like_pattern, search_words};
 use crate::types::trimmed;
@@ -50,6 +50,8 @@ pub struct MunicipalityRow {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub deleted_at: Option<NaiveDateTime>,
+    /// The id of the municipality's place (OParl Location), kept for its lifetime.
+    pub location_id: LocationId,
 }
 crate::impl_record!(MunicipalityRow);
 
@@ -137,6 +139,9 @@ pub struct ContactRow {
     pub consent_recorded_by_kind: Option<String>,
     pub consent_recorded_by: Option<String>,
     pub consent_withdrawn_at: Option<NaiveDateTime>,
+    /// When the contact was added, and when what it holds last changed (OParl Person).
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
 }
 
 impl ContactRow {
@@ -169,21 +174,22 @@ impl ContactRow {
         }
     }
 
-    /// The row of a contact as written, with its settled `publish` and consent record.
+    /// The row of a contact as written at `at`, with its settled `publish` and consent
+    /// record; `previous` is the stored contact it continues, whose times it keeps unless
+    /// what it holds changed (its place in the list is not a change of the person).
     pub fn new(
-        id: ContactId,
+        previous: Option<&ContactRow>,
         municipality_id: &MunicipalityId,
         position: usize,
-        person: PersonFields,
-        publish: &Publish,
-        consent: ConsentRecord,
+        (person, publish, consent): (PersonFields, &Publish, ConsentRecord),
+        at: NaiveDateTime,
     ) -> Self {
         let (kind, by) = match consent.recorded_by {
             Some(actor) => (Some(actor.kind.as_str().to_owned()), actor.id),
             None => (None, None),
         };
-        ContactRow {
-            id,
+        let mut row = ContactRow {
+            id: previous.map(|row| row.id.clone()).unwrap_or_default(),
             municipality_id: municipality_id.clone(),
             position: position as i32,
             name: person.name,
@@ -195,7 +201,36 @@ impl ContactRow {
             consent_recorded_by_kind: kind,
             consent_recorded_by: by,
             consent_withdrawn_at: consent.withdrawn_at,
+            created_at: at,
+            updated_at: at,
+        };
+        if let Some(previous) = previous {
+            row.created_at = previous.created_at;
+            if row.holds_the_same(previous) {
+                row.updated_at = previous.updated_at;
+            }
         }
+        row
+    }
+
+    fn holds_the_same(&self, other: &ContactRow) -> bool {
+        (
+            &self.name,
+            &self.role,
+            &self.email,
+            &self.phone,
+            &self.publish,
+            self.consent_recorded_at,
+            self.consent_withdrawn_at,
+        ) == (
+            &other.name,
+            &other.role,
+            &other.email,
+            &other.phone,
+            &other.publish,
+            other.consent_recorded_at,
+            other.consent_withdrawn_at,
+        )
     }
 }
 
@@ -272,6 +307,7 @@ pub fn insert(
         .values((
             values,
             municipalities::id.eq(id),
+            municipalities::location_id.eq(LocationId::new()),
             municipalities::version.eq(1),
             municipalities::created_at.eq(at),
             municipalities::updated_at.eq(at),

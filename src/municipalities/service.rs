@@ -288,8 +288,7 @@ fn contact_rows(
                 actor,
                 at,
             );
-            let cid = previous.map(|row| row.id.clone()).unwrap_or_default();
-            ContactRow::new(cid, id, position, person, &publish, consent)
+            ContactRow::new(previous, id, position, (person, &publish, consent), at)
         })
         .collect()
 }

@@ -100,7 +100,7 @@ pub const CATEGORIES: &[Category] = &[
                      editors, readers) only contacts whose `publish` holds `name`, and only \
                      their published fields.",
         published: "Only with consent, only the fields in `publish`: municipality reads and \
-                    lists, embeds and OParl. The CSV and GeoJSON exports and the feeds carry \
+                    lists, embeds and OParl (as Person and Membership). The CSV and GeoJSON exports and the feeds carry \
                     no contacts.",
         kept: Kept::UntilRemoved,
     },
@@ -173,7 +173,8 @@ pub const CATEGORIES: &[Category] = &[
         basis: "Art. 6(1)(e) DSGVO; speakers agree to be named in the programme.",
         fields: &[field("meeting_agenda_items", "speaker", Text)],
         visible_to: "Everyone who may read the meeting.",
-        published: "Meeting reads, lists and calendars, embeds and OParl.",
+        published: "Meeting reads, lists and calendars; not OParl (its agenda items name no \
+                    speaker).",
         kept: Kept::UntilRemoved,
     },
     Category {

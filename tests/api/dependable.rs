@@ -156,7 +156,7 @@ both_backends! {
         let (base, server) = app.serve();
         for path in ["/healthz", "/api/v1/municipalities", "/api/v1/municipalities/unna",
                      "/api/v1/feeds/documents.atom", "/api/v1/exports/municipalities.csv",
-                     "/api/v1/municipalities/nobody"] {
+                     "/api/v1/municipalities/nobody", "/oparl/v1/system", "/oparl/v1/organizations?limit=1"] {
             let get = raw_http(&base, &format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")).await;
             let head = raw_http(&base, &format!("HEAD {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")).await;
             let (get_head, get_body) = get.split_once("\r\n\r\n").unwrap();

@@ -25,6 +25,7 @@ mod log_capture;
 mod meeting_registrations;
 mod meetings;
 mod municipalities;
+mod oparl;
 mod operations;
 mod privacy;
 mod retention;
