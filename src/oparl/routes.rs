@@ -50,13 +50,17 @@ pub struct ListQuery {
     #[param(example = 1)]
     page: Option<u64>,
     /// Only objects created at or after this time (RFC 3339, e.g. `2025-01-01T00:00:00+01:00`).
+    #[param(value_type = Option<String>, format = DateTime)]
     created_since: Option<String>,
     /// Only objects created at or before this time.
+    #[param(value_type = Option<String>, format = DateTime)]
     created_until: Option<String>,
     /// Only objects changed at or after this time; deleted and unpublished objects then
     /// appear as `{id, type, created, modified, deleted: true}`.
+    #[param(value_type = Option<String>, format = DateTime)]
     modified_since: Option<String>,
     /// Only objects changed at or before this time.
+    #[param(value_type = Option<String>, format = DateTime)]
     modified_until: Option<String>,
     /// Leave out the objects embedded in others (a meeting's agenda and location, a
     /// paper's files, a person's memberships, an organization's location).
