@@ -41,6 +41,7 @@ pub struct Context {
     pub storage: web::Data<crate::documents::storage::Storage>,
     pub public_url: web::Data<PublicUrl>,
     pub oparl: web::Data<crate::oparl::Site>,
+    pub embed: web::Data<crate::embed::Site>,
     pub cache: web::Data<ResponseCache>,
     pub metrics_access: web::Data<ops::MetricsAccess>,
     pub permissions: web::Data<auth::rules::Permissions>,
@@ -90,6 +91,10 @@ impl Context {
                 base: public_url.as_str().to_owned(),
                 license: settings.data_license.clone(),
             }),
+            embed: web::Data::new(crate::embed::Site {
+                base: public_url.as_str().to_owned(),
+                ancestors: settings.embed_ancestors.clone(),
+            }),
             public_url: web::Data::new(public_url),
             cache: web::Data::new(ResponseCache::new(
                 settings.cache_bytes,
@@ -127,6 +132,7 @@ where
                 .configure(crate::privacy::routes),
         )
         .configure(crate::oparl::routes)
+        .configure(crate::embed::routes)
         .configure(ops::routes)
         .configure(crate::error::pages::routes)
         .service(openapi_document)
@@ -163,6 +169,7 @@ pub fn build(
         .app_data(ctx.storage.clone())
         .app_data(ctx.public_url.clone())
         .app_data(ctx.oparl.clone())
+        .app_data(ctx.embed.clone())
         .app_data(ctx.cache.clone())
         .app_data(ctx.metrics_access.clone())
         .app_data(ctx.permissions.clone())

@@ -118,6 +118,9 @@ pub struct Settings {
         default_value = "https://www.govdata.de/dl-de/by-2-0"
     )]
     pub data_license: String,
+    /// Sites that may frame a standalone embed (`frame-ancestors`, space-separated origins).
+    #[arg(long, env = "ENGAGIERT_EMBED_ANCESTORS", default_value = "*")]
+    pub embed_ancestors: String,
 
     /// Proxies (addresses or CIDR ranges, comma-separated) whose `X-Forwarded-For` names the
     /// client; from anyone else that header is ignored.
@@ -238,6 +241,7 @@ impl Settings {
             cache_bytes: 32 * 1024 * 1024,
             public_max_age: 0,
             data_license: "https://www.govdata.de/dl-de/by-2-0".into(),
+            embed_ancestors: "*".into(),
             metrics_token: None,
             trusted_proxies: Vec::new(),
             public_url: None,

@@ -37,6 +37,7 @@ resource has an `ETag`, and `PUT`/`PATCH`/`DELETE` honour `If-Match`. Every erro
         (name = "api-tokens", description = "Long-lived tokens for integration scripts. Admin only."),
         (name = "webhooks", description = "Signed deliveries of every change to the URLs admins register (Standard Webhooks v1): retried on a schedule, logged attempt by attempt, redeliverable. Admin only."),
         (name = "privacy", description = "Personal data (DSGVO): the record of processing, subject access (Art. 15) and erasure (Art. 17)."),
+        (name = "embeds", description = "Ready HTML for municipal websites, fetched server-side (no scripts, cookies or third-party requests): the member list, a municipality's card, meetings, documents, pages per meeting and document, the membership chart as SVG and an optional stylesheet. See `/embed/`."),
         (name = "oparl", description = "OParl 1.1 (schema.oparl.org): the network as a Body with its member municipalities (Organization), published contacts (Person, Membership), meetings with their agendas (Meeting, AgendaItem), published documents (Paper, File) and places (Location), read-only, for OParl clients and portals."),
         (name = "operations", description = "Health, readiness, metrics and this document."),
     ),

@@ -188,6 +188,16 @@ pub const RULES: &[(&str, Allowed)] = &[
     ("oparl_system", Allowed::Anyone),
     ("oparl_list", Allowed::Anyone),
     ("oparl_object", Allowed::Anyone),
+    // Embeds (public, the same for everyone).
+    ("embed_showcase", Allowed::Anyone),
+    ("embed_members", Allowed::Anyone),
+    ("embed_municipality", Allowed::Anyone),
+    ("embed_meetings", Allowed::Anyone),
+    ("embed_documents", Allowed::Anyone),
+    ("embed_document", Allowed::Anyone),
+    ("embed_meeting", Allowed::Anyone),
+    ("embed_membership_chart", Allowed::Anyone),
+    ("embed_stylesheet", Allowed::Anyone),
     // Operations (`/metrics` has a token of its own, `ENGAGIERT_METRICS_TOKEN`).
     ("healthz", Allowed::Anyone),
     ("readyz", Allowed::Anyone),

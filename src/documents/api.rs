@@ -189,9 +189,18 @@ pub struct Document {
     pub kind: DocumentKind,
     #[schema(example = "Ehrenamtsagentur als Anlaufstelle")]
     pub title: String,
+    /// Markdown.
     pub summary: Option<String>,
+    /// `summary` rendered as safe HTML, ready to include in a web page (read-only;
+    /// CommonMark with tables; raw HTML is shown as text, an image as its description, links
+    /// only to http(s) and mailto targets, with `rel="noopener nofollow"`).
+    pub summary_html: Option<String>,
     /// Markdown.
     pub body: Option<String>,
+    /// `body` rendered as safe HTML, ready to include in a web page (read-only;
+    /// CommonMark with tables; raw HTML is shown as text, an image as its description, links
+    /// only to http(s) and mailto targets, with `rel="noopener nofollow"`).
+    pub body_html: Option<String>,
     pub topics: Vec<String>,
     #[schema(example = "de")]
     pub language: String,

@@ -75,11 +75,19 @@ pub fn render(base: &str, rows: &[DocumentRow], details: &Details) -> Result<Str
 
 fn entry(base: &str, row: &DocumentRow, details: &Details) -> Entry {
     let document = details.show(row.clone());
-    let mut links = vec![link(
-        format!("{base}/api/v1/documents/{}", row.id),
-        "alternate",
-        "application/json",
-    )];
+    // The page a reader opens first (the embeds' document page), then the data.
+    let mut links = vec![
+        link(
+            format!("{base}/embed/v1/documents/{}.html?standalone=true", row.id),
+            "alternate",
+            "text/html",
+        ),
+        link(
+            format!("{base}/api/v1/documents/{}", row.id),
+            "alternate",
+            "application/json",
+        ),
+    ];
     // Feed readers and podcatchers offer enclosures for download.
     links.extend(document.attachments.iter().map(|attachment| Link {
         title: Some(attachment.filename.clone()),
@@ -106,10 +114,15 @@ fn entry(base: &str, row: &DocumentRow, details: &Details) -> Entry {
         published: row.published_at.map(timestamp),
         links,
         categories: std::iter::once(kind).chain(topics).collect(),
-        summary: row.summary.clone().map(Text::plain),
-        content: row.body.clone().map(|body| Content {
-            value: Some(body),
-            content_type: Some("text".into()),
+        // The Markdown as rendered for web pages (`markdown`), escaped once more by the
+        // feed's XML, as `type="html"` asks.
+        summary: row
+            .summary
+            .as_deref()
+            .map(|s| Text::html(crate::markdown::to_html(s))),
+        content: row.body.as_deref().map(|body| Content {
+            value: Some(crate::markdown::to_html(body)),
+            content_type: Some("html".into()),
             ..Content::default()
         }),
         ..Entry::default()

@@ -111,6 +111,8 @@ impl Details {
             id: row.id.into(),
             kind: row.kind,
             title: row.title,
+            summary_html: row.summary.as_deref().map(crate::markdown::to_html),
+            body_html: row.body.as_deref().map(crate::markdown::to_html),
             summary: row.summary,
             body: row.body,
             language: row.language,

@@ -1,6 +1,6 @@
 //! The response cache of public reads. An anonymous `GET` under `/api/v1` (lists with every
 //! filter, sort and page, single records by UUID, slug or AGS, feeds, exports, statistics,
-//! public results) or `/oparl/v1` is answered from the finished bytes, `ETag` and headers of an earlier
+//! public results), `/oparl/v1` or `/embed/` is answered from the finished bytes, `ETag` and headers of an earlier
 //! answer, and `If-None-Match` from its `ETag`, without touching the database.
 //!
 //! **Never stale.** An entry remembers the *generation* (`Db::generation`: the commits seen)
@@ -284,7 +284,9 @@ fn count(req: &ServiceRequest, hit: bool) {
 fn is_public_read(req: &ServiceRequest) -> bool {
     let path = req.path();
     crate::http::cors::is_anonymous_read(req)
-        && (path.starts_with("/api/v1/") || path.starts_with("/oparl/v1/"))
+        && (path.starts_with("/api/v1/")
+            || path.starts_with("/oparl/v1/")
+            || path.starts_with("/embed/"))
 }
 
 /// The path and the query with its parameters in one order, so that `?a=1&b=2` and

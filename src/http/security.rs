@@ -33,9 +33,12 @@ pub async fn headers(
         HeaderValue::from_static("no-referrer"),
     );
     let policy = if docs { DOCS_POLICY } else { API_POLICY };
-    headers.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(policy),
-    );
+    // Pages that set their own (the embeds' standalone widgets and showcase) keep it.
+    if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
+        headers.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(policy),
+        );
+    }
     Ok(response)
 }

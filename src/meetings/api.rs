@@ -186,6 +186,10 @@ pub struct Meeting {
     pub title: String,
     /// Markdown.
     pub description: Option<String>,
+    /// `description` rendered as safe HTML, ready to include in a web page (read-only;
+    /// CommonMark with tables; raw HTML is shown as text, an image as its description, links
+    /// only to http(s) and mailto targets, with `rel="noopener nofollow"`).
+    pub description_html: Option<String>,
     pub starts_at: DateTime<Utc>,
     pub ends_at: DateTime<Utc>,
     pub format: MeetingFormat,
@@ -461,7 +465,9 @@ crate::sort_fields!(MeetingOrder over MeetingSort {
 });
 
 /// A `from` bound: a date (its start, UTC) or an RFC 3339 timestamp.
-fn lower_bound<'de, D: Deserializer<'de>>(d: D) -> Result<Option<NaiveDateTime>, D::Error> {
+pub(crate) fn lower_bound<'de, D: Deserializer<'de>>(
+    d: D,
+) -> Result<Option<NaiveDateTime>, D::Error> {
     let text = String::deserialize(d)?;
     parse_date_or_timestamp(&text)
         .map(Some)
@@ -470,7 +476,9 @@ fn lower_bound<'de, D: Deserializer<'de>>(d: D) -> Result<Option<NaiveDateTime>,
 
 /// A `to` bound: a date stands for the whole day (up to its last microsecond, UTC), so
 /// `to=2026-11-21` includes the meetings of that day.
-fn upper_bound<'de, D: Deserializer<'de>>(d: D) -> Result<Option<NaiveDateTime>, D::Error> {
+pub(crate) fn upper_bound<'de, D: Deserializer<'de>>(
+    d: D,
+) -> Result<Option<NaiveDateTime>, D::Error> {
     let text = String::deserialize(d)?;
     if let Ok(day) = NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d") {
         return Ok(day.and_hms_micro_opt(23, 59, 59, 999_999));

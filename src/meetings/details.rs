@@ -164,6 +164,7 @@ impl Details {
             id: row.id.into(),
             kind: row.kind,
             title: row.title,
+            description_html: row.description.as_deref().map(crate::markdown::to_html),
             description: row.description,
             starts_at: utc(row.starts_at),
             ends_at: utc(row.ends_at),

@@ -612,6 +612,13 @@ pub struct Municipality {
         example = "Die Kreisstadt Unna fördert das Ehrenamt mit einer eigenen **Ehrenamtsagentur**."
     )]
     pub description: Option<String>,
+    /// `description` rendered as safe HTML, ready to include in a web page (read-only;
+    /// CommonMark with tables; raw HTML is shown as text, an image as its description, links
+    /// only to http(s) and mailto targets, with `rel="noopener nofollow"`).
+    #[schema(
+        example = "<p>Die Kreisstadt Unna fördert das Ehrenamt mit einer eigenen <strong>Ehrenamtsagentur</strong>.</p>\n"
+    )]
+    pub description_html: Option<String>,
     /// Topic tags.
     #[schema(example = json!(["ehrenamtskarte", "engagementstrategie"]))]
     pub topics: Vec<String>,

@@ -160,6 +160,7 @@ impl Details {
             population: row.population,
             website: row.website,
             volunteer_card: row.volunteer_card,
+            description_html: row.description.as_deref().map(crate::markdown::to_html),
             description: row.description,
             created_at: utc(row.created_at),
             updated_at: utc(row.updated_at),

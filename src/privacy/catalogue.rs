@@ -173,8 +173,8 @@ pub const CATEGORIES: &[Category] = &[
         basis: "Art. 6(1)(e) DSGVO; speakers agree to be named in the programme.",
         fields: &[field("meeting_agenda_items", "speaker", Text)],
         visible_to: "Everyone who may read the meeting.",
-        published: "Meeting reads, lists and calendars; not OParl (its agenda items name no \
-                    speaker).",
+        published: "Meeting reads, lists and calendars; not the embeds nor OParl (their \
+                    agendas name no speaker).",
         kept: Kept::UntilRemoved,
     },
     Category {

@@ -105,7 +105,17 @@ async fn membership_stats(
     query: ApiQuery<StatsQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let on = query.0.on.unwrap_or_else(|| now().date());
-    let facts = db.run(|conn| Ok(model::membership_facts(conn)?)).await?;
+    let stats = db.run(move |conn| Ok(membership(conn, on)?)).await?;
+    let body = serde_json::to_vec(&stats).map_err(ApiError::internal)?;
+    Ok(computed(&req, "application/json", None, body))
+}
+
+/// The membership figures on `on` (the statistics' and the embedded chart's).
+pub fn membership(
+    conn: &mut crate::db::DbConnection,
+    on: NaiveDate,
+) -> diesel::QueryResult<MembershipStats> {
+    let facts = model::membership_facts(conn)?;
     let mut by_region: BTreeMap<String, usize> =
         Region::ALL.iter().map(|r| (r.to_string(), 0)).collect();
     let mut by_kind: BTreeMap<String, usize> =
@@ -122,15 +132,13 @@ async fn membership_stats(
         .iter()
         .map(|(_, _, joined, left)| (*joined, *left))
         .collect();
-    let stats = MembershipStats {
+    Ok(MembershipStats {
         members,
         on,
         by_region,
         by_kind,
         timeline: timeline(&spans),
-    };
-    let body = serde_json::to_vec(&stats).map_err(ApiError::internal)?;
-    Ok(computed(&req, "application/json", None, body))
+    })
 }
 
 #[cfg(test)]

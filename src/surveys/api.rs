@@ -389,7 +389,12 @@ pub struct Survey {
     pub id: String,
     #[schema(example = "Ehrenamtsförderung in den Mitgliedskommunen 2025")]
     pub title: String,
+    /// Markdown.
     pub description: Option<String>,
+    /// `description` rendered as safe HTML, ready to include in a web page (read-only;
+    /// CommonMark with tables; raw HTML is shown as text, an image as its description, links
+    /// only to http(s) and mailto targets, with `rel="noopener nofollow"`).
+    pub description_html: Option<String>,
     /// Read-only; changed by `POST /surveys/{id}/open` and `.../close`.
     pub status: SurveyStatus,
     pub opens_at: DateTime<Utc>,

@@ -108,6 +108,7 @@ impl Questionnaires {
             questions: self.of(&row.id),
             id: row.id.into(),
             title: row.title,
+            description_html: row.description.as_deref().map(crate::markdown::to_html),
             description: row.description,
             status: row.status,
             opens_at: utc(row.opens_at),

@@ -26,7 +26,7 @@ async fn twice(app: &TestApp, path: &str) -> Value {
     first
 }
 
-async fn metric(app: &TestApp, name: &str) -> f64 {
+pub(crate) async fn metric(app: &TestApp, name: &str) -> f64 {
     let text = app.get("/metrics").send().await.expect(200).text();
     text.lines()
         .find_map(|line| line.strip_prefix(&format!("{name} ")))

@@ -319,9 +319,18 @@ both_backends! {
         assert_eq!(titles, ["Methode 2", "Empfehlung <1> & mehr"]);
         let entry = &feed.entries[1];
         assert_eq!(entry.id, format!("urn:uuid:{}", first["id"].as_str().unwrap()));
-        assert_eq!(entry.summary.as_ref().unwrap().content, "Zusammenfassung");
+        // Markdown goes out rendered, as HTML content (`markdown`).
+        assert_eq!(entry.summary.as_ref().unwrap().content.trim(), "<p>Zusammenfassung</p>");
+        let content = entry.content.as_ref().unwrap();
+        assert_eq!(content.content_type.to_string(), "text/html");
+        assert_eq!(content.body.as_deref().unwrap().trim(), "<p><strong>Markdown</strong></p>");
         assert!(entry.published.is_some() && entry.updated.is_some());
-        assert!(entry.links[0].href.ends_with(&format!("/api/v1/documents/{}", first["id"].as_str().unwrap())));
+        let id = first["id"].as_str().unwrap();
+        assert!(entry.links[0].href.ends_with(&format!("/embed/v1/documents/{id}.html?standalone=true")), "the page first");
+        assert_eq!(entry.links[0].media_type.as_deref(), Some("text/html"));
+        let page = entry.links[0].href.strip_prefix(PUBLIC_URL).unwrap();
+        assert!(app.get(page).send().await.expect(200).text().contains("Empfehlung &lt;1&gt; &amp; mehr"));
+        assert!(entry.links[1].href.ends_with(&format!("/api/v1/documents/{id}")));
         let filtered = app.get("/api/v1/feeds/documents.atom?kind=recommendation").send().await.expect(200);
         let feed = feed_rs::parser::parse(filtered.body.as_ref()).unwrap();
         assert_eq!(feed.entries.len(), 1);
