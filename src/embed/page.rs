@@ -86,6 +86,7 @@ fn widget(site: &Site, path: &str, what: &str, parameters: &str, live: Markup) -
             h2 { (what) }
             p { code { (url) } }
             p { (parameters) }
+            h3 { "So sieht es aus" }
             div class="eng-showcase__live" { (live) }
             h3 { "Serverseitig einbinden (empfohlen)" }
             pre { code { (curl) } }
@@ -104,6 +105,7 @@ pub fn showcase(
     documents: &[Document],
     stats: &MembershipStats,
 ) -> Markup {
+    // Under the showcase's h2 per widget and its h3 "live" heading.
     let page = views::Page {
         base: site.base.clone(),
         level: 4,
@@ -136,7 +138,7 @@ pub fn showcase(
                         li { "Das Stylesheet " a href=(format!("{}/embed/v1/engagiert.css", site.base)) { "engagiert.css" } " ist optional: kopieren Sie es \
                               auf Ihre Website und passen Sie die Eigenschaften " code { "--eng-*" } " an." }
                     }
-                    (widget(site, "/embed/v1/members.html", "Mitgliederliste", "Filter: region, kind, district_id, status (Standard: aktuelle Mitglieder).", views::members(&page, &members[..members.len().min(5)])))
+                    (widget(site, "/embed/v1/members.html", "Mitgliederliste", "Filter: region, kind, district_id, status (Standard: aktuelle Mitglieder).", views::members(&page, members)))
                     @if let Some(card) = card {
                         (widget(site, &card_path, "Steckbrief einer Kommune", "Schlüssel: UUID, AGS oder Kurzname. Ansprechpersonen nur mit ihrer Einwilligung.", card))
                     }
