@@ -1,7 +1,7 @@
 //! Read benchmark: public reads of the service against serving the very same bytes from
 //! memory. For SQLite and (with `TEST_DATABASE_URL`) PostgreSQL it seeds 100 full
 //! municipalities, starts the release binary pinned to core 0 with one worker, captures its
-//! list page (`?limit=100`) and one record, starts a minimal actix-web server (this binary,
+//! list page (`?limit=100`), one record and the member list widget, starts a minimal actix-web server (this binary,
 //! `baseline` mode) that answers those bytes, pinned the same way, and runs `wrk -t1 -c64`
 //! pinned to core 1 against each, alternating, for several rounds. Prints the medians of
 //! requests per second and p99 latency, the ratio, and the service's peak RSS; then the
@@ -268,10 +268,19 @@ fn run(backend: &str, url: &str, work: &Path) {
         .body_mut()
         .read_to_vec()
         .unwrap();
+    // A municipal website's server fetching the member list widget (issue 26).
+    let widget_path = "/embed/v1/members.html";
+    let widget = ureq::get(&format!("{base}{widget_path}"))
+        .call()
+        .unwrap()
+        .body_mut()
+        .read_to_vec()
+        .unwrap();
     let files = work.join(format!("{backend}-bytes"));
     std::fs::create_dir_all(&files).unwrap();
     std::fs::write(files.join("list"), &list).unwrap();
     std::fs::write(files.join("record"), &record).unwrap();
+    std::fs::write(files.join("widget"), &widget).unwrap();
     let baseline_port = free_port();
     let baseline = Command::new("taskset")
         .args(["-c", "0"])
@@ -295,6 +304,12 @@ fn run(backend: &str, url: &str, work: &Path) {
             record_path.clone(),
             "/record",
             record.len(),
+        ),
+        (
+            "members widget",
+            widget_path.to_owned(),
+            "/widget",
+            widget.len(),
         ),
     ] {
         let (ours, theirs) = (
@@ -393,34 +408,33 @@ fn database_of_its_own(backend: &str, url: &str, work: &Path) -> (String, Box<dy
 /// The baseline: a minimal actix-web server answering the captured bytes from memory.
 fn baseline(dir: &str, port: &str) {
     use actix_web::{App, HttpResponse, HttpServer, web};
-    let list = web::Bytes::from(std::fs::read(PathBuf::from(dir).join("list")).unwrap());
-    let record = web::Bytes::from(std::fs::read(PathBuf::from(dir).join("record")).unwrap());
+    // Each captured answer at `/<its file name>`, with its media type.
+    let answers: Vec<(String, &'static str, web::Bytes)> = ["list", "record", "widget"]
+        .into_iter()
+        .map(|name| {
+            let bytes = std::fs::read(PathBuf::from(dir).join(name)).unwrap();
+            let media_type = if name == "widget" {
+                "text/html; charset=utf-8"
+            } else {
+                "application/json"
+            };
+            (format!("/{name}"), media_type, web::Bytes::from(bytes))
+        })
+        .collect();
     actix_web::rt::System::new().block_on(async move {
         HttpServer::new(move || {
-            let (list, record) = (list.clone(), record.clone());
-            App::new()
-                .route(
-                    "/list",
-                    web::get().to(move || {
-                        let list = list.clone();
-                        async move {
-                            HttpResponse::Ok()
-                                .content_type("application/json")
-                                .body(list)
-                        }
-                    }),
-                )
-                .route(
-                    "/record",
-                    web::get().to(move || {
-                        let record = record.clone();
-                        async move {
-                            HttpResponse::Ok()
-                                .content_type("application/json")
-                                .body(record)
-                        }
-                    }),
-                )
+            answers
+                .iter()
+                .cloned()
+                .fold(App::new(), |app, (path, media_type, bytes)| {
+                    app.route(
+                        &path,
+                        web::get().to(move || {
+                            let bytes = bytes.clone();
+                            async move { HttpResponse::Ok().content_type(media_type).body(bytes) }
+                        }),
+                    )
+                })
         })
         .workers(1)
         .bind(("127.0.0.1", port.parse::<u16>().unwrap()))
