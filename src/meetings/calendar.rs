@@ -43,6 +43,7 @@ pub async fn meetings_feed(
     req: HttpRequest,
     db: web::Data<Db>,
     user: MaybeUser,
+    public_url: web::Data<crate::config::PublicUrl>,
     filter: LenientQuery<MeetingFilter>,
 ) -> Result<HttpResponse, ApiError> {
     let filter = filter.0;
@@ -59,7 +60,11 @@ pub async fn meetings_feed(
                 .collect::<Vec<Meeting>>())
         })
         .await?;
-    let body = ics::calendar("Kommunen-Netzwerk engagiert in NRW: Treffen", &meetings);
+    let body = ics::calendar(
+        "Kommunen-Netzwerk engagiert in NRW: Treffen",
+        &meetings,
+        public_url.as_str(),
+    );
     Ok(calendar_response(&req, "meetings.ics", body))
 }
 
@@ -81,6 +86,7 @@ pub async fn meeting_calendar(
     req: HttpRequest,
     db: web::Data<Db>,
     user: MaybeUser,
+    public_url: web::Data<crate::config::PublicUrl>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path_id::<MeetingId>(&id, "meeting")?;
@@ -93,6 +99,10 @@ pub async fn meeting_calendar(
         })
         .await?;
     let filename = format!("meeting-{}.ics", meeting.id);
-    let body = ics::calendar(&meeting.title, std::slice::from_ref(&meeting));
+    let body = ics::calendar(
+        &meeting.title,
+        std::slice::from_ref(&meeting),
+        public_url.as_str(),
+    );
     Ok(calendar_response(&req, &filename, body))
 }

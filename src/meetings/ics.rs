@@ -19,7 +19,7 @@ const ZONE: Tz = chrono_tz::Europe::Berlin;
 
 /// A calendar named `name` holding one event per meeting. The meetings are shown as their
 /// reader may see them: an anonymous reader's carry no online link, and none is written.
-pub fn calendar(name: &str, meetings: &[Meeting]) -> String {
+pub fn calendar(name: &str, meetings: &[Meeting], base: &str) -> String {
     let mut calendar = Calendar::empty();
     for (key, value) in [
         ("VERSION", "2.0"),
@@ -44,7 +44,7 @@ pub fn calendar(name: &str, meetings: &[Meeting]) -> String {
             .done(),
     );
     for meeting in meetings {
-        calendar.push(event(meeting));
+        calendar.push(event(meeting, base));
     }
     let text = calendar.to_string();
     // The crate writes no VTIMEZONE (and would stamp any component of its own with a DTSTAMP
@@ -57,7 +57,7 @@ pub fn calendar(name: &str, meetings: &[Meeting]) -> String {
     format!("{}{zone}{}", &text[..at], &text[at..])
 }
 
-fn event(meeting: &Meeting) -> Event {
+fn event(meeting: &Meeting, base: &str) -> Event {
     let mut event = Event::new();
     event
         .uid(&format!("{}@engagiert", meeting.id))
@@ -82,9 +82,14 @@ fn event(meeting: &Meeting) -> Event {
     if let Some(location) = location(meeting) {
         event.location(&lines(&location));
     }
-    if let Some(Some(url)) = &meeting.online_url {
-        event.url(url);
-    }
+    // Members get the link to join; everyone else the meeting's page (the embeds').
+    match &meeting.online_url {
+        Some(Some(url)) => event.url(url),
+        _ => event.url(&format!(
+            "{base}/embed/v1/meetings/{}.html?standalone=true",
+            meeting.id
+        )),
+    };
     let categories: Vec<String> = std::iter::once(meeting.kind.label())
         .chain(meeting.topics.iter().map(String::as_str))
         .map(list_item)

@@ -269,4 +269,14 @@ both_backends! {
         let framed = app.get(&format!("/embed/v1/documents/{}.html?standalone=true", s.document)).send().await.expect(200);
         assert!(framed.header("content-security-policy").unwrap().contains("frame-ancestors"));
     }
+
+    async fn calendars_link_to_the_meeting_page(app) {
+        let s = seed(&app, "Unna", "Treffen").await;
+        let body = app.get(&format!("/api/v1/meetings/{}/calendar.ics", s.meeting)).send().await.expect(200).body;
+        let calendar = crate::meetings::parse_ics(&body);
+        let page = format!("{PUBLIC_URL}/embed/v1/meetings/{}.html?standalone=true", s.meeting);
+        assert_eq!(calendar.events[0]["URL"].1, page);
+        let html = fetch(&app, page.strip_prefix(PUBLIC_URL).unwrap()).await;
+        assert!(html.contains("<title>Treffen</title>"), "{html}");
+    }
 }
