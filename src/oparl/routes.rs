@@ -179,7 +179,7 @@ pub async fn oparl_system(
 /// out. `legislative-terms` is always empty.
 #[utoipa::path(
     tag = "oparl",
-    params(("list" = OParlList, Path, description = "The list."), ListQuery),
+    params(("list" = inline(OParlList), Path, description = "The list."), ListQuery),
     responses(
         (status = 200, description = "A page of the list.", content_type = "application/json", body = Object),
         NotModified, BadRequest, NotFound, Unavailable
@@ -248,7 +248,7 @@ fn shown(kind: Kind, entry: Entry, omit_internal: bool) -> serde_json::Value {
 /// modified, deleted: true}`.
 #[utoipa::path(
     tag = "oparl",
-    params(("list" = OParlList, Path, description = "The object's list."), ("id" = String, Path, description = "The object's key (the last segment of its `id`).")),
+    params(("list" = inline(OParlList), Path, description = "The object's list."), ("id" = String, Path, description = "The object's key (the last segment of its `id`).")),
     responses(
         (status = 200, description = "The object, or its deletion marker.", content_type = "application/json", body = Object),
         NotModified, NotFound, Unavailable

@@ -18,6 +18,31 @@ fn committed_openapi_document_is_current() {
     );
 }
 
+/// Every `$ref` of the document names a component it holds (a client generator, and
+/// schemathesis, give up on the whole operation otherwise).
+#[test]
+fn every_reference_of_the_openapi_document_resolves() {
+    fn walk(value: &Value, doc: &Value, missing: &mut Vec<String>) {
+        match value {
+            Value::Object(fields) => {
+                if let Some(reference) = fields.get("$ref").and_then(Value::as_str)
+                    && doc.pointer(reference.trim_start_matches('#')).is_none()
+                {
+                    missing.push(reference.to_owned());
+                }
+                fields.values().for_each(|v| walk(v, doc, missing));
+            }
+            Value::Array(items) => items.iter().for_each(|v| walk(v, doc, missing)),
+            _ => {}
+        }
+    }
+    let doc: Value =
+        serde_json::from_str(&engagiert::openapi::to_json(&engagiert::app::document())).unwrap();
+    let mut missing = Vec::new();
+    walk(&doc, &doc, &mut missing);
+    assert!(missing.is_empty(), "unresolved: {missing:?}");
+}
+
 #[test]
 fn openapi_document_describes_every_response() {
     let doc: Value =
