@@ -2,6 +2,8 @@
 //! alike (deleted or unpublished ones become deletion markers), each list in a stable
 //! order. Reads only; the mapping itself is in `service`.
 
+use chrono::NaiveDateTime;
+use diesel::dsl;
 use diesel::prelude::*;
 
 use crate::db::DbConnection;
@@ -21,6 +23,31 @@ pub fn municipalities(conn: &mut DbConnection) -> QueryResult<Vec<MunicipalityRo
         .order((municipalities::created_at, municipalities::id))
         .select(MunicipalityRow::as_select())
         .load(conn)
+}
+
+/// When the first municipality was recorded, and when a municipality, meeting or document
+/// last changed (a deletion sets `updated_at` too): aggregates, not rows.
+pub fn span(
+    conn: &mut DbConnection,
+) -> QueryResult<(Option<NaiveDateTime>, Option<NaiveDateTime>)> {
+    let first = municipalities::table
+        .select(dsl::min(municipalities::created_at))
+        .first(conn)?;
+    let last = [
+        municipalities::table
+            .select(dsl::max(municipalities::updated_at))
+            .first::<Option<NaiveDateTime>>(conn)?,
+        meetings::table
+            .select(dsl::max(meetings::updated_at))
+            .first(conn)?,
+        documents::table
+            .select(dsl::max(documents::updated_at))
+            .first(conn)?,
+    ]
+    .into_iter()
+    .flatten()
+    .max();
+    Ok((first, last))
 }
 
 pub fn municipality_topics(conn: &mut DbConnection) -> QueryResult<Vec<(MunicipalityId, String)>> {

@@ -122,25 +122,9 @@ pub fn entries(conn: &mut DbConnection, site: &Site, kind: Kind) -> Result<Vec<E
 
 /// When the network's data began and last changed: the System's and the Body's times.
 fn span(conn: &mut DbConnection) -> Result<(NaiveDateTime, NaiveDateTime), ApiError> {
-    let rows = model::municipalities(conn)?;
-    let now = crate::db::now();
-    let created = rows.iter().map(|r| r.created_at).min().unwrap_or(now);
-    let modified = rows
-        .iter()
-        .map(|r| changed(r.updated_at, r.deleted_at))
-        .chain(
-            model::meetings(conn)?
-                .iter()
-                .map(|r| changed(r.updated_at, r.deleted_at)),
-        )
-        .chain(
-            model::documents(conn)?
-                .iter()
-                .map(|r| changed(r.updated_at, r.deleted_at)),
-        )
-        .max()
-        .unwrap_or(created);
-    Ok((created, modified.max(created)))
+    let (first, last) = model::span(conn)?;
+    let created = first.unwrap_or_else(crate::db::now);
+    Ok((created, last.unwrap_or(created).max(created)))
 }
 
 pub fn system(conn: &mut DbConnection, site: &Site) -> Result<Value, ApiError> {
