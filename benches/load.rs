@@ -29,9 +29,13 @@ fn env_number(name: &str, default: u64) -> u64 {
 /// 150 municipalities: the demo network and synthetic towns around it.
 fn seed(db: &Db) {
     let mut conn = db.connection().expect("connection");
-    let files = std::env::temp_dir().join(format!("engagiert-bench-{}", std::process::id()));
-    let storage = engagiert::documents::storage::Storage::new(files);
-    engagiert::demo::load(&mut conn, &storage, "benchmark-password").expect("demo data");
+    // The demo's attachment row only: the benchmark downloads no file.
+    let pdf = engagiert::demo::demo_pdf();
+    let stored = engagiert::demo::StoredFile {
+        sha256: engagiert::auth::tokens::hex(&<sha2::Sha256 as sha2::Digest>::digest(&pdf)),
+        size: pdf.len() as u64,
+    };
+    engagiert::demo::load(&mut conn, &stored, "benchmark-password").expect("demo data");
     for i in 0..100 {
         let body = json!({
             "name": format!("Bench-Gemeinde {i:03}"),

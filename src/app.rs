@@ -38,7 +38,7 @@ pub struct Context {
     pub limits: web::Data<Limits>,
     pub routes: web::Data<RouteTable>,
     pub openapi_json: web::Data<OpenApiJson>,
-    pub storage: web::Data<crate::documents::storage::Storage>,
+    pub storage: web::Data<crate::storage::attachments::AttachmentStore>,
     pub public_url: web::Data<PublicUrl>,
     pub oparl: web::Data<crate::oparl::Site>,
     pub embed: web::Data<crate::embed::Site>,
@@ -62,6 +62,8 @@ impl Context {
         let public_url = settings.public_url().map_err(anyhow::Error::msg)?;
         let metrics = Metrics::new()?;
         metrics.watch_pool(&db);
+        let storage = crate::storage::attachments::AttachmentStore::from_settings(settings)?;
+        metrics.watch_store(&storage)?;
         Ok(Self {
             db: web::Data::new(db),
             keys: web::Data::new(JwtKeys::new(
@@ -84,9 +86,7 @@ impl Context {
             routes: web::Data::new(RouteTable::from_openapi(&doc)),
             permissions: web::Data::new(auth::rules::Permissions::from_openapi(&doc)),
             openapi_json: web::Data::new(OpenApiJson(openapi::to_json(&doc))),
-            storage: web::Data::new(crate::documents::storage::Storage::new(
-                &settings.attachment_dir,
-            )),
+            storage: web::Data::new(storage),
             oparl: web::Data::new(crate::oparl::Site {
                 base: public_url.as_str().to_owned(),
                 license: settings.data_license.clone(),
@@ -234,6 +234,13 @@ pub fn start(
 /// `engagiert serve`: checks the settings, migrates, bootstraps, and serves until stopped.
 pub async fn serve(settings: Settings) -> anyhow::Result<()> {
     let secret = jwt_secret(&settings)?;
+    // Started with the old setting alone, the service would store and look for files in
+    // another place than before: refused, not guessed.
+    anyhow::ensure!(
+        std::env::var_os("ENGAGIERT_ATTACHMENT_DIR").is_none()
+            || std::env::var_os("ENGAGIERT_ATTACHMENT_STORE").is_some(),
+        "ENGAGIERT_ATTACHMENT_DIR is no longer read: set ENGAGIERT_ATTACHMENT_STORE to the same directory (or to s3://bucket/prefix)"
+    );
     if settings.public_url.is_none() && !settings.dev {
         // Feeds, calendars, webhooks and `Location` would point at the bind address, which
         // is rarely what the world reaches (0.0.0.0, a container's port).
@@ -246,11 +253,15 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
     tracing::info!(backend = ?target.backend, "opening database");
     let db = Db::new(target, &settings.pool_options());
     migrate_with_retry(&db).await?;
-    bootstrap::run(&db, &settings).await?;
+    let ctx = Context::new(&settings, db.clone(), &secret)?;
+    bootstrap::run(&db, &settings, &ctx.storage).await?;
     let dispatcher = crate::webhooks::dispatcher::Dispatcher::from_settings(db.clone(), &settings)
         .map_err(anyhow::Error::msg)?;
-    let janitor = crate::privacy::retention::Janitor::from_settings(db.clone(), &settings);
-    let ctx = Context::new(&settings, db, &secret)?;
+    let janitor = crate::privacy::retention::Janitor::new(
+        db,
+        settings.retention,
+        ctx.storage.clone().into_inner(),
+    );
     actix_web::rt::spawn(dispatcher.run());
     actix_web::rt::spawn(janitor.run());
     let listener = TcpListener::bind(&settings.bind)

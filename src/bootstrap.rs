@@ -13,7 +13,11 @@ use crate::users::{self, api::NewUser};
 pub const DEMO_ADMIN_EMAIL: &str = "admin@example.org";
 pub const DEMO_ADMIN_PASSWORD: &str = "engagiert-demo";
 
-pub async fn run(db: &Db, settings: &Settings) -> anyhow::Result<()> {
+pub async fn run(
+    db: &Db,
+    settings: &Settings,
+    storage: &crate::storage::attachments::AttachmentStore,
+) -> anyhow::Result<()> {
     let first_admin = match (&settings.admin_email, &settings.admin_password) {
         (Some(email), Some(password)) => Some((email.clone(), password.expose().to_owned(), false)),
         (Some(_), None) | (None, Some(_)) => {
@@ -27,7 +31,12 @@ pub async fn run(db: &Db, settings: &Settings) -> anyhow::Result<()> {
         (None, None) => None,
     };
     let load_demo = settings.dev || settings.demo_data;
-    let storage = crate::documents::storage::Storage::new(&settings.attachment_dir);
+    let demo_pdf = if load_demo {
+        let pdf = crate::demo::store_pdf(storage).await;
+        Some(pdf.map_err(|e| anyhow::anyhow!("demo data: {e}"))?)
+    } else {
+        None
+    };
     let db = db.clone();
     web::block(move || -> anyhow::Result<()> {
         let mut conn = db.connection().map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -53,8 +62,8 @@ pub async fn run(db: &Db, settings: &Settings) -> anyhow::Result<()> {
             // The id, not the e-mail: no log line names a person.
             tracing::info!(id = %admin.id, demo, "created the first admin");
         }
-        if load_demo {
-            crate::demo::load(&mut conn, &storage, DEMO_ADMIN_PASSWORD)
+        if let Some(pdf) = demo_pdf {
+            crate::demo::load(&mut conn, &pdf, DEMO_ADMIN_PASSWORD)
                 .map_err(|e| anyhow::anyhow!("demo data: {e}"))?;
         }
         Ok(())

@@ -87,13 +87,18 @@ pub struct Settings {
     /// Largest accepted attachment in bytes.
     #[arg(long, env = "ENGAGIERT_ATTACHMENT_LIMIT", default_value_t = 25 * 1024 * 1024)]
     pub attachment_limit: usize,
-    /// Directory for attachment files (created if missing).
+    /// Where attachment files are stored: a directory (created if missing) or
+    /// `s3://bucket/prefix` (endpoint and credentials from the `AWS_*` variables).
     #[arg(
         long,
-        env = "ENGAGIERT_ATTACHMENT_DIR",
+        env = "ENGAGIERT_ATTACHMENT_STORE",
         default_value = "data/attachments"
     )]
-    pub attachment_dir: std::path::PathBuf,
+    pub attachment_store: String,
+    /// The `AWS_*` settings of an S3 store; `None` reads them from the environment (tests
+    /// give them here, as one process runs several instances).
+    #[arg(skip)]
+    pub aws: Option<Vec<(String, String)>>,
     /// Database connections in the pool.
     #[arg(long, env = "ENGAGIERT_DB_POOL_SIZE", default_value_t = 4)]
     pub db_pool_size: u32,
@@ -234,7 +239,8 @@ impl Settings {
             refresh_token_days: 30,
             json_limit: 1024 * 1024,
             attachment_limit: 25 * 1024 * 1024,
-            attachment_dir: "data/attachments".into(),
+            attachment_store: "data/attachments".into(),
+            aws: None,
             db_pool_size: 4,
             body_timeout: 30,
             changes_max_wait: 30,

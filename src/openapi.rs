@@ -142,6 +142,7 @@ pub mod responses {
         PreconditionFailed = 412, "`If-Match` names a version that is no longer current; nothing was changed.";
         PayloadTooLarge = 413, "The body exceeds the size limit.";
         UnsupportedMediaType = 415, "The body is not of a media type this operation takes.";
+        RangeNotSatisfiable = 416, "The `Range` lies outside the file; `Content-Range` gives its size.";
         Unprocessable = 422, "Well-formed JSON that fails validation; `errors` names each field.";
         TooManyRequests = 429, "Too many failed attempts; `Retry-After` says when to try again.";
         Unavailable = 503, "The database cannot be reached.";

@@ -217,6 +217,14 @@ impl Metrics {
     }
 
     /// Makes `db` report how long each checkout waited.
+    /// Counts the attachment store's failed operations in this registry.
+    pub fn watch_store(
+        &self,
+        store: &crate::storage::attachments::AttachmentStore,
+    ) -> prometheus::Result<()> {
+        self.registry.register(Box::new(store.error_counter()))
+    }
+
     pub fn watch_pool(&self, db: &Db) {
         let wait = self.checkout_wait.clone();
         db.observe_checkouts(Box::new(move |waited| wait.observe(waited.as_secs_f64())));

@@ -10,7 +10,7 @@ use crate::auth::{AuthUser, Role};
 use crate::db::DbConnection;
 use crate::documents::api::{DocumentInput, DocumentStatus};
 use crate::documents::service::Documents;
-use crate::documents::{self, attachment_model, model as documents_model, storage::Storage};
+use crate::documents::{self, attachment_model, model as documents_model};
 use crate::error::ApiError;
 use crate::history::revisions::{Action, Actor};
 use crate::municipalities::{import, model as municipalities};
@@ -26,10 +26,26 @@ const MUNICIPALITIES_CSV: &str = include_str!("../../demo/municipalities.csv");
 /// The demo editor of Unna (documented in the README; only with `--dev`).
 pub const DEMO_EDITOR_EMAIL: &str = "ehrenamt@unna.example.org";
 
-/// Loads the demo data unless the network already holds municipalities.
+/// A file already in the attachment store.
+pub struct StoredFile {
+    pub sha256: String,
+    pub size: u64,
+}
+
+/// Stores the demo's PDF (the store is asynchronous, the demo's rows are written on a
+/// blocking connection, so the file goes first); stored again, it changes no byte.
+pub async fn store_pdf(
+    storage: &crate::storage::attachments::AttachmentStore,
+) -> Result<StoredFile, crate::storage::attachments::StoreError> {
+    let (sha256, size) = storage.put(demo_pdf().into()).await?;
+    Ok(StoredFile { sha256, size })
+}
+
+/// Loads the demo data unless the network already holds municipalities; `pdf` is the
+/// stored `demo_pdf()`.
 pub fn load(
     conn: &mut DbConnection,
-    storage: &Storage,
+    pdf: &StoredFile,
     editor_password: &str,
 ) -> Result<bool, ApiError> {
     if municipalities::count_live(conn)? > 0 {
@@ -59,7 +75,7 @@ pub fn load(
         };
         users::create_account(conn, editor)?;
     }
-    load_documents(conn, storage)?;
+    load_documents(conn, pdf)?;
     meetings::load(conn)?;
     surveys::load(conn)?;
     tracing::info!(municipalities = report.created.len(), "demo data loaded");
@@ -74,7 +90,7 @@ fn id_of(conn: &mut DbConnection, key: &str) -> Result<crate::ids::MunicipalityI
 
 /// Four documents: a practice example of Unna's volunteering agency, a recommendation from
 /// a network meeting, a method, and a publication with a PDF attachment.
-fn load_documents(conn: &mut DbConnection, storage: &Storage) -> Result<(), ApiError> {
+fn load_documents(conn: &mut DbConnection, pdf: &StoredFile) -> Result<(), ApiError> {
     let office = AuthUser {
         id: "demo".into(),
         role: Role::Admin,
@@ -139,15 +155,12 @@ fn load_documents(conn: &mut DbConnection, storage: &Storage) -> Result<(), ApiE
         }
         record_created::<Documents>(conn, row.id.as_str())?;
         if index == 3 {
-            let mut upload = storage.begin().map_err(ApiError::internal)?;
-            upload.write(&demo_pdf()).map_err(ApiError::internal)?;
-            let (sha256, size) = storage.commit(upload).map_err(ApiError::internal)?;
             let attachment = attachment_model::new_attachment(
                 &row.id,
                 "engagiert-in-nrw-bilanz.pdf".into(),
                 "application/pdf",
-                i64::try_from(size).unwrap_or(i64::MAX),
-                sha256,
+                i64::try_from(pdf.size).unwrap_or(i64::MAX),
+                pdf.sha256.clone(),
                 true,
             );
             let attachment = attachment_model::insert_attachment(conn, &attachment)?;
@@ -158,7 +171,7 @@ fn load_documents(conn: &mut DbConnection, storage: &Storage) -> Result<(), ApiE
 }
 
 /// A one-page PDF saying that it is demo data, with a correct cross-reference table.
-fn demo_pdf() -> Vec<u8> {
+pub fn demo_pdf() -> Vec<u8> {
     let text = "BT /F1 18 Tf 72 760 Td (Demodaten: Engagiert in NRW - Bilanz) Tj ET";
     let objects = [
         "<< /Type /Catalog /Pages 2 0 R >>".to_owned(),

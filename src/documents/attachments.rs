@@ -9,8 +9,8 @@ use utoipa::ToSchema;
 
 use super::api::Attachment;
 use super::attachment_model::{self, AttachmentRow};
+use super::media::{safe_filename, sniff};
 use super::service::{Documents, require_author};
-use super::storage::{Storage, safe_filename};
 use crate::auth::{AuthUser, MaybeUser};
 use crate::config::Limits;
 use crate::db::record::live;
@@ -21,6 +21,7 @@ use crate::http::{IfMatch, path_id};
 use crate::ids::{AttachmentId, DocumentId};
 use crate::openapi::responses::*;
 use crate::resource::{self, Resource};
+use crate::storage::attachments::{AttachmentStore, StoreError, Upload};
 
 /// The multipart form of an upload (for the documentation).
 #[derive(ToSchema)]
@@ -62,7 +63,7 @@ pub struct UploadParams {
 pub async fn upload_attachment(
     req: HttpRequest,
     db: web::Data<Db>,
-    storage: web::Data<Storage>,
+    storage: web::Data<AttachmentStore>,
     limits: web::Data<Limits>,
     user: AuthUser,
     id: web::Path<String>,
@@ -81,14 +82,13 @@ pub async fn upload_attachment(
             "upload the file as multipart/form-data in the part `file`",
         ));
     }
-    let limit = limits.attachment_bytes as u64;
     let declared = req
         .headers()
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
     // Room for the multipart framing around the file.
-    if declared.is_some_and(|length| length > limit + 64 * 1024) {
+    if declared.is_some_and(|length| length > limits.attachment_bytes as u64 + 64 * 1024) {
         return Err(ApiError::payload_too_large(limits.attachment_bytes));
     }
     let mut multipart = actix_multipart::Multipart::new(req.headers(), payload);
@@ -102,31 +102,17 @@ pub async fn upload_attachment(
             continue;
         }
         let filename = safe_filename(field.content_disposition().and_then(|cd| cd.get_filename()));
-        let mut upload = storage.begin().map_err(ApiError::internal)?;
-        while let Some(chunk) = field.next().await {
-            let chunk = chunk.map_err(multipart_error)?;
-            if upload.size() + chunk.len() as u64 > limit {
-                return Err(ApiError::payload_too_large(limits.attachment_bytes));
+        let mut upload = storage.begin().await.map_err(unavailable)?;
+        match receive(&mut field, &mut upload, &filename, &limits).await {
+            Ok(media_type) => {
+                let (sha256, size) = storage.commit(upload).await.map_err(unavailable)?;
+                stored = Some((filename, media_type, sha256, size));
             }
-            upload = web::block(move || upload.write(&chunk).map(|()| upload))
-                .await
-                .map_err(ApiError::internal)?
-                .map_err(ApiError::internal)?;
+            Err(error) => {
+                storage.abort(upload).await;
+                return Err(error);
+            }
         }
-        let Some(media_type) = upload.media_type(&filename) else {
-            return Err(ApiError::unsupported_media_type(
-                "allowed are PDF, PNG, JPEG, GIF, WebP, Office and OpenDocument files and plain text",
-            ));
-        };
-        if upload.size() == 0 {
-            return Err(ApiError::invalid("file", Code::TooShort, "is empty"));
-        }
-        let storage = storage.clone();
-        let (sha256, size) = web::block(move || storage.commit(upload))
-            .await
-            .map_err(ApiError::internal)?
-            .map_err(ApiError::internal)?;
-        stored = Some((filename, media_type, sha256, size));
     }
     let Some((filename, media_type, sha256, size)) = stored else {
         return Err(ApiError::invalid(
@@ -155,6 +141,46 @@ pub async fn upload_attachment(
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, attachment.url.clone()))
         .json(attachment))
+}
+
+/// Streams the part `file` into `upload` and checks it: within the size limit, not empty, of
+/// a media type the network accepts (returned).
+async fn receive(
+    field: &mut actix_multipart::Field,
+    upload: &mut Upload,
+    filename: &str,
+    limits: &Limits,
+) -> Result<&'static str, ApiError> {
+    while let Some(chunk) = field.next().await {
+        let chunk = chunk.map_err(multipart_error)?;
+        if upload.size() + chunk.len() as u64 > limits.attachment_bytes as u64 {
+            return Err(ApiError::payload_too_large(limits.attachment_bytes));
+        }
+        upload.write(chunk).await.map_err(|error| {
+            tracing::error!(%error, "an upload could not be sent to the attachment store");
+            ApiError::unavailable("the attachment store cannot be written")
+        })?;
+    }
+    let (head, has_nul) = upload.sample();
+    let Some(media_type) = sniff(head, has_nul, filename) else {
+        return Err(ApiError::unsupported_media_type(
+            "allowed are PDF, PNG, JPEG, GIF, WebP, Office and OpenDocument files and plain text",
+        ));
+    };
+    if upload.size() == 0 {
+        return Err(ApiError::invalid("file", Code::TooShort, "is empty"));
+    }
+    Ok(media_type)
+}
+
+/// 503 for a store that failed, 404 naming nothing more for a stored file that is missing.
+fn unavailable(error: StoreError) -> ApiError {
+    match error {
+        StoreError::Missing => ApiError::not_found("the stored file is missing"),
+        StoreError::Unavailable(_) => {
+            ApiError::unavailable("the attachment store cannot be reached")
+        }
+    }
 }
 
 /// Records a change of an attachment in the change feed (attachments are not revisioned);
@@ -214,15 +240,15 @@ fn visible_attachment(
             (Vec<u8> = "application/vnd.oasis.opendocument.text"), (Vec<u8> = "application/vnd.oasis.opendocument.spreadsheet"),
             (Vec<u8> = "application/vnd.oasis.opendocument.presentation")
         )),
-        (status = 206, description = "The requested range of the file.", content((Vec<u8> = "application/octet-stream"), (Vec<u8> = "multipart/byteranges"))),
-        NotModified, Unauthorized, NotFound, Gone, Unavailable
+        (status = 206, description = "The requested range of the file (one range; a request for several gets the whole file).", content((Vec<u8> = "application/octet-stream"))),
+        NotModified, Unauthorized, NotFound, Gone, RangeNotSatisfiable, Unavailable
     )
 )]
 #[get("/attachments/{id}")]
 pub async fn get_attachment(
     req: HttpRequest,
     db: web::Data<Db>,
-    storage: web::Data<Storage>,
+    storage: web::Data<AttachmentStore>,
     user: MaybeUser,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
@@ -234,14 +260,20 @@ pub async fn get_attachment(
     if crate::http::conditional::if_none_match(&req, &etag) {
         return Ok(crate::http::conditional::not_modified(&etag));
     }
-    let path = storage.path_of(&attachment.sha256);
-    let file = actix_files::NamedFile::open_async(&path)
+    let size = u64::try_from(attachment.size_bytes).unwrap_or_default();
+    let range = requested_range(&req, &etag, size)?;
+    let stream = storage
+        .read(attachment.id.as_str(), &attachment.sha256, range.clone())
         .await
-        .map_err(|error| storage.unreadable(attachment.id.as_str(), &error))?;
-    let media_type: mime::Mime = attachment
-        .media_type
-        .parse()
-        .unwrap_or(mime::APPLICATION_OCTET_STREAM);
+        .map_err(|error| match error {
+            StoreError::Missing => ApiError::not_found(format!(
+                "the file of attachment {} is missing from the attachment store",
+                attachment.id
+            )),
+            StoreError::Unavailable(_) => {
+                ApiError::unavailable("the attachment store cannot be read")
+            }
+        })?;
     let disposition = header::ContentDisposition {
         disposition: header::DispositionType::Attachment,
         parameters: vec![
@@ -253,21 +285,56 @@ pub async fn get_attachment(
             }),
         ],
     };
-    let mut response = file
-        .set_content_type(media_type)
-        .set_content_disposition(disposition)
-        .use_etag(false)
-        .use_last_modified(false)
-        .into_response(&req);
-    response.headers_mut().insert(
-        header::ETAG,
-        header::HeaderValue::from_str(&etag).map_err(ApiError::internal)?,
-    );
-    response.headers_mut().insert(
-        header::CACHE_CONTROL,
-        header::HeaderValue::from_static("private, no-cache"),
-    );
-    Ok(response)
+    let mut response = match &range {
+        Some(part) => {
+            let mut response = HttpResponse::PartialContent();
+            response.insert_header((
+                header::CONTENT_RANGE,
+                format!("bytes {}-{}/{size}", part.start, part.end - 1),
+            ));
+            response
+        }
+        None => HttpResponse::Ok(),
+    };
+    let length = range.map_or(size, |part| part.end - part.start);
+    Ok(response
+        .content_type(attachment.media_type.as_str())
+        .insert_header(disposition)
+        .insert_header((header::ETAG, etag))
+        .insert_header((header::ACCEPT_RANGES, "bytes"))
+        .insert_header((header::CACHE_CONTROL, "private, no-cache"))
+        .no_chunking(length)
+        .streaming(stream))
+}
+
+/// The one range of the file a `Range` header asks for (`None`: the whole file). Several
+/// ranges, or an `If-Range` naming another version, get the whole file (as RFC 9110
+/// allows); a range outside the file is 416.
+fn requested_range(
+    req: &HttpRequest,
+    etag: &str,
+    size: u64,
+) -> Result<Option<std::ops::Range<u64>>, ApiError> {
+    let Some(value) = req.headers().get(header::RANGE) else {
+        return Ok(None);
+    };
+    let if_range = req.headers().get(header::IF_RANGE);
+    if if_range.is_some_and(|v| v.as_bytes() != etag.as_bytes()) {
+        return Ok(None);
+    }
+    let Ok(text) = value.to_str() else {
+        return Ok(None);
+    };
+    match http_range::HttpRange::parse(text, size) {
+        Ok(ranges) => Ok(match ranges.as_slice() {
+            [one] if one.length > 0 => Some(one.start..one.start + one.length),
+            _ => None,
+        }),
+        Err(http_range::HttpRangeParseError::NoOverlap) => {
+            Err(ApiError::range_not_satisfiable(size))
+        }
+        Err(http_range::HttpRangeParseError::InvalidRange) => Ok(None),
+    }
 }
 
 fn ascii_fallback(filename: &str) -> String {

@@ -7,9 +7,9 @@ pub mod atom;
 pub mod attachment_model;
 pub mod attachments;
 pub mod details;
+pub mod media;
 pub mod model;
 pub mod service;
-pub mod storage;
 
 use actix_web::{delete, get, patch, post, put};
 use utoipa_actix_web::service_config::ServiceConfig;

@@ -52,6 +52,8 @@ problem_types! {
         "The body exceeds the configured size limit.";
     UNSUPPORTED_MEDIA_TYPE = "unsupported-media-type", 415, "Unsupported media type",
         "The body's `Content-Type` is not one the endpoint takes (JSON endpoints take `application/json` and `application/merge-patch+json`).";
+    RANGE_NOT_SATISFIABLE = "range-not-satisfiable", 416, "Range not satisfiable",
+        "The `Range` header asks for bytes beyond the end of the file. `Content-Range: bytes */SIZE` gives the file's size; ask for a range within it, or for the whole file.";
     VALIDATION_FAILED = "validation-failed", 422, "Validation failed",
         "The body is well-formed but does not fit the schema or the rules. `errors[]` names every refused field with a stable `code` and a message; nothing was changed.";
     RATE_LIMITED = "rate-limited", 429, "Too many requests",

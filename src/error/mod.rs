@@ -79,6 +79,8 @@ pub struct ApiError {
     detail: Option<String>,
     errors: Vec<FieldError>,
     retry_after: Option<u64>,
+    /// The file size a 416 names in `Content-Range: bytes */SIZE`.
+    range_of: Option<u64>,
     cause: Cause,
 }
 
@@ -100,6 +102,7 @@ impl ApiError {
             detail: None,
             errors: Vec::new(),
             retry_after: None,
+            range_of: None,
             cause: Cause::Other,
         }
     }
@@ -193,6 +196,14 @@ impl ApiError {
     pub fn payload_too_large(limit: usize) -> Self {
         Self::new(&types::PAYLOAD_TOO_LARGE)
             .with_detail(format!("the body exceeds the limit of {limit} bytes"))
+    }
+
+    /// 416: a `Range` beyond the end of a file of `size` bytes.
+    pub fn range_not_satisfiable(size: u64) -> Self {
+        let mut e = Self::new(&types::RANGE_NOT_SATISFIABLE)
+            .with_detail(format!("the file has {size} bytes"));
+        e.range_of = Some(size);
+        e
     }
 
     /// 415: a body of a media type this endpoint does not take.
@@ -298,6 +309,9 @@ impl ResponseError for ApiError {
                 header::WWW_AUTHENTICATE,
                 HeaderValue::from_static("Bearer realm=\"engagiert\""),
             ));
+        }
+        if let Some(size) = self.range_of {
+            response.insert_header((header::CONTENT_RANGE, format!("bytes */{size}")));
         }
         if let Some(seconds) = self.retry_after {
             response.insert_header((header::RETRY_AFTER, seconds.to_string()));

@@ -23,10 +23,10 @@ use crate::db::schema::{
     webhook_attempts, webhook_deliveries,
 };
 use crate::db::{Db, DbConnection, now};
-use crate::documents::storage::Storage;
 use crate::error::ApiError;
 use crate::history::keys::KEPT_FOR;
 use crate::ids::{DeliveryId, SessionId};
+use crate::storage::attachments::AttachmentStore;
 
 /// Rows one batch removes at most: small enough that a batch's transaction is short.
 const BATCH: usize = 500;
@@ -101,20 +101,26 @@ pub struct Janitor {
     db: Db,
     retention: Retention,
     /// The attachment store, for the files of deleted attachments.
-    storage: Arc<Storage>,
+    storage: Arc<AttachmentStore>,
     /// The pause between two sweeps of `run`.
     interval: Duration,
 }
 
 impl Janitor {
-    /// The janitor `settings` describe: their retention and attachment directory.
-    pub fn from_settings(db: Db, settings: &Settings) -> Self {
+    /// The janitor of `retention`, removing files from `storage`.
+    pub fn new(db: Db, retention: Retention, storage: Arc<AttachmentStore>) -> Self {
         Self {
             db,
-            retention: settings.retention,
-            storage: Arc::new(Storage::new(&settings.attachment_dir)),
+            retention,
+            storage,
             interval: EVERY,
         }
+    }
+
+    /// The janitor `settings` describe: their retention and attachment store.
+    pub fn from_settings(db: Db, settings: &Settings) -> anyhow::Result<Self> {
+        let storage = AttachmentStore::from_settings(settings)?;
+        Ok(Self::new(db, settings.retention, Arc::new(storage)))
     }
 
     /// Sweeps at once and then every interval until the service stops. A failed sweep is
@@ -410,8 +416,8 @@ impl Janitor {
     async fn files(&self, before: NaiveDateTime) -> Result<usize, ApiError> {
         let (mut after, mut removed) = (String::new(), 0_usize);
         loop {
-            let (from, storage) = (after.clone(), self.storage.clone());
-            let (seen, last, gone) = self
+            let from = after.clone();
+            let (seen, last, unused) = self
                 .db
                 .run(move |conn| {
                     let candidates: Vec<String> = attachments::table
@@ -432,15 +438,26 @@ impl Janitor {
                         .select(attachments::sha256)
                         .distinct()
                         .load(conn)?;
-                    let mut gone: usize = 0;
-                    for sha256 in candidates.iter().filter(|sha256| !kept.contains(*sha256)) {
-                        if storage.remove(sha256).map_err(ApiError::internal)? {
-                            gone += 1;
-                        }
-                    }
-                    Ok((candidates.len(), candidates.last().cloned(), gone))
+                    let last = candidates.last().cloned();
+                    let seen = candidates.len();
+                    let unused: Vec<String> = candidates
+                        .into_iter()
+                        .filter(|sha256| !kept.contains(sha256))
+                        .collect();
+                    Ok((seen, last, unused))
                 })
                 .await?;
+            let mut gone = 0_usize;
+            for sha256 in &unused {
+                if self
+                    .storage
+                    .remove(sha256)
+                    .await
+                    .map_err(ApiError::internal)?
+                {
+                    gone += 1;
+                }
+            }
             removed += gone;
             match last {
                 Some(last) if seen == BATCH => after = last,

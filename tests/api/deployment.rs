@@ -103,7 +103,7 @@ fn the_compose_file_keeps_attachments_restarts_and_names_the_public_address() {
             .is_some_and(|url| url.contains("http")),
         "{environment}"
     );
-    let directory = environment["ENGAGIERT_ATTACHMENT_DIR"]
+    let directory = environment["ENGAGIERT_ATTACHMENT_STORE"]
         .as_str()
         .expect("the attachment directory is set");
     let mounts: Vec<&str> = api["volumes"]

@@ -105,6 +105,11 @@ pub fn settings() -> Settings {
     settings.public_url = Some(PUBLIC_URL.into());
     // The tests' webhook receivers listen on loopback.
     settings.webhook_allow_private = true;
+    // Instances started beside a test app store their files apart from the working tree.
+    settings.attachment_store = std::env::temp_dir()
+        .join("engagiert-test-attachments")
+        .display()
+        .to_string();
     // `ENGAGIERT_CACHE_BYTES=0 cargo test` runs every test with the response cache off.
     if let Some(bytes) = std::env::var("ENGAGIERT_CACHE_BYTES")
         .ok()
@@ -139,6 +144,11 @@ impl TestApp {
 
     /// On a fresh PostgreSQL schema that `prepare` gets (by URL) before the app migrates it.
     pub async fn postgres_prepared(prepare: impl FnOnce(&str)) -> Option<Self> {
+        Self::postgres_with(settings(), prepare).await
+    }
+
+    /// On a fresh PostgreSQL schema (see `postgres_prepared`), started with `settings`.
+    pub async fn postgres_with(settings: Settings, prepare: impl FnOnce(&str)) -> Option<Self> {
         let base_url = std::env::var("TEST_DATABASE_URL")
             .ok()
             .filter(|u| !u.is_empty())?;
@@ -152,12 +162,14 @@ impl TestApp {
             "{base_url}{separator}options=-c%20search_path%3D{schema}&application_name={schema}"
         );
         prepare(&url);
-        Some(Self::start(&url, Cleanup::Postgres { base_url, schema }, settings()).await)
+        Some(Self::start(&url, Cleanup::Postgres { base_url, schema }, settings).await)
     }
 
     async fn start(url: &str, cleanup: Cleanup, mut settings: Settings) -> Self {
         let files = tempfile::tempdir().expect("attachment dir");
-        settings.attachment_dir = files.path().to_path_buf();
+        if !settings.attachment_store.starts_with("s3://") {
+            settings.attachment_store = files.path().display().to_string();
+        }
         let target = DbTarget::parse(url).expect("database url");
         let backend = target.backend;
         let db = Db::new(

@@ -77,7 +77,7 @@ impl Service {
             .env("DATABASE_URL", database_url)
             .env("ENGAGIERT_JWT_SECRET", std::str::from_utf8(SECRET).unwrap())
             .env("ENGAGIERT_BIND", format!("127.0.0.1:{port}"))
-            .env("ENGAGIERT_ATTACHMENT_DIR", dir.join("attachments"))
+            .env("ENGAGIERT_ATTACHMENT_STORE", dir.join("attachments"))
             .env("ENGAGIERT_ADMIN_EMAIL", ADMIN_EMAIL)
             .env("ENGAGIERT_ADMIN_PASSWORD", ADMIN_PASSWORD)
             .env("ENGAGIERT_LOG_FORMAT", format)

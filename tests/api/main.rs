@@ -27,6 +27,7 @@ mod markdown;
 mod meeting_registrations;
 mod meetings;
 mod municipalities;
+mod object_store;
 mod oparl;
 mod operations;
 mod privacy;

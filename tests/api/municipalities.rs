@@ -370,11 +370,11 @@ both_backends! {
 both_backends! {
     async fn demo_data_loads_once_and_is_marked(app) {
         let db = app.db().clone();
-        let storage = engagiert::documents::storage::Storage::new(app.files.path());
-        let loaded = db.run(move |conn| engagiert::demo::load(conn, &storage, "demo-passwort-lang")).await.unwrap();
+        let pdf = engagiert::demo::store_pdf(&app.ctx.storage).await.unwrap();
+        let loaded = db.run(move |conn| engagiert::demo::load(conn, &pdf, "demo-passwort-lang")).await.unwrap();
         assert!(loaded);
-        let storage = engagiert::documents::storage::Storage::new(app.files.path());
-        let again = app.db().run(move |conn| engagiert::demo::load(conn, &storage, "demo-passwort-lang")).await.unwrap();
+        let pdf = engagiert::demo::store_pdf(&app.ctx.storage).await.unwrap();
+        let again = app.db().run(move |conn| engagiert::demo::load(conn, &pdf, "demo-passwort-lang")).await.unwrap();
         assert!(!again, "only into an empty network");
         let list = app.get("/api/v1/municipalities?limit=200").send().await.expect(200).json();
         assert!(list["total"].as_i64().unwrap() >= 45);

@@ -13,7 +13,6 @@ use engagiert::db::schema::{
     webhook_attempts, webhook_deliveries, webhooks,
 };
 use engagiert::db::{Db, DbConnection, now};
-use engagiert::documents::storage::Storage;
 use engagiert::ids::{AttachmentId, DeliveryId, RefreshTokenId, SessionId, UserId, WebhookId};
 use engagiert::privacy::retention::{Janitor, Swept};
 
@@ -37,9 +36,9 @@ fn ago(days: i64) -> NaiveDateTime {
 
 fn janitor(app: &TestApp, db: Db, retention: Retention) -> Janitor {
     let mut settings = settings();
-    settings.attachment_dir = app.files.path().to_path_buf();
+    settings.attachment_store = app.files.path().display().to_string();
     settings.retention = retention;
-    Janitor::from_settings(db, &settings)
+    Janitor::from_settings(db, &settings).expect("the attachment store opens")
 }
 
 /// What `seed` made.
@@ -319,11 +318,11 @@ async fn left(app: &TestApp, seeded: &Seeded) -> Left {
         })
         .await
         .unwrap();
-    let storage = Storage::new(app.files.path());
+    // Files are stored under their SHA-256, in a folder named after its first two digits.
     left.files = seeded
         .files
         .iter()
-        .map(|sha| storage.path_of(sha).exists())
+        .map(|sha| app.files.path().join(&sha[..2]).join(sha).exists())
         .collect();
     left
 }

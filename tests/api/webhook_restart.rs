@@ -45,7 +45,7 @@ impl Service {
             .env("DATABASE_URL", app.database_url())
             .env("ENGAGIERT_JWT_SECRET", std::str::from_utf8(SECRET).unwrap())
             .env("ENGAGIERT_BIND", format!("127.0.0.1:{port}"))
-            .env("ENGAGIERT_ATTACHMENT_DIR", dir.join("attachments"))
+            .env("ENGAGIERT_ATTACHMENT_STORE", dir.join("attachments"))
             .env("ENGAGIERT_WEBHOOK_ALLOW_PRIVATE", "true")
             .env("ENGAGIERT_WEBHOOK_RETRY_SCHEDULE", ["1"; 60].join(","))
             .env("ENGAGIERT_WEBHOOK_TIMEOUT", "2")
