@@ -43,16 +43,24 @@ pub struct Answer {
 pub enum Claim {
     /// The key is new (or its earlier holder was abandoned): run the request.
     Run,
-    /// The same request ran before: answer what it answered.
-    Replay(Answer),
+    /// A request ran before under this key: answer what it answered, if the request's hash
+    /// (given here for a request hashed only as it streams) is the same.
+    Replay { hash: String, answer: Answer },
     /// The key was used for another request (422).
     OtherRequest,
     /// The same request is still running (409).
     Running,
 }
 
-/// Claims `key` for `caller` and the request with `hash`, after dropping expired keys.
-pub fn claim(conn: &mut DbConnection, caller: &str, key: &str, hash: &str) -> QueryResult<Claim> {
+/// Claims `key` for `caller` and the request with `hash`, after dropping expired keys. A
+/// request whose body streams (an upload) is hashed as it passes: `None` here, and its hash
+/// is stored with its answer (`answer`).
+pub fn claim(
+    conn: &mut DbConnection,
+    caller: &str,
+    key: &str,
+    hash: Option<&str>,
+) -> QueryResult<Claim> {
     let at = now();
     diesel::delete(idempotency_keys::table.filter(idempotency_keys::created_at.lt(at - KEPT_FOR)))
         .execute(conn)?;
@@ -60,7 +68,7 @@ pub fn claim(conn: &mut DbConnection, caller: &str, key: &str, hash: &str) -> Qu
         .values((
             idempotency_keys::caller.eq(caller),
             idempotency_keys::key.eq(key),
-            idempotency_keys::request_hash.eq(hash),
+            idempotency_keys::request_hash.eq(hash.unwrap_or_default()),
             idempotency_keys::created_at.eq(at),
         ))
         .execute(conn);
@@ -78,17 +86,20 @@ pub fn claim(conn: &mut DbConnection, caller: &str, key: &str, hash: &str) -> Qu
         // Expired and purged by another request in between: claim it again.
         return claim(conn, caller, key, hash);
     };
-    if row.request_hash != hash {
+    if hash.is_some_and(|hash| row.request_hash != hash) {
         return Ok(Claim::OtherRequest);
     }
     if row.status.is_some() {
-        return Ok(Claim::Replay(Answer {
-            status: row.status,
-            content_type: row.content_type,
-            location: row.location,
-            etag: row.etag,
-            body: row.body,
-        }));
+        return Ok(Claim::Replay {
+            hash: row.request_hash,
+            answer: Answer {
+                status: row.status,
+                content_type: row.content_type,
+                location: row.location,
+                etag: row.etag,
+                body: row.body,
+            },
+        });
     }
     if row.created_at >= at - ABANDONED_AFTER {
         return Ok(Claim::Running);
@@ -109,17 +120,22 @@ pub fn claim(conn: &mut DbConnection, caller: &str, key: &str, hash: &str) -> Qu
     })
 }
 
-/// Stores the answer to a claimed key.
+/// Stores the answer to a claimed key (and the hash of a request that streamed).
 pub fn answer(
     conn: &mut DbConnection,
     caller: &str,
     key: &str,
     answer: &Answer,
+    streamed_hash: Option<&str>,
 ) -> QueryResult<()> {
-    diesel::update(idempotency_keys::table.find((caller, key)))
-        .set(answer)
-        .execute(conn)
-        .map(|_| ())
+    let row = idempotency_keys::table.find((caller, key));
+    match streamed_hash {
+        Some(hash) => diesel::update(row)
+            .set((answer, idempotency_keys::request_hash.eq(hash)))
+            .execute(conn),
+        None => diesel::update(row).set(answer).execute(conn),
+    }
+    .map(|_| ())
 }
 
 /// Gives a claimed key up: the request failed in a way a retry may mend, or its answer must

@@ -156,3 +156,71 @@ both_backends! {
         assert_eq!(kept, 0);
     }
 }
+
+/// The files under `dir` and their sizes.
+fn files_under(dir: &std::path::Path) -> Vec<(std::path::PathBuf, u64)> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            out.extend(files_under(&path));
+        } else if let Ok(meta) = entry.metadata() {
+            out.push((path, meta.len()));
+        }
+    }
+    out
+}
+
+both_backends! {
+    async fn an_idempotent_upload_streams_and_is_replayed(app) {
+        let admin = app.admin().await;
+        let document = app.post("/api/v1/documents").bearer(&admin)
+            .json(&json!({"kind": "publication", "title": "Großer Anhang", "summary": "Kurz", "body": "Text", "topics": [], "municipality_ids": []}))
+            .send().await.expect(201).json();
+        let path = format!("/api/v1/documents/{}/attachments", document["id"].as_str().unwrap());
+        let mut content = b"%PDF-1.4\n".to_vec();
+        content.resize(12 * 1024 * 1024, b'%');
+        content.extend_from_slice(b"\n%%EOF\n");
+        let (content_type, body) = crate::documents::multipart("gross.pdf", &content);
+        // Over TCP, half the body first: the store already holds the upload's first part
+        // (5 MiB) before the rest is sent, so the key's middleware did not wait for the whole.
+        let (base, handle) = app.serve();
+        let files = app.files.path().to_path_buf();
+        let (address, token, path_sent, type_sent) = (base.trim_start_matches("http://").to_owned(), admin.clone(), path.clone(), content_type.clone());
+        let answered = actix_web::rt::task::spawn_blocking(move || {
+            use std::io::{Read, Write};
+            let mut stream = std::net::TcpStream::connect(&address).unwrap();
+            write!(stream, "POST {path_sent} HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {token}\r\nIdempotency-Key: gross-1\r\nContent-Type: {type_sent}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", body.len()).unwrap();
+            let half = body.len() / 2;
+            stream.write_all(&body[..half]).unwrap();
+            let started = std::time::Instant::now();
+            while !files_under(&files).iter().any(|(_, size)| *size >= 5 * 1024 * 1024) {
+                assert!(started.elapsed() < std::time::Duration::from_secs(20), "nothing reached the store while the body streamed: {:?}", files_under(&files));
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            stream.write_all(&body[half..]).unwrap();
+            let mut answer = String::new();
+            stream.read_to_string(&mut answer).unwrap();
+            (answer, body)
+        }).await;
+        handle.stop(true).await;
+        let (answer, body) = answered.unwrap();
+        assert!(answer.starts_with("HTTP/1.1 201"), "{}", &answer[..answer.len().min(400)]);
+        // The retry is answered from the key, the same body hashed as it streams again.
+        let again = app.post(&path).bearer(&admin).header("Idempotency-Key", "gross-1")
+            .raw(&content_type, body.clone()).send().await.expect(201);
+        assert_eq!(again.header("idempotent-replayed").as_deref(), Some("true"));
+        assert!(answer.contains(again.json()["id"].as_str().unwrap()));
+        // Another file under the same key is another request.
+        let (_, other) = crate::documents::multipart("gross.pdf", &content[..content.len() - 1]);
+        app.post(&path).bearer(&admin).header("Idempotency-Key", "gross-1").raw(&content_type, other).send().await.problem(422);
+        // A refused upload keeps no key: the corrected one runs under it.
+        let (_, refused) = crate::documents::multipart("tool.pdf", b"MZ\x90\x00executable");
+        app.post(&path).bearer(&admin).header("Idempotency-Key", "gross-2").raw(&content_type, refused).send().await.problem(415);
+        let (_, corrected) = crate::documents::multipart("klein.pdf", crate::documents::PDF);
+        let created = app.post(&path).bearer(&admin).header("Idempotency-Key", "gross-2").raw(&content_type, corrected).send().await.expect(201);
+        assert_eq!(created.header("idempotent-replayed"), None);
+        let listed = app.get(&format!("/api/v1/documents/{}", document["id"].as_str().unwrap())).bearer(&admin).send().await.expect(200).json();
+        assert_eq!(listed["attachments"].as_array().unwrap().len(), 2, "{listed}");
+    }
+}
