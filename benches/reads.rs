@@ -140,20 +140,21 @@ fn stop(mut child: Child) {
 }
 
 /// `wrk -t1 -c64` pinned to core 1: requests per second and p99 in ms.
-fn wrk(url: &str, seconds: u64) -> (f64, f64) {
-    let output = Command::new("taskset")
-        .args([
-            "-c",
-            "1",
-            "wrk",
-            "-t1",
-            "-c64",
-            &format!("-d{seconds}s"),
-            "--latency",
-            url,
-        ])
-        .output()
-        .expect("taskset (util-linux)");
+fn wrk(url: &str, seconds: u64, header: Option<&str>) -> (f64, f64) {
+    let mut command = Command::new("taskset");
+    command.args([
+        "-c",
+        "1",
+        "wrk",
+        "-t1",
+        "-c64",
+        &format!("-d{seconds}s"),
+        "--latency",
+    ]);
+    if let Some(header) = header {
+        command.args(["-H", header]);
+    }
+    let output = command.arg(url).output().expect("taskset (util-linux)");
     // A missing wrk must not pass as a measurement of 0 requests per second.
     assert!(
         output.status.success(),
@@ -276,11 +277,23 @@ fn run(backend: &str, url: &str, work: &Path) {
         .body_mut()
         .read_to_vec()
         .unwrap();
+    // The same list as a browser or a feed reader asks for it: compressed (rule 38).
+    let list_br = ureq::get(&format!("{base}{list_path}"))
+        .header("Accept-Encoding", "br")
+        .call()
+        .unwrap()
+        .body_mut()
+        .with_config()
+        .limit(u64::MAX)
+        .read_to_vec()
+        .unwrap();
+    assert!(list_br.len() * 4 <= list.len(), "the list is compressed");
     let files = work.join(format!("{backend}-bytes"));
     std::fs::create_dir_all(&files).unwrap();
     std::fs::write(files.join("list"), &list).unwrap();
     std::fs::write(files.join("record"), &record).unwrap();
     std::fs::write(files.join("widget"), &widget).unwrap();
+    std::fs::write(files.join("list-br"), &list_br).unwrap();
     let baseline_port = free_port();
     let baseline = Command::new("taskset")
         .args(["-c", "0"])
@@ -297,33 +310,49 @@ fn run(backend: &str, url: &str, work: &Path) {
     reset_peak_rss(&server);
     reset_peak_rss(&baseline);
 
-    for (name, path, baseline_path, size) in [
-        ("list limit=100", list_path.to_owned(), "/list", list.len()),
+    let brotli = Some("Accept-Encoding: br");
+    for (name, path, baseline_path, size, header) in [
+        (
+            "list limit=100",
+            list_path.to_owned(),
+            "/list",
+            list.len(),
+            None,
+        ),
+        (
+            "list, br",
+            list_path.to_owned(),
+            "/list-br",
+            list_br.len(),
+            brotli,
+        ),
         (
             "single record",
             record_path.clone(),
             "/record",
             record.len(),
+            None,
         ),
         (
             "members widget",
             widget_path.to_owned(),
             "/widget",
             widget.len(),
+            None,
         ),
     ] {
         let (ours, theirs) = (
             format!("{base}{path}"),
             format!("{baseline_base}{baseline_path}"),
         );
-        wrk(&ours, 2);
-        wrk(&theirs, 2);
+        wrk(&ours, 2, header);
+        wrk(&theirs, 2, header);
         let (mut rates, mut p99s, mut base_rates, mut base_p99s) = (vec![], vec![], vec![], vec![]);
         for _ in 0..rounds {
-            let (rate, p99) = wrk(&ours, seconds);
+            let (rate, p99) = wrk(&ours, seconds, header);
             rates.push(rate);
             p99s.push(p99);
-            let (rate, p99) = wrk(&theirs, seconds);
+            let (rate, p99) = wrk(&theirs, seconds, header);
             base_rates.push(rate);
             base_p99s.push(p99);
         }
@@ -409,7 +438,7 @@ fn database_of_its_own(backend: &str, url: &str, work: &Path) -> (String, Box<dy
 fn baseline(dir: &str, port: &str) {
     use actix_web::{App, HttpResponse, HttpServer, web};
     // Each captured answer at `/<its file name>`, with its media type.
-    let answers: Vec<(String, &'static str, web::Bytes)> = ["list", "record", "widget"]
+    let answers: Vec<(String, &'static str, web::Bytes)> = ["list", "record", "widget", "list-br"]
         .into_iter()
         .map(|name| {
             let bytes = std::fs::read(PathBuf::from(dir).join(name)).unwrap();
@@ -427,11 +456,18 @@ fn baseline(dir: &str, port: &str) {
                 .iter()
                 .cloned()
                 .fold(App::new(), |app, (path, media_type, bytes)| {
+                    let coding = path.ends_with("-br").then_some(("Content-Encoding", "br"));
                     app.route(
                         &path,
                         web::get().to(move || {
                             let bytes = bytes.clone();
-                            async move { HttpResponse::Ok().content_type(media_type).body(bytes) }
+                            async move {
+                                let mut answer = HttpResponse::Ok();
+                                if let Some(coding) = coding {
+                                    answer.insert_header(coding);
+                                }
+                                answer.content_type(media_type).body(bytes)
+                            }
                         }),
                     )
                 })

@@ -1,0 +1,3 @@
+DROP INDEX revisions_collection_seq;
+DROP INDEX documents_live;
+DROP INDEX documents_published_id;

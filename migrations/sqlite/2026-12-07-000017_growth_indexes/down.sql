@@ -1,0 +1,2 @@
+DROP INDEX revisions_collection_seq;
+DROP INDEX documents_live;
