@@ -10,16 +10,17 @@
 //! default 100; `GROWTH_REPEATS` the requests per figure, default 60).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::net::TcpListener;
+mod support;
+
 use std::time::{Duration, Instant};
 
 use chrono::{Days, Utc};
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
-use engagiert::app::{self, Context};
+use engagiert::app::Context;
 use engagiert::auth::{AuthUser, Role, jwt::TokenUse};
 use engagiert::config::Settings;
-use engagiert::db::{Db, DbConnection, DbTarget, PoolOptions, write_transaction};
+use engagiert::db::{DbConnection, write_transaction};
 use engagiert::documents::api::{DocumentInput, DocumentStatus};
 use engagiert::documents::service::Documents;
 use engagiert::history::revisions::{Action, Actor};
@@ -182,22 +183,17 @@ fn measure(agent: &ureq::Agent, base: &str, token: &str, path: &str, repeats: us
         }
     }
     times.sort_by(f64::total_cmp);
-    let at = |p: f64| times[((times.len() - 1) as f64 * p).round() as usize];
-    (at(0.5), at(0.99))
+    (
+        support::percentile(&times, 0.5),
+        support::percentile(&times, 0.99),
+    )
 }
 
 type Figures = Vec<(String, f64, f64)>;
 
 /// Seeds a fresh database at `scale` and measures every request on it.
 fn at_scale(url: &str, scale: usize, repeats: usize) -> Figures {
-    let db = Db::new(
-        DbTarget::parse(url).unwrap(),
-        &PoolOptions {
-            max_size: 4,
-            connection_timeout: Duration::from_secs(30),
-        },
-    );
-    db.migrate().expect("migrate");
+    let db = support::migrated(url, 4);
     let mut pooled = db.connection().unwrap();
     let conn: &mut DbConnection = &mut pooled;
     let started = Instant::now();
@@ -224,17 +220,7 @@ fn at_scale(url: &str, scale: usize, repeats: usize) -> Figures {
         started.elapsed().as_secs_f64()
     );
     let ctx = Context::new(&Settings::defaults(), db, SECRET).expect("context");
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let (started_tx, started_rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        actix_web::rt::System::new().block_on(async move {
-            let server = app::start(ctx, listener, Some(1)).unwrap();
-            started_tx.send(server.handle()).unwrap();
-            server.await.unwrap();
-        })
-    });
-    let handle = started_rx.recv().unwrap();
+    let (base, handle) = support::serve(ctx, 1);
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .http_status_as_error(false)
         .build()
@@ -294,43 +280,15 @@ fn at_scale(url: &str, scale: usize, repeats: usize) -> Figures {
     figures
 }
 
-/// A database of its own for each size: a SQLite file, or a PostgreSQL schema.
-fn with_database(backend: &str, name: &str, run: impl FnOnce(&str) -> Figures) -> Figures {
-    if backend == "sqlite" {
-        let dir = tempfile::tempdir().unwrap();
-        return run(&format!(
-            "sqlite://{}",
-            dir.path().join(format!("{name}.db")).display()
-        ));
-    }
-    let base = std::env::var("TEST_DATABASE_URL").unwrap();
-    let schema = format!("bench_growth_{name}_{}", std::process::id());
-    let mut conn = diesel::PgConnection::establish(&base).unwrap();
-    conn.batch_execute(&format!(
-        "DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}"
-    ))
-    .unwrap();
-    let separator = if base.contains('?') { '&' } else { '?' };
-    let figures = run(&format!(
-        "{base}{separator}options=-c%20search_path%3D{schema}"
-    ));
-    conn.batch_execute(&format!("DROP SCHEMA {schema} CASCADE"))
-        .unwrap();
-    figures
-}
-
 fn main() {
     let scale = env_number("GROWTH_SCALE", 100) as usize;
     let repeats = env_number("GROWTH_REPEATS", 60) as usize;
-    let mut backends = vec!["sqlite"];
-    match std::env::var("TEST_DATABASE_URL") {
-        Ok(url) if !url.is_empty() => backends.push("postgres"),
-        _ => println!("postgres   skipped: set TEST_DATABASE_URL to measure PostgreSQL too"),
-    }
-    for backend in backends {
+    for backend in support::backends() {
         eprintln!("{backend}:");
-        let small = with_database(backend, "small", |url| at_scale(url, 1, repeats));
-        let large = with_database(backend, "large", |url| at_scale(url, scale, repeats));
+        let small =
+            support::with_database(backend, "growth_small", |url| at_scale(url, 1, repeats));
+        let large =
+            support::with_database(backend, "growth_large", |url| at_scale(url, scale, repeats));
         println!(
             "\n{backend:<10} {:<38} {:>14} {:>14} {:>16} {:>8}",
             "request",

@@ -7,14 +7,13 @@
 
 mod support;
 
-use std::net::TcpListener;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use engagiert::app::{self, Context};
+use engagiert::app::Context;
 use engagiert::config::Settings;
-use engagiert::db::{Db, DbTarget, PoolOptions};
+use engagiert::db::Db;
 use serde_json::json;
 
 const SECRET: &[u8] = b"a benchmark secret that is long enough for HS256";
@@ -114,24 +113,14 @@ fn hammer(url: String, clients: usize, duration: Duration) -> Figures {
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return f64::NAN;
-    }
-    let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[index].as_secs_f64() * 1000.0
+    let milliseconds: Vec<f64> = sorted.iter().map(|d| d.as_secs_f64() * 1000.0).collect();
+    support::percentile(&milliseconds, p)
 }
 
 fn run(backend: &str, url: &str) {
     let mut settings = Settings::defaults();
     settings.db_pool_size = 4;
-    let db = Db::new(
-        DbTarget::parse(url).unwrap(),
-        &PoolOptions {
-            max_size: 4,
-            connection_timeout: Duration::from_secs(10),
-        },
-    );
-    db.migrate().expect("migrate");
+    let db = support::migrated(url, 4);
     seed(&db);
     let id = {
         let mut conn = db.connection().unwrap();
@@ -141,17 +130,7 @@ fn run(backend: &str, url: &str) {
             .id
     };
     let ctx = Context::new(&settings, db, SECRET).expect("context");
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let (started_tx, started_rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        actix_web::rt::System::new().block_on(async move {
-            let server = app::start(ctx, listener, Some(2)).unwrap();
-            started_tx.send(server.handle()).unwrap();
-            server.await.unwrap();
-        })
-    });
-    let handle = started_rx.recv().unwrap();
+    let (base, handle) = support::serve(ctx, 2);
     let seconds = env_number("BENCH_SECONDS", 5);
     let clients = env_number("BENCH_CLIENTS", 32) as usize;
     for (name, path) in [
@@ -161,7 +140,7 @@ fn run(backend: &str, url: &str) {
         ),
         ("get by id", format!("/api/v1/municipalities/{id}")),
     ] {
-        let url = format!("http://127.0.0.1:{port}{path}");
+        let url = format!("{base}{path}");
         hammer(url.clone(), clients, Duration::from_secs(1)); // warm-up
         let f = hammer(url, clients, Duration::from_secs(seconds));
         println!(

@@ -19,7 +19,6 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use engagiert::db::{Db, DbTarget, PoolOptions};
 use serde_json::json;
 
 const SERVICE: &str = env!("CARGO_BIN_EXE_engagiert");
@@ -42,14 +41,7 @@ fn free_port() -> u16 {
 
 /// 100 municipalities with everything a member's record has.
 fn seed(url: &str) {
-    let db = Db::new(
-        DbTarget::parse(url).unwrap(),
-        &PoolOptions {
-            max_size: 1,
-            connection_timeout: Duration::from_secs(10),
-        },
-    );
-    db.migrate().expect("migrate");
+    let db = support::migrated(url, 1);
     let mut conn = db.connection().unwrap();
     for i in 0..100 {
         let input = serde_json::from_value(json!({

@@ -12,7 +12,7 @@ mod support;
 
 use std::time::{Duration, Instant};
 
-use engagiert::db::{Db, DbConnection, DbTarget, PoolOptions, write_transaction};
+use engagiert::db::{Db, DbConnection, write_transaction};
 use engagiert::history::revisions::{Action, Actor};
 use engagiert::municipalities::api::MunicipalityInput;
 use engagiert::municipalities::service::{self, Municipalities};
@@ -114,14 +114,7 @@ fn measure(db: &Db, ids: &[String], writers: usize, record: bool) -> f64 {
 }
 
 fn run(backend: &str, url: &str) {
-    let db = Db::new(
-        DbTarget::parse(url).unwrap(),
-        &PoolOptions {
-            max_size: 4,
-            connection_timeout: Duration::from_secs(30),
-        },
-    );
-    db.migrate().expect("migrate");
+    let db = support::migrated(url, 4);
     let ids = seed(&db);
     for writers in [1, 4] {
         measure(&db, &ids, writers, false); // warm-up

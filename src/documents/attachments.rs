@@ -102,10 +102,13 @@ pub async fn upload_attachment(
             continue;
         }
         let filename = safe_filename(field.content_disposition().and_then(|cd| cd.get_filename()));
-        let mut upload = storage.begin().await.map_err(unavailable)?;
-        match receive(&mut field, &mut upload, &filename, &limits).await {
+        let mut upload = storage.begin().await.map_err(|e| store_error(e, None))?;
+        match receive(&storage, &mut field, &mut upload, &filename, &limits).await {
             Ok(media_type) => {
-                let (sha256, size) = storage.commit(upload).await.map_err(unavailable)?;
+                let (sha256, size) = storage
+                    .commit(upload)
+                    .await
+                    .map_err(|e| store_error(e, None))?;
                 stored = Some((filename, media_type, sha256, size));
             }
             Err(error) => {
@@ -146,6 +149,7 @@ pub async fn upload_attachment(
 /// Streams the part `file` into `upload` and checks it: within the size limit, not empty, of
 /// a media type the network accepts (returned).
 async fn receive(
+    storage: &AttachmentStore,
     field: &mut actix_multipart::Field,
     upload: &mut Upload,
     filename: &str,
@@ -156,10 +160,10 @@ async fn receive(
         if upload.size() + chunk.len() as u64 > limits.attachment_bytes as u64 {
             return Err(ApiError::payload_too_large(limits.attachment_bytes));
         }
-        upload.write(chunk).await.map_err(|error| {
-            tracing::error!(%error, "an upload could not be sent to the attachment store");
-            ApiError::unavailable("the attachment store cannot be written")
-        })?;
+        storage
+            .write(upload, chunk)
+            .await
+            .map_err(|e| store_error(e, None))?;
     }
     let (head, has_nul) = upload.sample();
     let Some(media_type) = sniff(head, has_nul, filename) else {
@@ -173,13 +177,14 @@ async fn receive(
     Ok(media_type)
 }
 
-/// 503 for a store that failed, 404 naming nothing more for a stored file that is missing.
-fn unavailable(error: StoreError) -> ApiError {
-    match error {
-        StoreError::Missing => ApiError::not_found("the stored file is missing"),
-        StoreError::Unavailable(_) => {
-            ApiError::unavailable("the attachment store cannot be reached")
-        }
+/// What a failed store answers: 404 naming the attachment whose stored file is lost, else
+/// 503 (the store already logged and counted the failure).
+fn store_error(error: StoreError, attachment: Option<&AttachmentId>) -> ApiError {
+    match (error, attachment) {
+        (StoreError::Missing, Some(id)) => ApiError::not_found(format!(
+            "the file of attachment {id} is missing from the attachment store"
+        )),
+        _ => ApiError::unavailable("the attachment store cannot be reached"),
     }
 }
 
@@ -265,15 +270,7 @@ pub async fn get_attachment(
     let stream = storage
         .read(attachment.id.as_str(), &attachment.sha256, range.clone())
         .await
-        .map_err(|error| match error {
-            StoreError::Missing => ApiError::not_found(format!(
-                "the file of attachment {} is missing from the attachment store",
-                attachment.id
-            )),
-            StoreError::Unavailable(_) => {
-                ApiError::unavailable("the attachment store cannot be read")
-            }
-        })?;
+        .map_err(|error| store_error(error, Some(&attachment.id)))?;
     let disposition = header::ContentDisposition {
         disposition: header::DispositionType::Attachment,
         parameters: vec![

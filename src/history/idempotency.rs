@@ -65,7 +65,7 @@ pub async fn idempotent(
     let hash = if streamed {
         None
     } else {
-        let body = match read_body(&mut req, false).await {
+        let body = match read_body(&mut req).await {
             Ok(body) => body,
             Err(error) => return Ok(req.error_response(error)),
         };
@@ -208,8 +208,8 @@ fn body_limit(req: &ServiceRequest, upload: bool) -> usize {
 }
 
 /// The request body, whole (within the largest body such a request may send).
-async fn read_body(req: &mut ServiceRequest, upload: bool) -> Result<Bytes, ApiError> {
-    let limit = body_limit(req, upload);
+async fn read_body(req: &mut ServiceRequest) -> Result<Bytes, ApiError> {
+    let limit = body_limit(req, false);
     let mut payload = req.take_payload();
     Ok(crate::http::body::read_limited(&mut payload, limit)
         .await?

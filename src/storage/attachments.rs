@@ -210,12 +210,20 @@ impl AttachmentStore {
         }
     }
 
+    /// Sends a chunk of an upload on (see `Upload::send`).
+    pub async fn write(&self, upload: &mut Upload, chunk: Bytes) -> Result<(), StoreError> {
+        upload
+            .send(chunk)
+            .await
+            .map_err(|e| self.failed("put", upload.temporary.as_ref(), e))
+    }
+
     /// Stores `content` at once (demo data): the same path as an upload.
     pub async fn put(&self, content: Bytes) -> Result<(String, u64), StoreError> {
         let mut upload = self.begin().await?;
-        if let Err(error) = upload.write(content).await {
+        if let Err(error) = self.write(&mut upload, content).await {
             self.abort(upload).await;
-            return Err(self.failed("put", "content", error));
+            return Err(error);
         }
         self.commit(upload).await
     }
@@ -271,20 +279,6 @@ impl AttachmentStore {
             Err(error) => Err(self.failed("delete", sha256, error)),
         }
     }
-
-    /// Whether the content with this hash is stored.
-    pub async fn contains(&self, sha256: &str) -> Result<bool, StoreError> {
-        match self.store.head(&Self::address(sha256)).await {
-            Ok(_) => Ok(true),
-            Err(object_store::Error::NotFound { .. }) => Ok(false),
-            Err(error) => Err(self.failed("head", sha256, error)),
-        }
-    }
-
-    /// What log lines call the store.
-    pub fn name(&self) -> &str {
-        &self.name
-    }
 }
 
 /// An upload in progress: hashed, measured and sampled (for the media type) as it streams.
@@ -299,7 +293,7 @@ pub struct Upload {
 
 impl Upload {
     /// Sends a chunk on; waits while parts are in flight, so a fast client cannot fill memory.
-    pub async fn write(&mut self, chunk: Bytes) -> Result<(), object_store::Error> {
+    async fn send(&mut self, chunk: Bytes) -> Result<(), object_store::Error> {
         self.hasher.update(&chunk);
         self.size += chunk.len() as u64;
         self.has_nul |= chunk.contains(&0);
