@@ -1,7 +1,9 @@
 //! Read benchmark: public reads of the service against serving the very same bytes from
 //! memory. For SQLite and (with `TEST_DATABASE_URL`) PostgreSQL it seeds 100 full
 //! municipalities, starts the release binary pinned to core 0 with one worker, captures its
-//! list page (`?limit=100`), one record and the member list widget, starts a minimal actix-web server (this binary,
+//! list page (`?limit=100`, plain and brotli), one record and the member list widget, and
+//! the list and the record as a signed-in admin (a session's access token) and the record
+//! as a script (an API token), starts a minimal actix-web server (this binary,
 //! `baseline` mode) that answers those bytes, pinned the same way, and runs `wrk -t1 -c64`
 //! pinned to core 1 against each, alternating, for several rounds. Prints the medians of
 //! requests per second and p99 latency, the ratio, and the service's peak RSS; then the
@@ -68,6 +70,31 @@ fn seed(url: &str) {
         )
         .expect("create");
     }
+}
+
+/// An access token of the admin's session, as the admin frontend holds it.
+fn admin_token(base: &str) -> String {
+    let pair: serde_json::Value = ureq::post(&format!("{base}/api/v1/auth/login"))
+        .send_json(json!({"email": "admin@example.org", "password": PASSWORD}))
+        .unwrap()
+        .body_mut()
+        .read_json()
+        .unwrap();
+    pair["access_token"].as_str().unwrap().to_owned()
+}
+
+/// A reader's API token, as an integration script holds it.
+fn api_token(base: &str, session: &str) -> String {
+    let (name, value) = session.split_once(": ").unwrap();
+    let expires = (chrono::Utc::now() + chrono::Duration::days(1)).to_rfc3339();
+    let issued: serde_json::Value = ureq::post(&format!("{base}/api/v1/api-tokens"))
+        .header(name, value)
+        .send_json(json!({"name": "Lese-Skript", "role": "reader", "expires_at": expires}))
+        .unwrap()
+        .body_mut()
+        .read_json()
+        .unwrap();
+    issued["token"].as_str().unwrap().to_owned()
 }
 
 /// Starts `binary` (the release build, or the one of `BENCH_BEFORE`) on `port`, pinned to
@@ -187,13 +214,7 @@ fn median(mut values: Vec<f64>) -> f64 {
 
 /// Creates and patches per second through the API (four clients on core 1).
 fn writes(base: &str, seconds: u64, label: &str) -> f64 {
-    let login: serde_json::Value = ureq::post(&format!("{base}/api/v1/auth/login"))
-        .send_json(json!({"email": "admin@example.org", "password": PASSWORD}))
-        .unwrap()
-        .body_mut()
-        .read_json()
-        .unwrap();
-    let token = format!("Bearer {}", login["access_token"].as_str().unwrap());
+    let token = format!("Bearer {}", admin_token(base));
     let deadline = Instant::now() + Duration::from_secs(seconds);
     let started = Instant::now();
     let done: u64 = std::thread::scope(|scope| {
@@ -280,12 +301,34 @@ fn run(backend: &str, url: &str, work: &Path) {
         .read_to_vec()
         .unwrap();
     assert!(list_br.len() * 4 <= list.len(), "the list is compressed");
+    // The admin frontend (a session's access token) and a script (an API token): signed-in
+    // answers, captured with the same token (they show more than the public ones).
+    let session = format!("Authorization: Bearer {}", admin_token(&base));
+    let script = format!("Authorization: Bearer {}", api_token(&base, &session));
+    let signed_in = |path: &str, authorization: &str| {
+        let (name, value) = authorization.split_once(": ").unwrap();
+        ureq::get(&format!("{base}{path}"))
+            .header(name, value)
+            .call()
+            .unwrap()
+            .body_mut()
+            .with_config()
+            .limit(u64::MAX)
+            .read_to_vec()
+            .unwrap()
+    };
+    let list_admin = signed_in(list_path, &session);
+    let record_admin = signed_in(&record_path, &session);
+    let record_script = signed_in(&record_path, &script);
     let files = work.join(format!("{backend}-bytes"));
     std::fs::create_dir_all(&files).unwrap();
     std::fs::write(files.join("list"), &list).unwrap();
     std::fs::write(files.join("record"), &record).unwrap();
     std::fs::write(files.join("widget"), &widget).unwrap();
     std::fs::write(files.join("list-br"), &list_br).unwrap();
+    std::fs::write(files.join("list-admin"), &list_admin).unwrap();
+    std::fs::write(files.join("record-admin"), &record_admin).unwrap();
+    std::fs::write(files.join("record-script"), &record_script).unwrap();
     let baseline_port = free_port();
     let baseline = Command::new("taskset")
         .args(["-c", "0"])
@@ -303,6 +346,8 @@ fn run(backend: &str, url: &str, work: &Path) {
     reset_peak_rss(&baseline);
 
     let brotli = Some("Accept-Encoding: br");
+    let session = Some(session.as_str());
+    let script = Some(script.as_str());
     for (name, path, baseline_path, size, header) in [
         (
             "list limit=100",
@@ -331,6 +376,27 @@ fn run(backend: &str, url: &str, work: &Path) {
             "/widget",
             widget.len(),
             None,
+        ),
+        (
+            "list, admin",
+            list_path.to_owned(),
+            "/list-admin",
+            list_admin.len(),
+            session,
+        ),
+        (
+            "record, admin",
+            record_path.clone(),
+            "/record-admin",
+            record_admin.len(),
+            session,
+        ),
+        (
+            "record, token",
+            record_path.clone(),
+            "/record-script",
+            record_script.len(),
+            script,
         ),
     ] {
         let (ours, theirs) = (
@@ -430,18 +496,26 @@ fn database_of_its_own(backend: &str, url: &str, work: &Path) -> (String, Box<dy
 fn baseline(dir: &str, port: &str) {
     use actix_web::{App, HttpResponse, HttpServer, web};
     // Each captured answer at `/<its file name>`, with its media type.
-    let answers: Vec<(String, &'static str, web::Bytes)> = ["list", "record", "widget", "list-br"]
-        .into_iter()
-        .map(|name| {
-            let bytes = std::fs::read(PathBuf::from(dir).join(name)).unwrap();
-            let media_type = if name == "widget" {
-                "text/html; charset=utf-8"
-            } else {
-                "application/json"
-            };
-            (format!("/{name}"), media_type, web::Bytes::from(bytes))
-        })
-        .collect();
+    let answers: Vec<(String, &'static str, web::Bytes)> = [
+        "list",
+        "record",
+        "widget",
+        "list-br",
+        "list-admin",
+        "record-admin",
+        "record-script",
+    ]
+    .into_iter()
+    .map(|name| {
+        let bytes = std::fs::read(PathBuf::from(dir).join(name)).unwrap();
+        let media_type = if name == "widget" {
+            "text/html; charset=utf-8"
+        } else {
+            "application/json"
+        };
+        (format!("/{name}"), media_type, web::Bytes::from(bytes))
+    })
+    .collect();
     actix_web::rt::System::new().block_on(async move {
         HttpServer::new(move || {
             answers

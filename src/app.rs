@@ -43,6 +43,8 @@ pub struct Context {
     pub oparl: web::Data<crate::oparl::Site>,
     pub embed: web::Data<crate::embed::Site>,
     pub cache: web::Data<ResponseCache>,
+    /// Callers verified a moment ago (off with the response cache).
+    pub known: web::Data<auth::known::KnownCallers>,
     pub metrics_access: web::Data<ops::MetricsAccess>,
     pub permissions: web::Data<auth::rules::Permissions>,
     pub policy: web::Data<crate::config::Policy>,
@@ -100,6 +102,7 @@ impl Context {
                 settings.cache_bytes,
                 settings.public_max_age,
             )),
+            known: web::Data::new(auth::known::KnownCallers::new(settings.cache_bytes > 0)),
             metrics_access: web::Data::new(ops::MetricsAccess::new(
                 settings.metrics_token.as_ref().map(|token| token.expose()),
             )),
@@ -171,6 +174,7 @@ pub fn build(
         .app_data(ctx.oparl.clone())
         .app_data(ctx.embed.clone())
         .app_data(ctx.cache.clone())
+        .app_data(ctx.known.clone())
         .app_data(ctx.metrics_access.clone())
         .app_data(ctx.permissions.clone())
         .app_data(ctx.client_log.clone())

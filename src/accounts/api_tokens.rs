@@ -36,13 +36,22 @@ pub fn find(conn: &mut DbConnection, id: &ApiTokenId) -> QueryResult<Option<ApiT
         .optional()
 }
 
-/// Id, role and municipality of an unrevoked, unexpired API token. Notes the use when the
-/// last one noted is more than a minute ago: a script polling every second writes once a
-/// minute, not per request.
+/// An unrevoked, unexpired API token as the caller of a request.
+pub struct ActiveToken {
+    pub id: ApiTokenId,
+    pub role: Role,
+    pub municipality_id: Option<MunicipalityId>,
+    /// Whether its use was noted now: a write the caller announces (the token list shows it).
+    pub use_noted: bool,
+}
+
+/// The API token `id` if unrevoked and unexpired. Notes the use when the last one noted is
+/// more than a minute ago: a script polling every second writes once a minute, not per
+/// request.
 pub fn active_subject(
     conn: &mut DbConnection,
     id: &ApiTokenId,
-) -> QueryResult<Option<(ApiTokenId, Role, Option<MunicipalityId>)>> {
+) -> QueryResult<Option<ActiveToken>> {
     let at = now();
     let found: Option<(
         ApiTokenId,
@@ -65,8 +74,9 @@ pub fn active_subject(
         return Ok(None);
     };
     let stale = at - chrono::Duration::minutes(1);
+    let mut noted = false;
     if last_used_at.is_none_or(|last| last < stale) {
-        diesel::update(
+        noted = diesel::update(
             api_tokens::table.find(&id).filter(
                 api_tokens::last_used_at
                     .is_null()
@@ -74,7 +84,13 @@ pub fn active_subject(
             ),
         )
         .set(api_tokens::last_used_at.eq(at))
-        .execute(conn)?;
+        .execute(conn)?
+            > 0;
     }
-    Ok(Some((id, role, municipality_id)))
+    Ok(Some(ActiveToken {
+        id,
+        role,
+        municipality_id,
+        use_noted: noted,
+    }))
 }

@@ -9,6 +9,7 @@ use futures_util::future::LocalBoxFuture;
 
 use super::Role;
 use super::jwt::{JwtKeys, TokenUse};
+use super::known::KnownCallers;
 use super::rules::Permissions;
 use crate::db::Db;
 use crate::error::ApiError;
@@ -98,11 +99,18 @@ async fn authenticate(
     token: String,
     keys: Option<web::Data<JwtKeys>>,
     db: Option<web::Data<Db>>,
+    known: Option<web::Data<KnownCallers>>,
 ) -> Result<AuthUser, ApiError> {
     let (Some(keys), Some(db)) = (keys, db) else {
         return Err(ApiError::internal("authentication is not configured"));
     };
     let claims = keys.verify(&token)?;
+    // Read before the query: a commit while it runs retires the verdict.
+    let generation = db.generation();
+    if let Some(caller) = known.as_ref().and_then(|k| k.get(&claims, generation)) {
+        return Ok(caller);
+    }
+    let kept = known.map(|known| (known, claims.clone()));
     let token_use = claims.token_use;
     let session = claims.sid.as_deref().and_then(SessionId::parse);
     let shown_session = session.clone();
@@ -116,26 +124,37 @@ async fn authenticate(
                 TokenUse::Access => match (UserId::parse(&claims.sub), session) {
                     (Some(id), Some(session)) => {
                         crate::accounts::sessions::active_subject(conn, &id, &session)?
-                            .map(|(id, role, m)| (id.into_string(), role, m))
+                            .map(|(id, role, m)| (id.into_string(), role, m, false))
                     }
                     _ => None,
                 },
                 TokenUse::Api => match ApiTokenId::parse(&claims.jti) {
                     Some(id) => crate::accounts::api_tokens::active_subject(conn, &id)?
-                        .map(|(id, role, m)| (id.into_string(), role, m)),
+                        .map(|t| (t.id.into_string(), t.role, t.municipality_id, t.use_noted)),
                     None => None,
                 },
             })
         })
         .await?;
+    // The token list shows the use: answers computed before it are retired.
+    if subject.as_ref().is_some_and(|s| s.3) {
+        db.announce();
+    }
+    let subject = subject.map(|(id, role, m, _)| (id, role, m));
     match subject {
-        Some((id, role, municipality_id)) => Ok(AuthUser {
-            id,
-            role,
-            municipality_id,
-            token_use,
-            session: shown_session,
-        }),
+        Some((id, role, municipality_id)) => {
+            let caller = AuthUser {
+                id,
+                role,
+                municipality_id,
+                token_use,
+                session: shown_session,
+            };
+            if let Some((known, claims)) = kept {
+                known.remember(&claims, &caller, generation);
+            }
+            Ok(caller)
+        }
         None => Err(ApiError::unauthorized(
             "the token's session has ended, or its user or API token is no longer active",
         )),
@@ -144,7 +163,9 @@ async fn authenticate(
 
 /// The caller of a request, authenticated once: a middleware that asks before the handler
 /// (idempotency keys) and the handler's extractor share one look-up.
-fn caller(req: &HttpRequest) -> LocalBoxFuture<'static, Result<Option<AuthUser>, ApiError>> {
+pub(crate) fn caller(
+    req: &HttpRequest,
+) -> LocalBoxFuture<'static, Result<Option<AuthUser>, ApiError>> {
     if let Some(user) = req.extensions().get::<AuthUser>() {
         let user = user.clone();
         return Box::pin(async move { Ok(Some(user)) });
@@ -152,12 +173,13 @@ fn caller(req: &HttpRequest) -> LocalBoxFuture<'static, Result<Option<AuthUser>,
     let token = bearer(req);
     let keys = req.app_data::<web::Data<JwtKeys>>().cloned();
     let db = req.app_data::<web::Data<Db>>().cloned();
+    let known = req.app_data::<web::Data<KnownCallers>>().cloned();
     let req = req.clone();
     Box::pin(async move {
         let Some(token) = token? else {
             return Ok(None);
         };
-        let user = authenticate(token, keys, db).await?;
+        let user = authenticate(token, keys, db, known).await?;
         req.extensions_mut().insert(user.clone());
         Ok(Some(user))
     })

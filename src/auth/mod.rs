@@ -4,6 +4,7 @@
 
 pub mod extractor;
 pub mod jwt;
+pub mod known;
 pub mod rate_limit;
 pub mod rules;
 pub mod tokens;

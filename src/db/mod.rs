@@ -295,7 +295,9 @@ impl Db {
         }
     }
 
-    /// Runs blocking database work on the blocking thread pool.
+    /// Runs blocking database work on the blocking thread pool. Work that writes what a
+    /// read shows goes through [`Db::transaction`], or calls [`Db::announce`] after it: the
+    /// response cache serves what it holds until a commit is announced.
     pub async fn run<T, F>(&self, work: F) -> Result<T, ApiError>
     where
         F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,

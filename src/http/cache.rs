@@ -1,7 +1,7 @@
-//! The response cache of public reads. An anonymous `GET` under `/api/v1` (lists with every
-//! filter, sort and page, single records by UUID, slug or AGS, feeds, exports, statistics,
-//! public results), `/oparl/v1` or `/embed/` is answered from the finished bytes, `ETag` and headers of an earlier
-//! answer, and `If-None-Match` from its `ETag`, without touching the database.
+//! The response cache of reads. A `GET` under `/api/v1` (lists with every filter, sort and
+//! page, single records by UUID, slug or AGS, feeds, exports, statistics, public results),
+//! `/oparl/v1` or `/embed/` is answered from the finished bytes, `ETag` and headers of an
+//! earlier answer, and `If-None-Match` from its `ETag`, without touching the database.
 //!
 //! **Never stale.** An entry remembers the *generation* (`Db::generation`: the commits seen)
 //! read before its answer was computed, and is served only while that is still the current
@@ -14,17 +14,20 @@
 //! membership on a given day, whether a survey is open), so an entry also lives at most
 //! [`MAX_AGE`]: under load that is still one computation a second per answer.
 //!
-//! **Never someone else's answer.** Only requests without `Authorization` are looked up or
-//! stored, so what signed-in callers see (online links, non-public contacts, drafts) never
-//! enters it. Only `200` answers with an `ETag` and without `no-store` or `private` are kept.
+//! **Never someone else's answer.** Anonymous reads share entries. A signed-in read (the
+//! admin frontend, scripts) is kept under its caller's name — user and session, or API
+//! token — and origin, so what one caller sees (online links, non-public contacts, drafts)
+//! is never served to another; the caller itself is known without a query for as long as
+//! an entry lives (`auth::known`). Only `200` answers with an `ETag` and without `no-store`
+//! or `private` are kept (attachments are `private`: they stream, and are never held).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use actix_web::body::{BoxBody, MessageBody, to_bytes};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderMap, HeaderValue};
+use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
 use actix_web::web::Bytes;
 use actix_web::{Error, HttpMessage, HttpRequest, HttpResponse, web};
@@ -106,7 +109,7 @@ pub async fn serve(
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, Error> {
     let cache = req.app_data::<web::Data<ResponseCache>>().cloned();
-    let Some(cache) = cache.filter(|_| is_public_read(&req)) else {
+    let (Some(cache), Some(reader)) = (cache, reader(&req).await) else {
         return Ok(next.call(req).await?.map_into_boxed_body());
     };
     // Read before the answer is computed: a write committed meanwhile retires the entry.
@@ -118,7 +121,7 @@ pub async fn serve(
     let mut slot = None;
     let accepted = super::compression::accepted(req.headers());
     if let Some((entries, generation)) = generation {
-        let key = key_of(&req);
+        let key = key_of(&req, &reader);
         match lookup(entries, &key, generation).await {
             Ok(entry) => {
                 count(&req, true);
@@ -137,9 +140,10 @@ pub async fn serve(
         return Ok(response.map_into_boxed_body());
     }
     let headers = response.headers_mut();
-    if headers
-        .get(header::CACHE_CONTROL)
-        .is_some_and(|v| v == "no-cache")
+    if reader == Reader::Anyone
+        && headers
+            .get(header::CACHE_CONTROL)
+            .is_some_and(|v| v == "no-cache")
     {
         headers.insert(header::CACHE_CONTROL, cache.public_cache_control.clone());
     }
@@ -213,6 +217,8 @@ async fn compressed_once(
     let Some(coding) = super::compression::Coding::ALL
         .into_iter()
         .find(|coding| accepted.contains(coding))
+        // An attachment streams on, never held whole to find that a PDF does not shrink.
+        .filter(|_| super::compression::compressible(response.headers()))
     else {
         return Ok(response.map_into_boxed_body());
     };
@@ -278,21 +284,50 @@ fn count(req: &ServiceRequest, hit: bool) {
     }
 }
 
-/// An anonymous `GET` (or `HEAD`, answered alike without the body) of the API. Its answer is
-/// the same for every origin (`Access-Control-Allow-Origin: *`, rule 33), so the origin is
-/// not part of the key.
-fn is_public_read(req: &ServiceRequest) -> bool {
-    let path = req.path();
-    crate::http::cors::is_anonymous_read(req)
-        && (path.starts_with("/api/v1/")
-            || path.starts_with("/oparl/v1/")
-            || path.starts_with("/embed/"))
+/// Whose answer a read is.
+#[derive(PartialEq, Eq)]
+enum Reader {
+    /// An anonymous read: the same answer for everyone, and for every origin
+    /// (`Access-Control-Allow-Origin: *`, rule 33).
+    Anyone,
+    /// A signed-in read: an answer for this caller (user and session, or API token) and
+    /// origin only, kept under their names. What a caller may see changes only by a write
+    /// (a role, a session, a record), which retires every entry anyway.
+    Caller(String),
 }
 
-/// The path and the query with its parameters in one order, so that `?a=1&b=2` and
-/// `?b=2&a=1` share an entry.
-fn key_of(req: &ServiceRequest) -> String {
-    let mut key = req.path().to_owned();
+/// A `GET` (or `HEAD`, answered alike without the body) of the API, by whom; `None` for
+/// anything else, and for a token that does not authenticate (its 401 is not kept).
+async fn reader(req: &ServiceRequest) -> Option<Reader> {
+    let path = req.path();
+    let api = path.starts_with("/api/v1/")
+        || path.starts_with("/oparl/v1/")
+        || path.starts_with("/embed/");
+    if !api || !(req.method() == Method::GET || req.method() == Method::HEAD) {
+        return None;
+    }
+    if crate::http::cors::is_anonymous_read(req) {
+        return Some(Reader::Anyone);
+    }
+    // Authenticated once: the handler's extractor finds the caller in the request.
+    let caller = crate::auth::extractor::caller(req.request()).await.ok()??;
+    let origin = req
+        .headers()
+        .get(header::ORIGIN)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let session = caller.session.as_ref().map_or("", |s| s.as_str());
+    Some(Reader::Caller(format!("{} {session} {origin} ", caller.id)))
+}
+
+/// The reader, the path and the query with its parameters in one order, so that `?a=1&b=2`
+/// and `?b=2&a=1` share an entry.
+fn key_of(req: &ServiceRequest, reader: &Reader) -> String {
+    let mut key = match reader {
+        Reader::Anyone => String::new(),
+        Reader::Caller(caller) => caller.clone(),
+    };
+    key.push_str(req.path());
     let query = req.query_string();
     if !query.is_empty() {
         let mut pairs: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes())

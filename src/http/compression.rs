@@ -149,7 +149,7 @@ pub fn vary(headers: &mut HeaderMap) {
 
 /// Text formats: JSON, CSV, GeoJSON, Atom, iCalendar, HTML, SVG. Not the attachments (PDF,
 /// images and office files are compressed already).
-fn compressible(headers: &HeaderMap) -> bool {
+pub fn compressible(headers: &HeaderMap) -> bool {
     let Some(media) = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())

@@ -33,6 +33,7 @@ mod operations;
 mod privacy;
 mod retention;
 mod round_trip;
+mod signed_in_reads;
 mod survey_responses;
 mod survey_results;
 mod surveys;
