@@ -1,5 +1,5 @@
 //! Growth benchmark: how the cost of a request grows with the network's history. The same
-//! requests, signed in as an admin (no response cache applies), one after the other over real
+//! requests, signed in as an admin (the response cache off), one after the other over real
 //! TCP, against a database at 1× and at 100× the data: 100 → 10,000 documents, 20 → 2,000
 //! meetings, about 1,100 → 110,000 revisions and change-feed entries (municipality edits),
 //! with 100 municipalities at both sizes. Pages are equally full at both sizes. Prints p50
@@ -219,7 +219,12 @@ fn at_scale(url: &str, scale: usize, repeats: usize) -> Figures {
         "  {scale}×: seeded in {:.0} s (feed head {head})",
         started.elapsed().as_secs_f64()
     );
-    let ctx = Context::new(&Settings::defaults(), db, SECRET).expect("context");
+    // Uncached: every request asks the database (signed-in reads are cached too).
+    let settings = Settings {
+        cache_bytes: 0,
+        ..Settings::defaults()
+    };
+    let ctx = Context::new(&settings, db, SECRET).expect("context");
     let (base, handle) = support::serve(ctx, 1);
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .http_status_as_error(false)
