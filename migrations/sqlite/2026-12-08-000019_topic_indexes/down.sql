@@ -1,0 +1,3 @@
+DROP INDEX documents_id_live;
+CREATE INDEX document_topics_topic ON document_topics (topic);
+DROP INDEX document_topics_topic_document;
