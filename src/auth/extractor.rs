@@ -107,58 +107,63 @@ async fn authenticate(
     let claims = keys.verify(&token)?;
     // Read before the query: a commit while it runs retires the verdict.
     let generation = db.generation();
-    if let Some(caller) = known.as_ref().and_then(|k| k.get(&claims, generation)) {
+    let key = KnownCallers::key(&claims);
+    if let Some(caller) = known.as_ref().and_then(|k| k.get(&key, generation)) {
         return Ok(caller);
     }
-    let kept = known.map(|known| (known, claims.clone()));
     let token_use = claims.token_use;
     let session = claims.sid.as_deref().and_then(SessionId::parse);
     let shown_session = session.clone();
     // The role and municipality come from the database, so a demoted, deactivated or deleted
     // user (or a revoked API token) loses its rights at once, not when the token expires.
-    let subject = db
+    let (subject, use_noted) = db
         .run(move |conn| {
             // A subject that is not an id names nobody (the token is signed, so this is a
             // token from another system with the same secret, if anything).
             Ok(match token_use {
                 TokenUse::Access => match (UserId::parse(&claims.sub), session) {
                     (Some(id), Some(session)) => {
-                        crate::accounts::sessions::active_subject(conn, &id, &session)?
-                            .map(|(id, role, m)| (id.into_string(), role, m, false))
+                        let found = crate::accounts::sessions::active_subject(conn, &id, &session)?;
+                        (
+                            found.map(|(id, role, m)| (id.into_string(), role, m)),
+                            false,
+                        )
                     }
-                    _ => None,
+                    _ => (None, false),
                 },
                 TokenUse::Api => match ApiTokenId::parse(&claims.jti) {
-                    Some(id) => crate::accounts::api_tokens::active_subject(conn, &id)?
-                        .map(|t| (t.id.into_string(), t.role, t.municipality_id, t.use_noted)),
-                    None => None,
+                    Some(id) => match crate::accounts::api_tokens::active_subject(conn, &id)? {
+                        Some(t) => (
+                            Some((t.id.into_string(), t.role, t.municipality_id)),
+                            t.use_noted,
+                        ),
+                        None => (None, false),
+                    },
+                    None => (None, false),
                 },
             })
         })
         .await?;
     // The token list shows the use: answers computed before it are retired.
-    if subject.as_ref().is_some_and(|s| s.3) {
+    if use_noted {
         db.announce();
     }
-    let subject = subject.map(|(id, role, m, _)| (id, role, m));
-    match subject {
-        Some((id, role, municipality_id)) => {
-            let caller = AuthUser {
-                id,
-                role,
-                municipality_id,
-                token_use,
-                session: shown_session,
-            };
-            if let Some((known, claims)) = kept {
-                known.remember(&claims, &caller, generation);
-            }
-            Ok(caller)
-        }
-        None => Err(ApiError::unauthorized(
+    let Some((id, role, municipality_id)) = subject else {
+        return Err(ApiError::unauthorized(
             "the token's session has ended, or its user or API token is no longer active",
-        )),
+        ));
+    };
+    let caller = AuthUser {
+        id,
+        role,
+        municipality_id,
+        token_use,
+        session: shown_session,
+    };
+    if let Some(known) = known {
+        known.remember(key, &caller, generation);
     }
+    Ok(caller)
 }
 
 /// The caller of a request, authenticated once: a middleware that asks before the handler

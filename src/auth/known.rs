@@ -34,36 +34,37 @@ impl KnownCallers {
         }
     }
 
-    /// The caller of these (verified) claims, if the database's verdict on them is still
-    /// current at `generation`.
-    pub fn get(&self, claims: &Claims, generation: Option<u64>) -> Option<AuthUser> {
+    /// The caller kept under `key`, if the database's verdict on it is still current at
+    /// `generation`.
+    pub fn get(&self, key: &str, generation: Option<u64>) -> Option<AuthUser> {
         let (entries, generation) = (self.entries.as_ref()?, generation?);
-        let known = entries.get(&key(claims))?;
+        let known = entries.get(key)?;
         (known.generation == generation && known.at.elapsed() < MAX_AGE).then_some(known.caller)
     }
 
-    /// Keeps the verdict on `claims`, read from the database at `generation` (read before
+    /// Keeps the verdict under `key`, read from the database at `generation` (read before
     /// the query, so that a commit during it retires the verdict).
-    pub fn remember(&self, claims: &Claims, caller: &AuthUser, generation: Option<u64>) {
+    pub fn remember(&self, key: String, caller: &AuthUser, generation: Option<u64>) {
         if let (Some(entries), Some(generation)) = (&self.entries, generation) {
             let known = Known {
                 caller: caller.clone(),
                 generation,
                 at: Instant::now(),
             };
-            entries.insert(key(claims), known);
+            entries.insert(key, known);
         }
     }
-}
 
-/// A session's access tokens share one verdict, an API token has its own.
-fn key(claims: &Claims) -> String {
-    match claims.token_use {
-        TokenUse::Access => format!(
-            "session {} {}",
-            claims.sub,
-            claims.sid.as_deref().unwrap_or_default()
-        ),
-        TokenUse::Api => format!("token {}", claims.jti),
+    /// The key of verified claims: a session's access tokens share one verdict, an API
+    /// token has its own.
+    pub fn key(claims: &Claims) -> String {
+        match claims.token_use {
+            TokenUse::Access => format!(
+                "session {} {}",
+                claims.sub,
+                claims.sid.as_deref().unwrap_or_default()
+            ),
+            TokenUse::Api => format!("token {}", claims.jti),
+        }
     }
 }

@@ -244,7 +244,7 @@ pub fn replace_parts(
 /// (`IN`); a page walks the index of its order and asks each document (`EXISTS`), so it stops
 /// after a page instead of sorting every match (with many documents of a topic, ten times
 /// faster on SQLite; the same on PostgreSQL, which turns both into a semi-join).
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy)]
 enum Walk {
     Count,
     Page,
